@@ -1,0 +1,25 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/** One definition of the connection, used by the apps, the migration CLI and the tests.
+ *  `synchronize` is never on: migrations are the schema. */
+export function dataSourceOptions(databaseUrl: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    uuidExtension: 'pgcrypto',
+    extra: { max: 10, connectionTimeoutMillis: 5000, application_name: 'ill-bridge' },
+    ...extra,
+  } as DataSourceOptions;
+}
+
+export function createDataSource(databaseUrl: string, extra: Partial<DataSourceOptions> = {}): DataSource {
+  return new DataSource(dataSourceOptions(databaseUrl, extra));
+}

@@ -1,0 +1,80 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { bigintNumber } from './columns';
+import type { Direction, Format, RequestEventType, RequestStatus, SyncState } from './enums';
+
+/** A borrowing or lending request, unique per (profile, direction, external id). */
+@Entity('rs_request')
+@Index('uq_rs_request_external', ['profileId', 'direction', 'externalId'], { unique: true })
+@Index('ix_rs_request_list', ['direction', 'status', 'updatedAt'])
+@Index('ix_rs_request_ext_status', ['direction', 'externalSystemStatus'])
+@Index('ix_rs_request_partner', ['direction', 'partnerCode'])
+@Index('ix_rs_request_sync', ['syncState'])
+@Index('ix_rs_request_profile_open', ['profileId', 'direction', 'closed'])
+export class RequestEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
+  @ManyToOne('IntegrationProfileEntity', { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'profile_id', foreignKeyConstraintName: 'fk_rs_request_profile' })
+  profile?: unknown;
+  @Column({ type: 'varchar', length: 16 }) system: string;
+  @Column({ type: 'varchar', length: 10 }) direction: Direction;
+  @Column({ name: 'external_id', type: 'varchar', length: 128 }) externalId: string;
+  /** A second identifier of the external system (Libris request_id, NACSIS ONO / our own number). */
+  @Column({ name: 'external_ref', type: 'varchar', length: 128, nullable: true }) externalRef: string | null;
+  @Column({ type: 'varchar', length: 40 }) status: RequestStatus;
+  @Column({ name: 'external_system_status', type: 'varchar', length: 64, nullable: true }) externalSystemStatus: string | null;
+  @Column({ type: 'boolean', default: false }) closed: boolean;
+  @Column({ name: 'partner_code', type: 'varchar', length: 64, nullable: true }) partnerCode: string | null;
+  @Column({ type: 'jsonb', default: () => "'[]'" }) partners: string[];
+  @Column({ name: 'owner_library_code', type: 'varchar', length: 64 }) ownerLibraryCode: string;
+  @Column({ name: 'pickup_library_code', type: 'varchar', length: 64, nullable: true }) pickupLibraryCode: string | null;
+  @Column({ name: 'requester_name', type: 'varchar', length: 300, nullable: true }) requesterName: string | null;
+  @Column({ name: 'requester_id', type: 'varchar', length: 128, nullable: true }) requesterId: string | null;
+  @Column({ type: 'text', nullable: true }) title: string | null;
+  @Column({ type: 'text', nullable: true }) author: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) isbn: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) issn: string | null;
+  @Column({ type: 'text', nullable: true }) publisher: string | null;
+  @Column({ name: 'place_of_publication', type: 'text', nullable: true }) placeOfPublication: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) year: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) edition: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) volume: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) issue: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) pages: string | null;
+  @Column({ name: 'article_title', type: 'text', nullable: true }) articleTitle: string | null;
+  @Column({ name: 'article_author', type: 'text', nullable: true }) articleAuthor: string | null;
+  @Column({ type: 'varchar', length: 8, nullable: true }) format: Format | null;
+  @Column({ type: 'text', nullable: true }) note: string | null;
+  @Column({ name: 'last_interest_date', type: 'varchar', length: 32, nullable: true }) lastInterestDate: string | null;
+  @Column({ name: 'replaces_request_id', type: 'uuid', nullable: true }) replacesRequestId: string | null;
+  /** The raw external record, kept for audit. */
+  @Column({ type: 'jsonb', nullable: true }) raw: unknown;
+  /** Hash of the raw record: an identical record again is UNCHANGED. */
+  @Column({ name: 'content_hash', type: 'char', length: 40, nullable: true }) contentHash: string | null;
+  @Column({ name: 'sync_state', type: 'varchar', length: 16, default: 'IN_SYNC' }) syncState: SyncState;
+  @Column({ name: 'sync_error', type: 'text', nullable: true }) syncError: string | null;
+  @Column({ name: 'push_lease_until', type: 'timestamptz', nullable: true }) pushLeaseUntil: Date | null;
+  @Column({ name: 'push_lease_owner', type: 'varchar', length: 64, nullable: true }) pushLeaseOwner: string | null;
+  @Column({ name: 'last_job_run_id', type: 'uuid', nullable: true }) lastJobRunId: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}
+
+/** Append-only history of a request. */
+@Entity('request_event')
+@Index('ix_request_event_request', ['requestId', 'id'])
+export class RequestEventEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', transformer: bigintNumber }) id: number;
+  @Column({ name: 'request_id', type: 'uuid' }) requestId: string;
+  @ManyToOne('RequestEntity', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'request_id', foreignKeyConstraintName: 'fk_request_event_request' })
+  request?: unknown;
+  @Column({ type: 'varchar', length: 24 }) type: RequestEventType;
+  @Column({ name: 'from_status', type: 'varchar', length: 40, nullable: true }) fromStatus: string | null;
+  @Column({ name: 'to_status', type: 'varchar', length: 40, nullable: true }) toStatus: string | null;
+  @Column({ name: 'external_system_status', type: 'varchar', length: 64, nullable: true }) externalSystemStatus: string | null;
+  @Column({ name: 'job_run_id', type: 'uuid', nullable: true }) jobRunId: string | null;
+  @Column({ type: 'text', nullable: true }) message: string | null;
+  @Column({ type: 'jsonb', nullable: true }) data: Record<string, unknown> | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

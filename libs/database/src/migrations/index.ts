@@ -1,0 +1,4 @@
+import { Init1795379684342 } from './1795379684342-Init';
+
+/** Every migration, in order (listed explicitly: works the same from source and from dist). */
+export const MIGRATIONS: Function[] = [Init1795379684342];
