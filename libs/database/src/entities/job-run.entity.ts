@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { bigintNumber } from './columns';
 import type { Direction, JobStage, JobState, JobTrigger, RecordOutcome } from './enums';
 
 /** One execution of a profile's import job. At most one PENDING/RUNNING run per profile
@@ -55,7 +54,7 @@ export interface JobCounters {
 @Index('uq_record_event_record', ['jobRunId', 'direction', 'externalId'], { unique: true })
 @Index('ix_record_event_outcome', ['jobRunId', 'outcome'])
 export class RecordEventEntity {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', transformer: bigintNumber }) id: number;
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' }) id: string;
   @Column({ name: 'job_run_id', type: 'uuid' }) jobRunId: string;
   @ManyToOne('JobRunEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'job_run_id', foreignKeyConstraintName: 'fk_record_event_job_run' })

@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { bigintNumber } from './columns';
 import type { Direction, Format, RequestEventType, RequestStatus, SyncState } from './enums';
 
 /** A borrowing or lending request, unique per (profile, direction, external id). */
@@ -64,7 +63,7 @@ export class RequestEntity {
 @Entity('request_event')
 @Index('ix_request_event_request', ['requestId', 'id'])
 export class RequestEventEntity {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', transformer: bigintNumber }) id: number;
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' }) id: string;
   @Column({ name: 'request_id', type: 'uuid' }) requestId: string;
   @ManyToOne('RequestEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'request_id', foreignKeyConstraintName: 'fk_request_event_request' })

@@ -1,0 +1,49 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsIn, IsString, Length } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { ApiKeyAuthenticator, newApiKey, notFound, RequireRole, sha256 } from '@illbridge/common';
+import { ApiKeyEntity, Role, ROLES } from '@illbridge/database/entities';
+
+export class CreateApiKeyDto {
+  @ApiProperty() @IsString() @Length(1, 200) name: string;
+  @ApiProperty({ enum: ROLES }) @IsIn(ROLES as unknown as string[]) role: Role;
+}
+
+const view = (key: ApiKeyEntity) => ({ id: key.id, name: key.name, role: key.role, keyPrefix: key.keyPrefix, createdAt: key.createdAt });
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('api/api-keys')
+export class ApiKeysController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
+
+  /** The key is returned only here; only its hash is stored. */
+  @Post()
+  async create(@Body() body: CreateApiKeyDto) {
+    const key = newApiKey();
+    const saved = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .save({ name: body.name, role: body.role, keyHash: sha256(key), keyPrefix: key.slice(0, 8) });
+    return { ...view(saved), key };
+  }
+
+  @Get()
+  async list() {
+    const keys = await this.dataSource.getRepository(ApiKeyEntity).find({ order: { createdAt: 'ASC' } });
+    return keys.map(view);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param('id', new ParseUUIDPipe()) id: string) {
+    const result = await this.dataSource.getRepository(ApiKeyEntity).delete({ id });
+    if (!result.affected) throw notFound('API key');
+    this.authenticator.forget();
+  }
+}

@@ -1,0 +1,51 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
+import { IntegrationProfileEntity } from '@illbridge/database/entities';
+import { DEFAULT_JOB_OPTIONS, QUEUE, SchedulesService } from '@illbridge/queues';
+import { getQueueToken } from '@nestjs/bullmq';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { LibrariesController } from './libraries/libraries.controller';
+import { PartnersController } from './partners/partners.controller';
+import { LibraryMappingsService } from './profiles/library-mappings.service';
+import { ProfilesController } from './profiles/profiles.controller';
+import { ProfilesService } from './profiles/profiles.service';
+
+/** At start-up the schedules are rebuilt from the database: missing schedulers (queue store wiped)
+ *  come back, orphans go. A queue store that is down does not stop the API from starting. */
+class ScheduleReconciler implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ScheduleReconciler');
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SchedulesService) private readonly schedules: SchedulesService,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(getQueueToken(QUEUE.IMPORT)) private readonly importQueue: Queue,
+  ) {}
+
+  async onApplicationBootstrap() {
+    this.metrics.watchQueues(this.importQueue);
+    try {
+      await this.schedules.reconcile(await this.dataSource.getRepository(IntegrationProfileEntity).find());
+    } catch (error: any) {
+      this.logger.error(`Could not reconcile schedules at start-up (they are rebuilt at the next start): ${error.message}`);
+    }
+  }
+}
+
+@Module({})
+export class ProfileConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ProfileConfigModule,
+      imports: [
+        CoreModule.forRoot({ config, redisRole: 'producer' }),
+        BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
+      ],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController],
+      providers: [SchedulesService, ProfilesService, LibraryMappingsService, ScheduleReconciler],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './names';
+export * from './redis';
+export * from './schedule';
+export * from './schedules.service';

@@ -1,0 +1,43 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { DayOfWeek, ScheduleType } from '@illbridge/database/entities/enums';
+
+export interface ScheduleSpec {
+  type: ScheduleType;
+  time?: string | null;
+  dayOfWeek?: DayOfWeek | null;
+  everyMinutes?: number | null;
+  timezone?: string | null;
+}
+
+/** BullMQ job scheduler repeat options: a cron pattern in the profile's zone, or a fixed interval. */
+export type RepeatSpec = { pattern: string; tz: string } | { every: number };
+
+const CRON_DAY: Record<DayOfWeek, number> = { SUN: 0, MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6 };
+
+/** Stable scheduler id derived from the profile id: one scheduler per profile, ever. */
+export function schedulerIdFor(profileId: string): string {
+  return `import-profile:${profileId}`;
+}
+export const SCHEDULER_ID_PREFIX = 'import-profile:';
+
+export function repeatSpecFor(schedule: ScheduleSpec): RepeatSpec | null {
+  const tz = schedule.timezone || 'UTC';
+  const [hour, minute] = (schedule.time ?? '').split(':').map(Number);
+  switch (schedule.type) {
+    case 'DAILY':
+      return { pattern: `${minute} ${hour} * * *`, tz };
+    case 'WEEKLY':
+      return { pattern: `${minute} ${hour} * * ${CRON_DAY[schedule.dayOfWeek as DayOfWeek]}`, tz };
+    case 'INTERVAL':
+      return { every: Number(schedule.everyMinutes) * 60_000 };
+    default:
+      return null;
+  }
+}
+
+/** When a schedule fires next after `from` — the same computation BullMQ makes (cron-parser with
+ *  the zone; intervals aligned to multiples of `every`). */
+export function nextRunAfter(spec: RepeatSpec, from: Date): Date {
+  if ('every' in spec) return new Date((Math.floor(from.getTime() / spec.every) + 1) * spec.every);
+  return CronExpressionParser.parse(spec.pattern, { currentDate: from, tz: spec.tz }).next().toDate();
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'crypto';
+import { Client } from 'pg';
+import type { AppConfig } from '../../common/src/config';
+
+export const TEMPLATE_DB = 'illbridge_test_template';
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export function baseDatabaseUrl(name: string): string {
+  const url = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+export const adminUrl = () => baseDatabaseUrl('postgres');
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one test file (a clone of the template). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `illbridge_t_${randomBytes(5).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: baseDatabaseUrl(name),
+    async drop() {
+      const c = new Client({ connectionString: adminUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Configuration for apps under test: own database, own queue prefix, a known admin key. */
+export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    nodeEnv: 'test',
+    databaseUrl,
+    redisUrl: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379',
+    queuePrefix: `ilbt-${randomBytes(4).toString('hex')}`,
+    secretsKey: 'test-secrets-key-0123456789',
+    bootstrapAdminKey: TEST_ADMIN_KEY,
+    logLevel: process.env.TEST_LOG_LEVEL || 'silent',
+    ...overrides,
+  };
+}
+
+/** Removes every key of a test's queue prefix. */
+export async function wipeQueuePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const Redis = require('ioredis');
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
