@@ -13,5 +13,6 @@ if (!entry) {
   console.error('usage: node scripts/run.js <file.ts> [args…]');
   process.exit(2);
 }
+// Load the entry as the main module, so `require.main === module` holds in it.
 process.argv.splice(1, 2, path.resolve(root, entry));
-require(path.resolve(root, entry));
+require('module').runMain();

@@ -1,0 +1,17 @@
+# One image for every service; docker-compose.yml picks the service with the command.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json /app/tsconfig.base.json ./
+COPY --from=build /app/scripts/dist-run.js ./scripts/dist-run.js
+USER node
+CMD ["node", "scripts/dist-run.js", "apps/profile-config/src/main.js"]

@@ -1,0 +1,51 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
+import { DEFAULT_JOB_OPTIONS, QUEUE, SchedulesService } from '@illbridge/queues';
+import { ImportSettings } from './import-settings';
+import { ImportProcessor } from './import.processor';
+import { ImporterRegistry, IMPORTERS, ImportRunner } from './import-runner';
+import { LibrisImporter } from './libris/libris-importer';
+import { RecoveryService } from './recovery.service';
+import { JobRunsService } from './runs/job-runs.service';
+import { RunProgress } from './runs/run-progress';
+
+class QueueMetrics implements OnApplicationBootstrap {
+  constructor(
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(getQueueToken(QUEUE.IMPORT)) private readonly queue: Queue,
+  ) {}
+  onApplicationBootstrap() {
+    this.metrics.watchQueues(this.queue);
+  }
+}
+
+@Module({})
+export class ImportWorkerModule {
+  static forRoot(config: AppConfig, settings = new ImportSettings()): DynamicModule {
+    return {
+      module: ImportWorkerModule,
+      imports: [
+        CoreModule.forRoot({ config, redisRole: 'worker' }),
+        BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
+      ],
+      providers: [
+        { provide: ImportSettings, useValue: settings },
+        JobRunsService,
+        RunProgress,
+        LibrisImporter,
+        {
+          provide: IMPORTERS,
+          inject: [LibrisImporter],
+          useFactory: (libris: LibrisImporter): ImporterRegistry => ({ LIBRIS: libris }),
+        },
+        ImportRunner,
+        ImportProcessor,
+        SchedulesService,
+        RecoveryService,
+        QueueMetrics,
+      ],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '@illbridge/common';
+import { ExternalSystemError } from '@illbridge/connectors/types';
+import { IntegrationProfileEntity, JobRunEntity, ProfileSystem } from '@illbridge/database/entities';
+import type { ImportJobData } from '@illbridge/queues';
+import { LibrisImporter } from './libris/libris-importer';
+import { JobRunsService } from './runs/job-runs.service';
+import { RequestWriter } from './runs/request-writer';
+import { LibraryResolver, PartnerResolver } from './runs/resolvers';
+import { Importer, RunAborted, RunContext, RunFailure } from './runs/run-context';
+
+export const IMPORTERS = Symbol('IMPORTERS');
+export type ImporterRegistry = Partial<Record<ProfileSystem, Importer>>;
+
+const FAILURE_CODE: Record<ExternalSystemError['kind'], string> = {
+  AUTHENTICATION: 'AUTHENTICATION_FAILED',
+  TRANSIENT: 'EXTERNAL_SYSTEM_UNAVAILABLE',
+  PERMANENT: 'EXTERNAL_SYSTEM_ERROR',
+  MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
+};
+
+/** Executes one import job: claims its run, checks the profile, lets the system's importer harvest,
+ *  and ends the run in the state that tells the truth. Unexpected errors (database down) are thrown,
+ *  so BullMQ retries the job; the retry resumes the same run. */
+@Injectable()
+export class ImportRunner {
+  private readonly logger = new Logger(ImportRunner.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly runs: JobRunsService,
+    private readonly secrets: SecretBox,
+    @Inject(IMPORTERS) private readonly importers: ImporterRegistry,
+  ) {}
+
+  async execute(job: Job<ImportJobData>): Promise<{ jobRunId: string | null; state: string }> {
+    const { profileId, trigger, jobRunId } = job.data;
+    const profile = await this.dataSource.getRepository(IntegrationProfileEntity).findOne({ where: { id: profileId } });
+    if (!profile) {
+      this.logger.warn(`Job ${job.id}: profile ${profileId} no longer exists; nothing to do`);
+      return { jobRunId: jobRunId ?? null, state: 'SKIPPED' };
+    }
+    const run = await this.runs.claim(String(job.id), profile, trigger, jobRunId);
+    if (!run) {
+      this.logger.warn(`Job ${job.id}: a run of profile ${profile.code} is already active; this scheduled run is skipped`);
+      return { jobRunId: null, state: 'SKIPPED' };
+    }
+    if (!['PENDING', 'RUNNING'].includes(run.state)) return { jobRunId: run.id, state: run.state }; // delivered again after it ended
+    if (run.abortRequested) return { jobRunId: run.id, state: (await this.runs.finish(run, 'ABORTED')).state };
+    await this.runs.start(run);
+
+    if (!profile.active && trigger === 'SCHEDULED') {
+      return this.end(run, 'FAILED', new RunFailure('PROFILE_INACTIVE', `Profile ${profile.code} is inactive`));
+    }
+    const importer = this.importers[profile.system];
+    if (!importer) return this.end(run, 'FAILED', new RunFailure('NOT_SUPPORTED', `Importing from ${profile.system} is not available in this version`));
+
+    const libraries = await LibraryResolver.load(this.dataSource, profile.id);
+    if (!libraries.resolve(profile.libraryCode)) {
+      return this.end(
+        run,
+        'FAILED',
+        new RunFailure('LIBRARY_NOT_MAPPED', `The profile's own library code "${profile.libraryCode}" is not mapped and no local library has that code; add a library-code mapping`),
+      );
+    }
+    const ctx: RunContext = {
+      run,
+      profile,
+      secret: profile.secretEnc ? this.secrets.decrypt(profile.secretEnc) : null,
+      libraries,
+      partners: await PartnerResolver.load(this.dataSource),
+    };
+    try {
+      const outcome = await importer.run(ctx, new RequestWriter(this.dataSource));
+      await this.runs.setWindow(run.id, outcome.windowFrom, outcome.windowTo);
+      if (outcome.failures.length) {
+        return this.end(run, 'FAILED', new RunFailure(outcome.failures[0].code, outcome.failures.map((f) => f.message).join('; ')));
+      }
+      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor);
+      return { jobRunId: run.id, state: ended.state };
+    } catch (error) {
+      if (error instanceof RunAborted) return this.end(run, 'ABORTED');
+      if (error instanceof ExternalSystemError) return this.end(run, 'FAILED', new RunFailure(FAILURE_CODE[error.kind], error.message));
+      if (error instanceof RunFailure) return this.end(run, 'FAILED', error);
+      throw error;
+    }
+  }
+
+  /** The last attempt failed with an unexpected error: the run must not stay RUNNING forever. */
+  async giveUp(job: Job<ImportJobData>, error: Error) {
+    const repo = this.dataSource.getRepository(JobRunEntity);
+    const run = await repo.findOne({ where: job.data.jobRunId ? { id: job.data.jobRunId } : { queueJobId: String(job.id) } });
+    if (run && ['PENDING', 'RUNNING'].includes(run.state)) {
+      await this.runs.finish(run, 'FAILED', { code: 'INTERNAL_ERROR', message: `Gave up after ${job.attemptsMade} attempts: ${error.message}` });
+    }
+  }
+
+  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure) {
+    const ended = await this.runs.finish(run, state, failure ? { code: failure.code, message: failure.message } : undefined);
+    return { jobRunId: run.id, state: ended.state };
+  }
+}

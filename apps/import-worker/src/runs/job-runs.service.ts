@@ -1,0 +1,101 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { IntegrationProfileEntity, JobCounters, JobRunEntity, JobStage, JobState, JobTrigger } from '@illbridge/database/entities';
+import { importJobName } from '@illbridge/queues';
+
+const isUniqueViolation = (error: unknown) => error instanceof QueryFailedError && (error as any).driverError?.code === '23505';
+
+/** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
+@Injectable()
+export class JobRunsService {
+  private readonly logger = new Logger(JobRunsService.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(JobRunEntity);
+  }
+
+  /** The run a queue job executes: the one created for it (run now, inbound), the one a previous
+   *  attempt of this job started (retry after a crash), or a new one (scheduled). Null when another
+   *  run of the profile is active: two runs of a profile never overlap. */
+  async claim(queueJobId: string, profile: IntegrationProfileEntity, trigger: JobTrigger, jobRunId?: string): Promise<JobRunEntity | null> {
+    const found = jobRunId ? await this.repo.findOne({ where: { id: jobRunId } }) : await this.repo.findOne({ where: { queueJobId } });
+    if (found) return found;
+    try {
+      return await this.repo.save(this.repo.create({ profileId: profile.id, jobName: importJobName(profile.name), trigger, state: 'PENDING', stage: 'QUEUED', queueJobId }));
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  async start(run: JobRunEntity): Promise<void> {
+    run.state = 'RUNNING';
+    run.stage = 'STARTING';
+    run.startedAt = run.startedAt ?? new Date();
+    run.attempts += 1;
+    await this.repo.update({ id: run.id }, { state: run.state, stage: run.stage, startedAt: run.startedAt, attempts: run.attempts });
+  }
+
+  async progress(runId: string, stage: JobStage, recordsRead: number): Promise<void> {
+    await this.repo.update({ id: runId }, { stage, recordsRead });
+  }
+
+  async abortRequested(runId: string): Promise<boolean> {
+    const run = await this.repo.findOne({ where: { id: runId }, select: { id: true, abortRequested: true } });
+    return !!run?.abortRequested;
+  }
+
+  async setWindow(runId: string, windowFrom: string | null, windowTo: string | null) {
+    await this.repo.update({ id: runId }, { windowFrom, windowTo });
+  }
+
+  /** Counters come from the record events, so they are right however often a run was resumed. */
+  async counters(runId: string): Promise<JobCounters> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE direction = 'BORROWING')::int AS bp,
+              count(*) FILTER (WHERE direction = 'BORROWING' AND outcome <> 'FAILED')::int AS bs,
+              count(*) FILTER (WHERE direction = 'BORROWING' AND outcome = 'FAILED')::int AS bf,
+              count(*) FILTER (WHERE direction = 'LENDING')::int AS lp,
+              count(*) FILTER (WHERE direction = 'LENDING' AND outcome <> 'FAILED')::int AS ls,
+              count(*) FILTER (WHERE direction = 'LENDING' AND outcome = 'FAILED')::int AS lf,
+              count(*) FILTER (WHERE outcome = 'CREATED')::int AS created,
+              count(*) FILTER (WHERE outcome = 'UPDATED')::int AS updated,
+              count(*) FILTER (WHERE outcome = 'UNCHANGED')::int AS unchanged
+         FROM record_event WHERE job_run_id = $1`,
+      [runId],
+    );
+    return {
+      totalRecordsProcessed: row.total,
+      borrowingProcessed: row.bp,
+      borrowingSucceeded: row.bs,
+      borrowingFailed: row.bf,
+      lendingProcessed: row.lp,
+      lendingSucceeded: row.ls,
+      lendingFailed: row.lf,
+      created: row.created,
+      updated: row.updated,
+      unchanged: row.unchanged,
+    };
+  }
+
+  /** Ends a run. On success the profile's harvest cursor moves to where this run stopped. */
+  async finish(run: JobRunEntity, state: JobState, error?: { code: string; message: string }, cursor?: Date | null): Promise<JobRunEntity> {
+    const counters = await this.counters(run.id);
+    const finalState: JobState = state === 'COMPLETED_SUCCESSFULLY' && counters.borrowingFailed + counters.lendingFailed > 0 ? 'COMPLETED_WITH_ERRORS' : state;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(JobRunEntity).update(
+        { id: run.id },
+        { state: finalState, stage: 'DONE', counters, recordsRead: counters.totalRecordsProcessed, errorCode: error?.code ?? null, error: error?.message ?? null, finishedAt: new Date() },
+      );
+      if (cursor && (finalState === 'COMPLETED_SUCCESSFULLY' || finalState === 'COMPLETED_WITH_ERRORS')) {
+        await manager.getRepository(IntegrationProfileEntity).update({ id: run.profileId }, { harvestCursor: cursor });
+      }
+    });
+    this.logger.log(`Run ${run.id} (${run.jobName}) ended ${finalState}: ${counters.totalRecordsProcessed} records, ${counters.created} created, ${counters.updated} updated, ${counters.unchanged} unchanged, ${counters.borrowingFailed + counters.lendingFailed} failed${error ? ` — ${error.code}: ${error.message}` : ''}`);
+    return (await this.repo.findOne({ where: { id: run.id } }))!;
+  }
+}
