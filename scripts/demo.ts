@@ -97,7 +97,7 @@ async function main() {
   const from = new Date(today.getTime() - 60 * 86_400_000).toISOString().slice(0, 10);
   await call('POST', `${sim}/_sim/libris/generate`, { sigel: SIGEL, count: 40, from, to: today.toISOString().slice(0, 10), seed: 7, unknownSigelShare: 0.1 });
   // One request placed for a library nobody mapped: it fails alone, with its reason.
-  await call('POST', `${sim}/_sim/libris/requests`, { sigel: SIGEL, requesting_library: 'Xyz', title: 'Okänd beställare' });
+  await call('POST', `${sim}/_sim/libris/requests`, { sigel: SIGEL, record: { requesting_library: 'Xyz', title: 'Okänd beställare' } });
   console.log(`✔ simulator holds Libris requests for sigel ${SIGEL} since ${from}`);
 
   const admin = url('profile-config');

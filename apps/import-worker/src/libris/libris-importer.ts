@@ -7,6 +7,7 @@ import { RequestEntity } from '@illbridge/database/entities';
 import { ImportSettings } from '../import-settings';
 import { BatchSink } from '../runs/request-writer';
 import { Importer, ImportOutcome, RunContext } from '../runs/run-context';
+import { JobRunsService } from '../runs/job-runs.service';
 import { RunProgress } from '../runs/run-progress';
 
 const DAY_MS = 86_400_000;
@@ -14,13 +15,15 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /** Harvests a Libris profile: the outgoing requests created since the last successful run (a day of
  *  overlap; the harvest start date on the first run) in windows of at most 31 days, then a refresh,
- *  one by one, of the library's still-open imported requests that the windows did not bring. */
+ *  one by one, of the library's still-open imported requests that the windows did not bring and of
+ *  the records that failed in the last run. */
 @Injectable()
 export class LibrisImporter implements Importer {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: ImportSettings,
     private readonly progress: RunProgress,
+    private readonly runs: JobRunsService,
   ) {}
 
   async run(ctx: RunContext, sink: BatchSink): Promise<ImportOutcome> {
@@ -63,7 +66,10 @@ export class LibrisImporter implements Importer {
       select: { externalId: true, externalRef: true },
       order: { externalId: 'ASC' },
     });
-    const toRefresh = open.filter((r) => !seen.has(r.externalId));
+    const retried = await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING');
+    const toRefresh = [...open, ...retried.map((externalId) => ({ externalId, externalRef: null }))].filter(
+      (r, index, all) => !seen.has(r.externalId) && all.findIndex((o) => o.externalId === r.externalId) === index,
+    );
     for (let i = 0; i < toRefresh.length; i += this.settings.batchSize) {
       const slice = toRefresh.slice(i, i + this.settings.batchSize);
       const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getRequest(r.externalRef ?? r.externalId));

@@ -52,6 +52,19 @@ export class JobRunsService {
     await this.repo.update({ id: runId }, { windowFrom, windowTo });
   }
 
+  /** Records that failed in the profile's last completed run: each run tries them again, so a failure
+   *  stays visible until it is fixed (e.g. a library mapping added) and then imports, never silently lost. */
+  async failedInLastCompletedRun(profileId: string, direction: string): Promise<string[]> {
+    const rows: { external_id: string }[] = await this.dataSource.query(
+      `SELECT e.external_id FROM record_event e
+        WHERE e.outcome = 'FAILED' AND e.direction = $2 AND e.external_id <> '(no id)'
+          AND e.job_run_id = (SELECT id FROM job_run WHERE profile_id = $1 AND state IN ('COMPLETED_SUCCESSFULLY', 'COMPLETED_WITH_ERRORS')
+                              ORDER BY finished_at DESC LIMIT 1)`,
+      [profileId, direction],
+    );
+    return rows.map((r) => r.external_id);
+  }
+
   /** Counters come from the record events, so they are right however often a run was resumed. */
   async counters(runId: string): Promise<JobCounters> {
     const [row] = await this.dataSource.query(

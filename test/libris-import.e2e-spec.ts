@@ -1,0 +1,207 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { AppConfig } from '@illbridge/common';
+import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createImportWorkerApp } from '../apps/import-worker/src/main';
+import { ImportSettings } from '../apps/import-worker/src/import-settings';
+import { createProfileConfigApp } from '../apps/profile-config/src/main';
+import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+
+/** The Libris import end to end: profile-config and the import worker (real BullMQ, Postgres, Redis)
+ *  against the simulator over HTTP, driven as an operator would. */
+describe('Libris import (end to end)', () => {
+  const SIGEL = 'Hig';
+  const LIBRIS_KEY = 'hig-secret-api-key';
+  let db: TestDatabase;
+  let config: AppConfig;
+  let admin: INestApplication;
+  let worker: INestApplication;
+  let sim: RunningSimulator;
+  let pg: Client;
+  let api: ReturnType<typeof jsonClient>;
+  let simApi: ReturnType<typeof jsonClient>;
+  let profileId: string;
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+  const runNow = async () => {
+    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+    expect(started.status).toBe(202);
+    return eventually(async () => {
+      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
+      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
+    }, 60_000, 'the run to end');
+  };
+  const requests = async () =>
+    (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 ORDER BY external_id`, [profileId])).rows;
+  const simRequests = async () => (await simApi('GET', `/_sim/libris/requests/${SIGEL}`)).body.requests as any[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    config = testConfig(db.url);
+    sim = await startSimulator({ logLevels: false });
+    simApi = jsonClient(sim.url);
+    admin = await createProfileConfigApp(config);
+    await admin.listen(0, '127.0.0.1');
+    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
+    await worker.init();
+    api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+
+    await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: LIBRIS_KEY });
+    const generated = await simApi('POST', '/_sim/libris/generate', { sigel: SIGEL, count: 30, from: daysAgo(100), to: daysAgo(0), seed: 42, unknownSigelShare: 0 });
+    expect(generated.status).toBe(201);
+    const unmapped = await simApi('POST', '/_sim/libris/requests', { sigel: SIGEL, created: daysAgo(3), record: { requesting_library: 'Xyz', title: 'Beställd av okänt bibliotek' } });
+    expect(unmapped.status).toBe(201);
+
+    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
+    for (const code of ['Gk', 'S', 'U', 'L', 'Li', 'Um', 'Hig', 'Lnu', 'Ö', 'Sh']) {
+      await api('POST', '/api/partners', { code: code.toUpperCase() === code ? code : code, name: `Library ${code}`, system: 'LIBRIS' });
+    }
+    const profile = await api('POST', '/api/integration-profiles', {
+      code: 'LIBRIS_E2E',
+      name: 'Libris e2e',
+      integrationType: 'RESOURCE_SHARING',
+      system: 'LIBRIS',
+      baseUrl: `${sim.url}/libris/api`,
+      libraryCode: SIGEL,
+      resourceSharingLibraryCode: 'MAIN',
+      authentication: { enabled: true, apiKey: LIBRIS_KEY },
+      active: true,
+      harvestStartDate: daysAgo(100),
+      granularity: 'DAY',
+      schedule: { type: 'NOT_SCHEDULED' },
+    });
+    expect(profile.status).toBe(201);
+    profileId = profile.body.id;
+    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await admin?.close();
+    await sim?.close();
+    await pg?.end();
+    await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
+    await db?.drop();
+  });
+
+  it('first run creates the requests, fails the unmapped one alone, and reads only ≤31-day windows', async () => {
+    await simApi('DELETE', '/_sim/libris/calls');
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_WITH_ERRORS');
+    expect(run.counters).toEqual({
+      totalRecordsProcessed: 31,
+      borrowingProcessed: 31,
+      borrowingSucceeded: 30,
+      borrowingFailed: 1,
+      lendingProcessed: 0,
+      lendingSucceeded: 0,
+      lendingFailed: 0,
+      created: 30,
+      updated: 0,
+      unchanged: 0,
+    });
+    const failed = (await pg.query(`SELECT * FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED'`, [run.id])).rows;
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ reason_code: 'LIBRARY_NOT_MAPPED' });
+    expect(failed[0].message).toContain('"Xyz"');
+
+    const source = new Map((await simRequests()).map((r) => [r.lf_number, r]));
+    const stored = await requests();
+    expect(stored).toHaveLength(30);
+    for (const request of stored) {
+      const original = source.get(request.external_id)!;
+      expect(request.external_system_status).toBe(original.status);
+      expect(request.direction).toBe('BORROWING');
+      expect(request.owner_library_code).toBe('MAIN');
+      expect(request.pickup_library_code).toBe('MAIN');
+      expect(request.external_ref).toBe(original.request_id);
+      expect(request.title).toBe(original.title || null);
+      const expectedPartners = original.recipients.map((r: any) => r.library_code).filter(Boolean);
+      expect(request.partners.map((p: string) => p.toLowerCase())).toEqual(expectedPartners.map((p: string) => p.toLowerCase()));
+    }
+    const byStatus = (text: string) => stored.filter((r) => r.external_system_status === text);
+    for (const r of byStatus('Uteliggande')) expect(r.status).toBe('REQUEST_SENT_TO_PARTNER');
+    for (const r of byStatus('Negativt svar')) expect(r.status).toBe('REJECTED_BY_PARTNER');
+    for (const r of byStatus('Levererad')) expect(r.status).toBe(r.format === 'COPY' ? 'SHIPPED_DIGITALLY' : 'SHIPPED_PHYSICALLY');
+    for (const r of byStatus('Reservation')) expect(r.status).toBe('CREATED_BORROWING_REQUEST'); // no local match: stays as created
+    expect(new Set(stored.map((r) => r.external_system_status)).size).toBeGreaterThan(2);
+
+    const calls = (await simApi('GET', '/_sim/libris/calls')).body.calls as any[];
+    const windows = calls.filter((c) => String(c.path).endsWith('/outgoing'));
+    expect(windows.length).toBe(4); // 101 days in windows of at most 31
+    for (const call of windows) {
+      const days = (Date.parse(call.query.end_date) - Date.parse(call.query.start_date)) / 86_400_000 + 1;
+      expect(days).toBeLessThanOrEqual(31);
+    }
+    expect(windows[0].query.start_date).toBe(daysAgo(100));
+    expect(windows[windows.length - 1].query.end_date).toBe(daysAgo(0));
+  });
+
+  it('a second run over the same data creates nothing and counts everything unchanged', async () => {
+    const before = await requests();
+    const run = await runNow();
+    expect(run.counters).toMatchObject({ created: 0, updated: 0, unchanged: 30, borrowingFailed: 1 });
+    expect(await requests()).toHaveLength(before.length);
+    const windows = (await pg.query('SELECT window_from, window_to FROM job_run WHERE id = $1', [run.id])).rows[0];
+    expect(windows.window_from).toBe(daysAgo(1)); // continues from the last run, with a day of overlap
+  });
+
+  it('updates a request that changed in Libris after it was imported', async () => {
+    const target = (await requests()).find((r) => r.external_system_status === 'Uteliggande' && r.format === 'LOAN')!;
+    expect(target).toBeDefined();
+    const changed = await simApi('PATCH', `/_sim/libris/requests/${SIGEL}/${encodeURIComponent(target.external_id)}`, { status: 'Levererad' });
+    expect(changed.status).toBe(200);
+    const run = await runNow();
+    expect(run.counters).toMatchObject({ created: 0, updated: 1, unchanged: 29 });
+    const after = (await pg.query('SELECT * FROM rs_request WHERE id = $1', [target.id])).rows[0];
+    expect(after).toMatchObject({ status: 'SHIPPED_PHYSICALLY', external_system_status: 'Levererad' });
+    const history = (await pg.query(`SELECT type, from_status, to_status FROM request_event WHERE request_id = $1 ORDER BY id`, [target.id])).rows;
+    expect(history).toEqual([
+      { type: 'CREATED', from_status: null, to_status: 'REQUEST_SENT_TO_PARTNER' },
+      { type: 'STATUS_CHANGED', from_status: 'REQUEST_SENT_TO_PARTNER', to_status: 'SHIPPED_PHYSICALLY' },
+    ]);
+  });
+
+  it('retries 5xx answers and timeouts and then completes', async () => {
+    await simApi('POST', '/_sim/faults/libris', { failNext: 2, failStatus: 503 });
+    const afterFailures = await runNow();
+    expect(afterFailures.state).toBe('COMPLETED_WITH_ERRORS'); // only the unmapped record
+    expect(afterFailures.counters.borrowingSucceeded).toBe(30);
+    await simApi('POST', '/_sim/faults/libris', { hangNext: 1 });
+    const afterTimeout = await runNow();
+    expect(afterTimeout.state).toBe('COMPLETED_WITH_ERRORS');
+    expect(afterTimeout.counters.borrowingSucceeded).toBe(30);
+    await simApi('DELETE', '/_sim/faults/libris');
+  });
+
+  it('fails the run with the reason when Libris stays unreachable', async () => {
+    await simApi('POST', '/_sim/faults/libris', { failShare: 1, failStatus: 500 });
+    const run = await runNow();
+    await simApi('DELETE', '/_sim/faults/libris');
+    expect(run.state).toBe('FAILED');
+    expect(run.error_code).toBe('EXTERNAL_SYSTEM_UNAVAILABLE');
+    expect(run.error).toMatch(/after 3 attempts/);
+  });
+
+  it('fails the run at once with AUTHENTICATION_FAILED on a wrong key', async () => {
+    expect((await api('PATCH', `/api/integration-profiles/${profileId}`, { authentication: { enabled: true, apiKey: 'wrong-key' } })).status).toBe(200);
+    await simApi('DELETE', '/_sim/libris/calls');
+    const run = await runNow();
+    expect(run.state).toBe('FAILED');
+    expect(run.error_code).toBe('AUTHENTICATION_FAILED');
+    const calls = (await simApi('GET', '/_sim/libris/calls')).body.calls;
+    expect(calls).toHaveLength(1); // refused once, never retried
+    expect((await api('PATCH', `/api/integration-profiles/${profileId}`, { authentication: { enabled: true, apiKey: LIBRIS_KEY } })).status).toBe(200);
+  });
+
+  it('fails a malformed record alone and the rest of the run goes on', async () => {
+    await simApi('POST', '/_sim/libris/raw', { sigel: SIGEL, created: daysAgo(0), record: { lf_number: 'Hig-BAD-0001', request_id: 12, title: { nested: true }, recipients: 'nope' } });
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_WITH_ERRORS');
+    const failed = (await pg.query(`SELECT external_id, reason_code FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED' ORDER BY external_id`, [run.id])).rows;
+    expect(failed.map((f) => f.reason_code).sort()).toEqual(['LIBRARY_NOT_MAPPED', 'MALFORMED_RECORD']);
+    expect(run.counters.unchanged).toBe(30);
+  });
+});
