@@ -66,3 +66,16 @@ export async function waitForHealth(service: RunningService, path = '/health', t
   }
   throw new Error(`${service.name} did not become healthy within ${timeoutMs / 1000}s; see ${service.logFile}`);
 }
+
+/** A TCP port that was free a moment ago (for child processes that must be reached by URL). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as import('net').AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}

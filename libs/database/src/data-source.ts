@@ -13,7 +13,7 @@ export function dataSourceOptions(databaseUrl: string, extra: Partial<DataSource
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    logging: false, // expected failures (unique violations) are handled where they happen; the rest are thrown and logged by the caller
     uuidExtension: 'pgcrypto',
     extra: { max: 10, connectionTimeoutMillis: 5000, application_name: 'ill-bridge' },
     ...extra,

@@ -1,0 +1,103 @@
+import { isAxiosError } from 'axios';
+import { setTimeout as sleep } from 'timers/promises';
+import { ExternalSystemError } from './types';
+
+/** How often and how patiently a call to an external system is retried. */
+export interface RetryPolicy {
+  /** Attempts in all, the first one included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = { attempts: 4, baseDelayMs: 250, maxDelayMs: 5000 };
+
+export interface RetryOptions extends RetryPolicy {
+  /** Names the system in the final error: "<systemName> unreachable after 4 attempts: …". */
+  systemName: string;
+}
+
+/** Statuses below 500 that still mean "try again later" (engineering.md, outbound HTTP). */
+const RETRYABLE_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 429]);
+const AUTHENTICATION_STATUSES: ReadonlySet<number> = new Set([401, 403]);
+
+export function isRetryable(error: unknown): error is ExternalSystemError {
+  return error instanceof ExternalSystemError && error.kind === 'TRANSIENT';
+}
+
+/** `Retry-After` in milliseconds, from delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Capped exponential backoff with full jitter before retry number `retry` (1 = the first retry):
+ *  a random delay up to min(maxDelayMs, baseDelayMs · 2^(retry-1)), never shorter than `retryAfterMs`. */
+export function backoffDelayMs(retry: number, policy: RetryPolicy, retryAfterMs = 0, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.max(Math.round(random() * ceiling), retryAfterMs);
+}
+
+/** What the server said, in a few words: the `error` / `message` of a JSON body, or the start of the text. */
+function bodyHint(data: unknown): string {
+  let body = data;
+  if (typeof data === 'string') {
+    try {
+      body = JSON.parse(data);
+    } catch {
+      const text = data.trim();
+      return text ? `: ${text.slice(0, 200)}` : '';
+    }
+  }
+  const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = [record.error, record.message].find((value) => typeof value === 'string' && value.trim());
+  return text ? `: ${text as string}` : '';
+}
+
+/** Classifies a failed HTTP call (axios) the way every connector does: 401/403 → AUTHENTICATION;
+ *  no answer (timeout, connection refused or reset), 408, 429 and 5xx → TRANSIENT (with Retry-After);
+ *  any other status → PERMANENT. An ExternalSystemError passes through unchanged. */
+export function classifyHttpError(error: unknown, systemName: string): ExternalSystemError {
+  if (error instanceof ExternalSystemError) return error;
+  if (!isAxiosError(error)) return new ExternalSystemError('PERMANENT', `${systemName} call failed: ${error instanceof Error ? error.message : String(error)}`);
+  const response = error.response;
+  if (!response) return new ExternalSystemError('TRANSIENT', `${error.message}${error.code ? ` (${error.code})` : ''}`);
+  const { status } = response;
+  const hint = bodyHint(response.data);
+  if (AUTHENTICATION_STATUSES.has(status)) return new ExternalSystemError('AUTHENTICATION', `${systemName} refused the credentials (HTTP ${status}${hint})`, status);
+  if (status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) {
+    return new ExternalSystemError('TRANSIENT', `HTTP ${status}${hint}`, status, parseRetryAfter(response.headers['retry-after']));
+  }
+  return new ExternalSystemError('PERMANENT', `${systemName} refused the call (HTTP ${status}${hint})`, status);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Runs `fn` until it succeeds, retrying TRANSIENT failures (as `classify` judges them) with capped
+ *  exponential backoff and full jitter, waiting at least as long as a Retry-After asks. Other kinds
+ *  are thrown at once. After the last attempt, or when the server asks for a longer pause than
+ *  `maxDelayMs`, a TRANSIENT error says how many attempts were made and why the last one failed. */
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+  classify: (error: unknown) => ExternalSystemError,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (caught) {
+      const error = caught instanceof ExternalSystemError ? caught : classify(caught);
+      if (!isRetryable(error)) throw error;
+      const pauseTooLong = error.retryAfterMs !== undefined && error.retryAfterMs > options.maxDelayMs;
+      if (attempt >= options.attempts || pauseTooLong) {
+        const asked = pauseTooLong ? ` (asked to retry after ${Math.ceil(error.retryAfterMs! / 1000)} s)` : '';
+        throw new ExternalSystemError('TRANSIENT', `${options.systemName} unreachable after ${plural(attempt, 'attempt')}${asked}: ${error.message}`, error.status, error.retryAfterMs);
+      }
+      await sleep(backoffDelayMs(attempt, options, error.retryAfterMs));
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import axios, { AxiosInstance } from 'axios';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, classifyHttpError, withRetry } from '../http-retry';
+import { ExternalSystemError } from '../types';
+
+export interface LibrisClientOptions {
+  /** The profile's base URL, e.g. `https://iller.libris.kb.se/librisfjarrlan/api`. */
+  baseUrl: string;
+  /** Our library code as Libris spells it (case-sensitive). */
+  sigel: string;
+  apiKey?: string;
+  /** Per attempt. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Called with the full URL before every attempt (tests count calls with it). */
+  onRequest?: (url: string) => void;
+}
+
+const SYSTEM_NAME = 'Libris';
+/** Answers Libris (and clients seen in the wild) give for an id it does not know. */
+const UNKNOWN_ID_STATUSES: ReadonlySet<number> = new Set([400, 404]);
+
+function malformed(message: string): ExternalSystemError {
+  return new ExternalSystemError('MALFORMED_RESPONSE', `Libris sent a malformed response: ${message}`);
+}
+
+/** The `ill_requests` of a list envelope (libris-ill-api.md §3), from the raw body text. */
+function illRequestsOf(body: string): unknown[] {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(body);
+  } catch (error) {
+    throw malformed(`the body is not JSON (${(error as Error).message})`);
+  }
+  const requests = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>).ill_requests : undefined;
+  if (!Array.isArray(requests)) throw malformed('the body has no "ill_requests" array');
+  return requests;
+}
+
+/** The Libris ILL HTTP API as the import uses it: harvest outgoing requests by creation window and
+ *  refresh single requests. Failures are ExternalSystemErrors; transient ones are retried here. */
+export class LibrisClient {
+  private readonly http: AxiosInstance;
+  private readonly retry: RetryPolicy;
+  private readonly sigelPath: string;
+
+  constructor(private readonly options: LibrisClientOptions) {
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.sigelPath = `/illrequests/${encodeURIComponent(options.sigel)}`;
+    this.http = axios.create({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      timeout: options.timeoutMs ?? 10_000,
+      headers: { Accept: 'application/json', ...(options.apiKey !== undefined && { 'api-key': options.apiKey }) },
+      // The body is parsed here, so that a body that is not JSON is reported rather than passed on as text.
+      responseType: 'text',
+      transformResponse: (data: unknown) => data,
+    });
+  }
+
+  /** Requests this library sent that were created in [startDate, endDate] (`YYYY-MM-DD`, both
+   *  inclusive, at most 31 days: split longer ranges with `harvestWindows`). */
+  listOutgoing(startDate: string, endDate: string): Promise<unknown[]> {
+    return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate });
+  }
+
+  /** One request by LF number or request_id; null when Libris does not know it. */
+  async getRequest(id: string): Promise<unknown | null> {
+    try {
+      const [request] = await this.get(`${this.sigelPath}/${encodeURIComponent(id)}`);
+      return request ?? null;
+    } catch (error) {
+      if (error instanceof ExternalSystemError && error.kind === 'PERMANENT' && error.status !== undefined && UNKNOWN_ID_STATUSES.has(error.status)) return null;
+      throw error;
+    }
+  }
+
+  private get(url: string, params?: Record<string, string>): Promise<unknown[]> {
+    return withRetry(
+      async () => {
+        this.options.onRequest?.(this.http.getUri({ url, params }));
+        const response = await this.http.get<string>(url, { params });
+        return illRequestsOf(response.data);
+      },
+      { ...this.retry, systemName: SYSTEM_NAME },
+      (error) => classifyHttpError(error, SYSTEM_NAME),
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import type { IncomingRequest, MappingResult } from '../types';
+import { normalizeAgencyId } from './agency';
+import type { NetpunktOrder, NetpunktReceipt } from './schema';
+
+/** A mapped receipt: it cannot fail, parseReceipt has validated it. `originalOrderId` names the order
+ *  this one replaces, for the importer to link. */
+export type NetpunktMapping = Extract<MappingResult, { ok: true }> & { originalOrderId: string | null };
+
+/** A CPR number: birth date DDMMYY and four digits, with or without the dash. */
+const CPR_SHAPE = /^\d{6}-?\d{4}$/;
+const MASKED_CPR = /^cpr:\*{6}(\d{4})?$/;
+
+/**
+ * Turns a receipt into a borrowing request (netpunkt.md §3). Agency ids are normalized (agency.ts);
+ * the status is REQUEST_SENT_TO_PARTNER, since DBC has already sent the order to the responder.
+ * `raw` is the redacted receipt: no password, no CPR number in clear.
+ */
+export function mapReceipt(receipt: NetpunktReceipt): NetpunktMapping {
+  const raw = redactReceipt(receipt);
+  const { order } = raw;
+  const partnerCode = normalizeAgencyId(order.responderId, order.responderIdType);
+  const request: IncomingRequest = {
+    direction: 'BORROWING',
+    externalId: order.orderId,
+    externalRef: normalizeAgencyId(order.requesterId, order.requesterIdType),
+    externalSystemStatus: null,
+    mappedStatus: 'REQUEST_SENT_TO_PARTNER',
+    externalLibraryCode: normalizeAgencyId(order.pickUpAgencyId, order.pickUpAgencyIdType),
+    partnerCodes: [partnerCode],
+    activePartnerCode: partnerCode,
+    requesterName: order.userName ?? null,
+    requesterId: order.userId ?? null,
+    title: order.title,
+    author: order.author ?? null,
+    isbn: order.isbn ?? null,
+    issn: order.issn ?? null,
+    publisher: order.publisher ?? null,
+    placeOfPublication: order.placeOfPublication ?? null,
+    // An article copy may date only its component (the journal issue).
+    year: order.publicationDate ?? order.publicationDateOfComponent ?? null,
+    edition: order.edition ?? null,
+    volume: order.volume ?? null,
+    issue: order.issue ?? null,
+    pages: order.pagination ?? null,
+    articleTitle: order.titleOfComponent ?? null,
+    articleAuthor: order.authorOfComponent ?? null,
+    format: order.copy ? 'COPY' : 'LOAN',
+    note: order.latestRequesterNote ?? null,
+    lastInterestDate: order.needBeforeDate ?? null,
+    raw,
+  };
+  return { ok: true, request, warnings: [...receipt.warnings], originalOrderId: order.originalOrderId ?? null };
+}
+
+/**
+ * The receipt as it may be stored, shown or logged: a deep, JSON-safe copy without the password and
+ * with a CPR number masked (`cpr:******1234`). A CPR number is recognised by `userIdType` cpr, or by
+ * its shape when no user id type was given. Redacting twice changes nothing.
+ */
+export function redactReceipt(receipt: NetpunktReceipt): NetpunktReceipt {
+  const copy = structuredClone(receipt);
+  delete copy.authenticationPassword;
+  if (copy.order.userId !== undefined && holdsCpr(copy.order)) copy.order.userId = maskCpr(copy.order.userId);
+  return copy;
+}
+
+function holdsCpr({ userId = '', userIdType }: NetpunktOrder): boolean {
+  return userIdType === 'cpr' || (userIdType === undefined && CPR_SHAPE.test(userId));
+}
+
+/** Keeps the last four digits of a full CPR number; shows nothing of anything else. */
+export function maskCpr(value: string): string {
+  if (MASKED_CPR.test(value)) return value;
+  const digits = value.replace(/\D/g, '');
+  return `cpr:******${digits.length === 10 ? digits.slice(-4) : ''}`;
+}

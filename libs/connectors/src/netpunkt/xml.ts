@@ -1,0 +1,147 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ORDER_RECEIPT_NAMESPACE, SOAP_ENVELOPE_NAMESPACE } from './schema';
+
+/** One element of a read document, its name resolved against the namespace declarations in scope. */
+export interface XmlElement {
+  /** The name as written, prefix included. */
+  name: string;
+  localName: string;
+  /** The namespace URI, or null for an element in no namespace. */
+  namespace: string | null;
+  /** The element's own text and CDATA, entities decoded, trimmed. */
+  text: string;
+  children: XmlElement[];
+}
+
+export type XmlReadResult = { ok: true; root: XmlElement } | { ok: false; problems: string[] };
+
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|([^;&\s]*));/g;
+const ATTRIBUTES = ':@';
+const TEXT = '#text';
+const CDATA = '#cdata';
+
+type Scope = ReadonlyMap<string, string | null>;
+type ParsedNode = Record<string, unknown>;
+
+/** fast-xml-parser keeps the document as written: no entity processing at all (references are decoded
+ *  here, see decodeReferences), nothing turned into numbers, CDATA apart so it is never decoded. */
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: false,
+  cdataPropName: CDATA,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+/**
+ * Reads an XML document into a namespace-aware element tree, or lists why it cannot.
+ * Safe on untrusted input: a document with a DTD is refused outright, so no entity can be declared,
+ * expanded or fetched (XXE, "billion laughs"); only the five predefined entities and character
+ * references are understood. Nesting is bounded by the parser (100 levels).
+ */
+export function readXml(xml: string): XmlReadResult {
+  if (/<!DOCTYPE/i.test(xml)) return { ok: false, problems: ['a DTD (<!DOCTYPE …>) is not allowed'] };
+  const validation = XMLValidator.validate(xml);
+  if (validation !== true) {
+    const { msg, line, col } = validation.err;
+    return { ok: false, problems: [`the XML is not well-formed: ${msg} (line ${line}${col ? `, column ${col}` : ''})`] };
+  }
+  let nodes: ParsedNode[];
+  try {
+    nodes = parser.parse(xml);
+  } catch (error) {
+    return { ok: false, problems: [`the XML cannot be read: ${error.message}`] };
+  }
+  if (nodes.length !== 1) return { ok: false, problems: ['the XML must have exactly one root element'] };
+
+  const problems: string[] = [];
+  const root = toElement(nodes[0], new Map([['xml', XML_NAMESPACE]]), problems);
+  return problems.length ? { ok: false, problems } : { ok: true, root };
+}
+
+function toElement(node: ParsedNode, parentScope: Scope, problems: string[]): XmlElement {
+  const name = Object.keys(node).find((key) => key !== ATTRIBUTES)!;
+  const attributes = (node[ATTRIBUTES] ?? {}) as Record<string, string>;
+  const scope = withDeclarations(parentScope, attributes, problems);
+  const separator = name.indexOf(':');
+  const prefix = separator < 0 ? '' : name.slice(0, separator);
+  const localName = name.slice(separator + 1);
+  const namespace = scope.get(prefix) ?? null;
+  if (prefix && !scope.has(prefix)) problems.push(`the namespace prefix "${prefix}" of <${name}> is not declared`);
+
+  const children: XmlElement[] = [];
+  let text = '';
+  for (const child of node[name] as ParsedNode[]) {
+    if (TEXT in child) text += decodeReferences(String(child[TEXT]), problems);
+    else if (CDATA in child) text += (child[CDATA] as ParsedNode[]).map((part) => String(part[TEXT] ?? '')).join('');
+    else children.push(toElement(child, scope, problems));
+  }
+  return { name, localName, namespace, text: text.trim(), children };
+}
+
+function withDeclarations(parentScope: Scope, attributes: Record<string, string>, problems: string[]): Scope {
+  const declarations = Object.entries(attributes).filter(([name]) => name === 'xmlns' || name.startsWith('xmlns:'));
+  if (!declarations.length) return parentScope;
+  const scope = new Map(parentScope);
+  for (const [name, value] of declarations) {
+    // xmlns="" takes the default namespace away; a prefix cannot be undeclared so (XML Namespaces 1.0).
+    scope.set(name === 'xmlns' ? '' : name.slice('xmlns:'.length), decodeReferences(value, problems) || null);
+  }
+  return scope;
+}
+
+/** Decodes the predefined entities and character references; any other reference is an error, since
+ *  without a DTD nothing can declare it. */
+function decodeReferences(text: string, problems: string[]): string {
+  return text.replace(REFERENCE, (reference, hex: string | undefined, decimal: string | undefined, name: string | undefined) => {
+    if (name !== undefined) {
+      if (Object.hasOwn(PREDEFINED_ENTITIES, name)) return PREDEFINED_ENTITIES[name];
+      problems.push(`the entity ${reference} is not defined`);
+      return '';
+    }
+    const codePoint = hex !== undefined ? parseInt(hex, 16) : parseInt(decimal!, 10);
+    if (isXmlChar(codePoint)) return String.fromCodePoint(codePoint);
+    problems.push(`the character reference ${reference} is not a legal XML character`);
+    return '';
+  });
+}
+
+function isXmlChar(codePoint: number): boolean {
+  return (
+    codePoint === 0x9 || codePoint === 0xa || codePoint === 0xd ||
+    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
+    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
+    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
+  );
+}
+
+/** The element a SOAP message carries: the first element of its Body. A document that is not a SOAP
+ *  1.1 Envelope is taken as that element itself. Headers, whatever they hold, are not looked at. */
+export function soapPayload(root: XmlElement): XmlElement | string {
+  if (root.localName !== 'Envelope' || root.namespace !== SOAP_ENVELOPE_NAMESPACE) return root;
+  const body = root.children.find((child) => child.localName === 'Body' && child.namespace === SOAP_ENVELOPE_NAMESPACE);
+  if (!body) return 'the SOAP Envelope has no Body';
+  return body.children[0] ?? 'the SOAP Body is empty';
+}
+
+/** An element of the orderReceipt namespace; one of no namespace is taken as such too, for senders
+ *  that leave the namespace out. */
+export function isOrderReceiptElement(element: XmlElement, localName: string): boolean {
+  return element.localName === localName && (element.namespace === ORDER_RECEIPT_NAMESPACE || element.namespace === null);
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/** Characters XML 1.0 cannot hold at all, escaped or not (lone surrogates included). */
+const NON_XML_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text for element content and attribute values alike, dropping characters XML cannot hold. */
+export function escapeXml(text: string): string {
+  return text.replace(NON_XML_CHARACTERS, '').replace(/[&<>"']/g, (char) => ESCAPES[char]);
+}
