@@ -204,4 +204,27 @@ describe('Libris import (end to end)', () => {
     expect(failed.map((f) => f.reason_code).sort()).toEqual(['LIBRARY_NOT_MAPPED', 'MALFORMED_RECORD']);
     expect(run.counters.unchanged).toBe(30);
   });
+
+  it('fails a window whose response body is malformed, with a clear reason, and keeps the cursor', async () => {
+    const cursorBefore = (await pg.query('SELECT harvest_cursor FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursor;
+    await simApi('POST', '/_sim/faults/libris', { malformedNext: 1 });
+    const run = await runNow();
+    await simApi('DELETE', '/_sim/faults/libris');
+    expect(run.state).toBe('FAILED');
+    expect(run.error_code).toBe('MALFORMED_RESPONSE');
+    expect(run.error).toMatch(/Window \d{4}-\d{2}-\d{2}…\d{4}-\d{2}-\d{2}: Libris sent a malformed response/);
+    const cursorAfter = (await pg.query('SELECT harvest_cursor FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursor;
+    expect(cursorAfter).toEqual(cursorBefore); // the next run reads that window again
+  });
+
+  it("fails the whole run before harvesting when the profile's own library code resolves to nothing", async () => {
+    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [])).status).toBe(200);
+    await simApi('DELETE', '/_sim/libris/calls');
+    const run = await runNow();
+    expect(run.state).toBe('FAILED');
+    expect(run.error_code).toBe('LIBRARY_NOT_MAPPED');
+    expect(run.error).toContain('"Hig"');
+    expect((await simApi('GET', '/_sim/libris/calls')).body.count).toBe(0);
+    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
+  });
 });

@@ -88,6 +88,8 @@ describe('profile-config (Postgres + Redis)', () => {
     it('answers health without a key', async () => {
       const health = await http().get('/health').expect(200);
       expect(health.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });
+      const docs = await http().get('/docs-json').expect(200);
+      expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/api/integration-profiles', '/api/integration-profiles/{id}/run', '/api/partners/{code}']));
       const metrics = await http().get('/metrics').expect(200);
       expect(metrics.text).toContain('illbridge_http_request_duration_seconds');
     });

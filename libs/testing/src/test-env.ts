@@ -2,7 +2,8 @@ import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import type { AppConfig } from '../../common/src/config';
 
-export const TEMPLATE_DB = 'illbridge_test_template';
+/** Test databases are named `illbridge_t_<epoch seconds>_<random>`, so stale ones can be told apart. */
+export const TEST_DB_PREFIX = 'illbridge_t_';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
 export function baseDatabaseUrl(name: string): string {
@@ -20,11 +21,13 @@ export interface TestDatabase {
 
 /** A fresh, migrated database for one test file (a clone of the template). */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `illbridge_t_${randomBytes(5).toString('hex')}`;
+  const template = process.env.ILLBRIDGE_TEST_TEMPLATE;
+  if (!template) throw new Error('ILLBRIDGE_TEST_TEMPLATE is not set: run the tests through Jest (its global setup makes the template)');
+  const name = `${TEST_DB_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
     await admin.end();
   }
