@@ -7,6 +7,7 @@ import { ImportSettings } from './import-settings';
 import { ImportProcessor } from './import.processor';
 import { ImporterRegistry, IMPORTERS, ImportRunner } from './import-runner';
 import { LibrisImporter } from './libris/libris-importer';
+import { NetpunktImporter } from './netpunkt/netpunkt-importer';
 import { RecoveryService } from './recovery.service';
 import { JobRunsService } from './runs/job-runs.service';
 import { RunProgress } from './runs/run-progress';
@@ -35,10 +36,11 @@ export class ImportWorkerModule {
         JobRunsService,
         RunProgress,
         LibrisImporter,
+        NetpunktImporter,
         {
           provide: IMPORTERS,
-          inject: [LibrisImporter],
-          useFactory: (libris: LibrisImporter): ImporterRegistry => ({ LIBRIS: libris }),
+          inject: [LibrisImporter, NetpunktImporter],
+          useFactory: (libris: LibrisImporter, netpunkt: NetpunktImporter): ImporterRegistry => ({ LIBRIS: libris, NETPUNKT: netpunkt }),
         },
         ImportRunner,
         ImportProcessor,

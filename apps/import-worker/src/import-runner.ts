@@ -45,7 +45,7 @@ export class ImportRunner {
     }
     const run = await this.runs.claim(String(job.id), profile, trigger, jobRunId);
     if (!run) {
-      this.logger.warn(`Job ${job.id}: a run of profile ${profile.code} is already active; this scheduled run is skipped`);
+      this.logger.warn(`Job ${job.id}: ${jobRunId ? `run ${jobRunId} does not exist` : `a run of profile ${profile.code} is already active`}; skipped`);
       return { jobRunId: null, state: 'SKIPPED' };
     }
     if (!['PENDING', 'RUNNING'].includes(run.state)) return { jobRunId: run.id, state: run.state }; // delivered again after it ended

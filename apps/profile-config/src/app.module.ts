@@ -10,6 +10,8 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { LibrariesController } from './libraries/libraries.controller';
 import { PartnersController } from './partners/partners.controller';
+import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
+import { NetpunktReceiptsService } from './netpunkt/netpunkt-receipts.service';
 import { LibraryMappingsService } from './profiles/library-mappings.service';
 import { ProfilesController } from './profiles/profiles.controller';
 import { ProfilesService } from './profiles/profiles.service';
@@ -44,8 +46,8 @@ export class ProfileConfigModule {
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
       ],
-      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController],
-      providers: [SchedulesService, ProfilesService, LibraryMappingsService, ScheduleReconciler],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
+      providers: [SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, ScheduleReconciler],
     };
   }
 }

@@ -20,7 +20,8 @@ export interface HttpAppOptions {
 function bodyParsers() {
   const parsers = [
     express.json({ limit: '1mb' }),
-    express.text({ type: ['text/xml', 'application/xml', 'application/soap+xml'], limit: '2mb' }),
+    // XML (Netpunkt receipts): by content type, and leniently any body sent to /netpunkt/ whatever its type.
+    express.text({ type: (req) => /xml/i.test(String(req.headers['content-type'] ?? '')) || (req.url ?? '').startsWith('/netpunkt/'), limit: '1mb' }),
   ];
   return (req: Request, res: Response, next: NextFunction) => {
     const run = (i: number) => {

@@ -18,7 +18,7 @@ export default async function globalSetup() {
   }
   // One template per set of migrations, made once and never dropped while in use: several Jest
   // runs on one machine (two developers' terminals) do not disturb each other.
-  const template = `illbridge_tpl_${createHash('sha1').update(MIGRATIONS.map((m) => m.name).join(',')).digest('hex').slice(0, 12)}`;
+  const template = `illbridge_tpl_${createHash('sha1').update(MIGRATIONS.map((m) => m.toString()).join(',')).digest('hex').slice(0, 12)}`;
   process.env.ILLBRIDGE_TEST_TEMPLATE = template;
   try {
     await admin.query('SELECT pg_advisory_lock(7264002)');

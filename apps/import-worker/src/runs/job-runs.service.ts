@@ -23,6 +23,7 @@ export class JobRunsService {
   async claim(queueJobId: string, profile: IntegrationProfileEntity, trigger: JobTrigger, jobRunId?: string): Promise<JobRunEntity | null> {
     const found = jobRunId ? await this.repo.findOne({ where: { id: jobRunId } }) : await this.repo.findOne({ where: { queueJobId } });
     if (found) return found;
+    if (jobRunId) return null; // created with the job but rolled back: nothing to run
     try {
       return await this.repo.save(this.repo.create({ profileId: profile.id, jobName: importJobName(profile.name), trigger, state: 'PENDING', stage: 'QUEUED', queueJobId }));
     } catch (error) {

@@ -2,12 +2,13 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import type { Direction, JobStage, JobState, JobTrigger, RecordOutcome } from './enums';
 
 /** One execution of a profile's import job. At most one PENDING/RUNNING run per profile
- *  (partial unique index, created in the migration): two runs of a profile never overlap. */
+ *  (partial unique index): two harvests of a profile never overlap. Inbound receipts (Netpunkt) each
+ *  have a run of their own and may be imported side by side. */
 @Entity('job_run')
 @Index('ix_job_run_created', ['createdAt'])
 @Index('ix_job_run_profile', ['profileId', 'createdAt'])
 @Index('ix_job_run_state', ['state'])
-@Index('uq_job_run_active_profile', ['profileId'], { unique: true, where: `"state" IN ('PENDING', 'RUNNING')` })
+@Index('uq_job_run_active_profile', ['profileId'], { unique: true, where: `"state" IN ('PENDING', 'RUNNING') AND "trigger" <> 'INBOUND'` })
 export class JobRunEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid' }) profileId: string;

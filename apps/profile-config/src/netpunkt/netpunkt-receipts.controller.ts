@@ -1,0 +1,26 @@
+import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '@illbridge/common';
+import { buildReceiptResponse } from '@illbridge/connectors/netpunkt';
+import { NetpunktReceiptsService } from './netpunkt-receipts.service';
+
+/** DBC's Order Receipt service pushes here (SOAP 1.1). The receipt's own password authenticates it. */
+@ApiTags('netpunkt')
+@Controller('netpunkt')
+@Public()
+export class NetpunktReceiptsController {
+  constructor(private readonly receipts: NetpunktReceiptsService) {}
+
+  @Post('receipt')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml; charset=utf-8')
+  @ApiOperation({ summary: 'Receive a Netpunkt order receipt (SOAP 1.1); answers a receiptResponse' })
+  @ApiConsumes('text/xml')
+  @ApiProduces('text/xml')
+  @ApiBody({ schema: { type: 'string' } })
+  async receive(@Body() body: unknown): Promise<string> {
+    const xml = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+    const outcome = await this.receipts.receive(xml);
+    return buildReceiptResponse(outcome.status, outcome.message);
+  }
+}
