@@ -1,0 +1,3 @@
+export * from './catp-client';
+export * from './catp-codec';
+export * from './nacsis-mapper';
