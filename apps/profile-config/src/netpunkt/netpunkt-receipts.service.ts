@@ -72,18 +72,19 @@ export class NetpunktReceiptsService {
     return mapped || this.dataSource.getRepository(LibraryEntity).exists({ where: { code: In(variants) } });
   }
 
-  /** One transaction: the receipt, its INBOUND run, and the job enqueued before commit — so `ok`
-   *  means durably queued, and a queue store that is down keeps nothing (DBC resends). */
+  /** The receipt and its INBOUND run in one transaction, then the job. `ok` is answered only once
+   *  the job is queued; if the queue store is down the receipt and run are taken back, so DBC's resend
+   *  finds nothing half-stored. (A run whose job was lost anyway is re-enqueued by the worker at start-up.) */
   private async store(profile: IntegrationProfileEntity, receipt: NetpunktReceipt, xml: string): Promise<ReceiptOutcome> {
     const duplicate = await this.dataSource.getRepository(NetpunktReceiptEntity).exists({ where: { receiptUuid: receipt.orderReceiptUuid } });
     if (duplicate) return { status: 'ok', message: `Receipt ${receipt.orderReceiptUuid} was accepted already` };
     const jobName = importJobName(profile.name);
-    await this.dataSource.transaction(async (manager) => {
-      const run = await manager.getRepository(JobRunEntity).save(
+    const run = await this.dataSource.transaction(async (manager) => {
+      const created = await manager.getRepository(JobRunEntity).save(
         manager.getRepository(JobRunEntity).create({ profileId: profile.id, jobName, trigger: 'INBOUND', state: 'PENDING', stage: 'QUEUED' }),
       );
-      const jobId = `receipt-${run.id}`;
-      await manager.getRepository(JobRunEntity).update({ id: run.id }, { queueJobId: jobId });
+      created.queueJobId = `receipt-${created.id}`;
+      await manager.getRepository(JobRunEntity).update({ id: created.id }, { queueJobId: created.queueJobId });
       await manager.getRepository(NetpunktReceiptEntity).insert({
         profileId: profile.id,
         receiptUuid: receipt.orderReceiptUuid,
@@ -91,10 +92,19 @@ export class NetpunktReceiptsService {
         requesterId: receipt.order.requesterId,
         receipt: redactReceipt(receipt) as any,
         rawXml: redactReceiptXml(xml, receipt),
-        jobRunId: run.id,
+        jobRunId: created.id,
       });
-      await this.importQueue.add(jobName, { profileId: profile.id, jobRunId: run.id, trigger: 'INBOUND' }, { ...DEFAULT_JOB_OPTIONS[QUEUE.IMPORT], jobId });
+      return created;
     });
+    try {
+      await this.importQueue.add(jobName, { profileId: profile.id, jobRunId: run.id, trigger: 'INBOUND' }, { ...DEFAULT_JOB_OPTIONS[QUEUE.IMPORT], jobId: run.queueJobId! });
+    } catch (error) {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.getRepository(NetpunktReceiptEntity).delete({ jobRunId: run.id });
+        await manager.getRepository(JobRunEntity).delete({ id: run.id });
+      });
+      throw error;
+    }
     return { status: 'ok', message: `Receipt for order ${receipt.order.orderId} accepted` };
   }
 }
