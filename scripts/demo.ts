@@ -12,6 +12,8 @@ import { RunningService, SERVICES, ServiceName, startService, waitForHealth } fr
 const ADMIN_KEY = process.env.BOOTSTRAP_ADMIN_KEY || 'demo-admin-key-change-me-0001';
 const LIBRIS_KEY = 'demo-libris-api-key';
 const SIGEL = 'Hig';
+const NETPUNKT_ISIL = 'DK-820010';
+const NETPUNKT_PASSWORD = 'demo-netpunkt-password';
 const LOG_DIR = resolve(__dirname, '..', 'demo-logs');
 
 const env = { NODE_ENV: process.env.NODE_ENV || 'development', BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: process.env.LOG_LEVEL || 'info' };
@@ -56,6 +58,14 @@ async function checkDependencies() {
     console.error(`\nILL Bridge demo cannot start:\n- ${problems.join('\n- ')}\nSee README.md "Requirements".`);
     process.exit(1);
   }
+}
+
+/** Creates the profile, or brings an existing one (an earlier demo) up to date. */
+async function upsertProfile(admin: string, code: string, body: Record<string, unknown>) {
+  const existing = await call('GET', `${admin}/api/integration-profiles?code=${code}`);
+  if (!existing.items[0]) return call('POST', `${admin}/api/integration-profiles`, { code, ...body });
+  const { integrationType, system, ...changes } = body;
+  return call('PATCH', `${admin}/api/integration-profiles/${existing.items[0].id}`, changes);
 }
 
 async function ensure(method: string, target: string, body: unknown) {
@@ -113,8 +123,9 @@ async function main() {
   ]) {
     await ensure('POST', `${admin}/api/partners`, { code, name, system: 'LIBRIS', active: true });
   }
-  const existing = await call('GET', `${admin}/api/integration-profiles?code=LIBRIS_DEMO`);
-  const profileBody = {
+  const profile = await upsertProfile(admin, 'LIBRIS_DEMO', {
+    integrationType: 'RESOURCE_SHARING',
+    system: 'LIBRIS',
     name: 'Libris demo',
     description: 'Borrowing requests harvested from the Libris simulator',
     baseUrl: `${sim}/libris/api`,
@@ -125,17 +136,33 @@ async function main() {
     harvestStartDate: from,
     granularity: 'DAY',
     schedule: { type: 'DAILY', time: '02:30', timezone: 'Europe/Stockholm' },
-  };
-  const profile = existing.items[0]
-    ? await call('PATCH', `${admin}/api/integration-profiles/${existing.items[0].id}`, profileBody)
-    : await call('POST', `${admin}/api/integration-profiles`, { code: 'LIBRIS_DEMO', integrationType: 'RESOURCE_SHARING', system: 'LIBRIS', ...profileBody });
+  });
   await call('PUT', `${admin}/api/integration-profiles/${profile.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }]);
   console.log(`✔ profile "${profile.name}" (${profile.code}) scheduled daily 02:30 Europe/Stockholm, next run ${profile.nextRunAt}`);
+
+  // Netpunkt (Denmark) pushes receipts: a profile with its password, and three receipts from the simulator.
+  const netpunkt = await upsertProfile(admin, 'NETPUNKT_DEMO', {
+    name: 'Netpunkt demo',
+    integrationType: 'RESOURCE_SHARING',
+    system: 'NETPUNKT',
+    libraryCode: NETPUNKT_ISIL,
+    resourceSharingLibraryCode: 'MAIN',
+    authentication: { enabled: true, password: NETPUNKT_PASSWORD },
+    active: true,
+  });
+  await call('PUT', `${admin}/api/integration-profiles/${netpunkt.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: NETPUNKT_ISIL }]);
+  const receipt = { endpointUrl: `${admin}/netpunkt/receipt`, password: NETPUNKT_PASSWORD, requesterId: NETPUNKT_ISIL, pickUpAgencyId: NETPUNKT_ISIL, responderId: 'DK-710100' };
+  const sent = [];
+  for (const scenario of ['full', 'article-copy', 'wrong-password']) sent.push({ scenario, ...(await call('POST', `${sim}/_sim/netpunkt/send`, { ...receipt, scenario })) });
+  sent.push({ scenario: 'resend', ...(await call('POST', `${sim}/_sim/netpunkt/send`, { ...receipt, scenario: 'resend', orderId: sent[0].orderId })) });
+  console.log('✔ Netpunkt receipts sent by the simulator:');
+  for (const s of sent) console.log(`    ${s.scenario.padEnd(15)} order ${s.orderId} → ${s.status}${s.message ? ` (${s.message})` : ''}`);
 
   const { jobRunId } = await call('POST', `${admin}/api/integration-profiles/${profile.id}/run`);
   console.log(`… running "${profile.jobName}" (run ${jobRunId})`);
   const report = await waitForRun(jobRunId);
   printReport(report);
+  await printNetpunkt(netpunkt.id);
   console.log(`\nLook around (admin key: ${ADMIN_KEY}):`);
   console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${admin}/api/integration-profiles/${profile.id}`);
   console.log(`  OpenAPI: ${admin}/docs · health: ${admin}/health · metrics: ${admin}/metrics`);
@@ -158,14 +185,29 @@ async function waitForRun(jobRunId: string) {
       if (run && !['PENDING', 'RUNNING'].includes(run.state)) {
         const failed = await pg.query(`SELECT external_id, reason_code, message FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED' ORDER BY external_id`, [jobRunId]);
         const statuses = await pg.query(
-          `SELECT status, external_system_status, count(*)::int AS n FROM rs_request WHERE last_job_run_id = $1 OR profile_id = $2 GROUP BY 1, 2 ORDER BY n DESC`,
-          [jobRunId, run.profile_id],
+          `SELECT status, external_system_status, count(*)::int AS n FROM rs_request WHERE profile_id = $1 GROUP BY 1, 2 ORDER BY n DESC`,
+          [run.profile_id],
         );
         return { ...run, failed: failed.rows, statuses: statuses.rows };
       }
       await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error('The import run did not finish within 2 minutes; see demo-logs/import-worker.log');
+  } finally {
+    await pg.end();
+  }
+}
+
+/** The INBOUND runs of the Netpunkt profile and the requests they made. */
+async function printNetpunkt(profileId: string) {
+  const pg = new Client({ connectionString: config.databaseUrl });
+  await pg.connect();
+  try {
+    await new Promise((r) => setTimeout(r, 1000)); // receipts are imported by the worker, asynchronously
+    const runs = await pg.query(`SELECT state, count(*)::int AS n FROM job_run WHERE profile_id = $1 GROUP BY 1`, [profileId]);
+    const requests = await pg.query(`SELECT external_id, format, title FROM rs_request WHERE profile_id = $1 ORDER BY created_at`, [profileId]);
+    console.log(`\n=== Netpunkt receipts: ${runs.rows.map((r) => `${r.n} run(s) ${r.state}`).join(', ')}`);
+    for (const r of requests.rows) console.log(`  order ${r.external_id}  ${r.format}  ${r.title}`);
   } finally {
     await pg.end();
   }
