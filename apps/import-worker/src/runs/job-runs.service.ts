@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { IntegrationProfileEntity, JobCounters, JobRunEntity, JobStage, JobState, JobTrigger } from '@illbridge/database/entities';
+import { isUniqueViolation } from '@illbridge/database/errors';
 import { importJobName } from '@illbridge/queues';
-
-const isUniqueViolation = (error: unknown) => error instanceof QueryFailedError && (error as any).driverError?.code === '23505';
 
 /** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
 @Injectable()

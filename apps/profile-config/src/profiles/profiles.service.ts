@@ -2,9 +2,10 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ApiError, conflict, notFound, SecretBox, serviceUnavailable, validationFailed } from '@illbridge/common';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, ProfileSystem } from '@illbridge/database/entities';
+import { isUniqueViolation } from '@illbridge/database/errors';
 import { DEFAULT_JOB_OPTIONS, ImportJobData, importJobName, nextRunAfter, QUEUE, SchedulesService, wantedSchedule } from '@illbridge/queues';
 import { ProfileDto } from './profile.dto';
 import { profileProblems, ValidProfile } from './profile-validation';
@@ -14,8 +15,6 @@ export interface ProfileFilter {
   active?: boolean;
   code?: string;
 }
-
-const isUniqueViolation = (error: unknown) => error instanceof QueryFailedError && (error as any).driverError?.code === '23505';
 
 @Injectable()
 export class ProfilesService {

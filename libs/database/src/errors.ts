@@ -1,0 +1,6 @@
+import { QueryFailedError } from 'typeorm';
+
+/** A Postgres unique violation (SQLSTATE 23505): the expected answer to "this exists already". */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error as any).driverError?.code === '23505';
+}
