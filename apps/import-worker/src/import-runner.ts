@@ -50,7 +50,7 @@ export class ImportRunner {
     }
     if (!['PENDING', 'RUNNING'].includes(run.state)) return { jobRunId: run.id, state: run.state }; // delivered again after it ended
     if (run.abortRequested) return { jobRunId: run.id, state: (await this.runs.finish(run, 'ABORTED')).state };
-    await this.runs.start(run);
+    if (!(await this.runs.start(run))) return { jobRunId: run.id, state: 'ENDED' }; // aborted before it started
 
     if (!profile.active && trigger === 'SCHEDULED') {
       return this.end(run, 'FAILED', new RunFailure('PROFILE_INACTIVE', `Profile ${profile.code} is inactive`));

@@ -43,6 +43,7 @@ export class LibrisImporter implements Importer {
     const tracker = this.progress.start(ctx, 'HARVESTING');
 
     for (const window of harvestWindows(from, to)) {
+      await tracker.checkAbort();
       let records: unknown[];
       try {
         records = await client.listOutgoing(window.startDate, window.endDate);

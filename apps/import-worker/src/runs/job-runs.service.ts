@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { IntegrationProfileEntity, JobCounters, JobRunEntity, JobStage, JobState, JobTrigger } from '@illbridge/database/entities';
 import { isUniqueViolation } from '@illbridge/database/errors';
+import { runCounters } from '@illbridge/database/job-counters';
 import { importJobName } from '@illbridge/queues';
 
 /** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
@@ -31,12 +32,22 @@ export class JobRunsService {
     }
   }
 
-  async start(run: JobRunEntity): Promise<void> {
+  /** PENDING/RUNNING → RUNNING, conditionally: a run an operator aborted meanwhile is not revived.
+   *  False when the run has ended. */
+  async start(run: JobRunEntity): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ state: 'RUNNING', stage: 'STARTING', startedAt: () => 'COALESCE(started_at, now())', attempts: () => 'attempts + 1' })
+      .where('id = :id AND state IN (:...active)', { id: run.id, active: ['PENDING', 'RUNNING'] })
+      .returning(['started_at', 'attempts'])
+      .execute();
+    if (!result.affected) return false;
     run.state = 'RUNNING';
     run.stage = 'STARTING';
-    run.startedAt = run.startedAt ?? new Date();
-    run.attempts += 1;
-    await this.repo.update({ id: run.id }, { state: run.state, stage: run.stage, startedAt: run.startedAt, attempts: run.attempts });
+    run.startedAt = result.raw[0].started_at;
+    run.attempts = result.raw[0].attempts;
+    return true;
   }
 
   async progress(runId: string, stage: JobStage, recordsRead: number): Promise<void> {
@@ -66,33 +77,8 @@ export class JobRunsService {
   }
 
   /** Counters come from the record events, so they are right however often a run was resumed. */
-  async counters(runId: string): Promise<JobCounters> {
-    const [row] = await this.dataSource.query(
-      `SELECT count(*)::int AS total,
-              count(*) FILTER (WHERE direction = 'BORROWING')::int AS bp,
-              count(*) FILTER (WHERE direction = 'BORROWING' AND outcome <> 'FAILED')::int AS bs,
-              count(*) FILTER (WHERE direction = 'BORROWING' AND outcome = 'FAILED')::int AS bf,
-              count(*) FILTER (WHERE direction = 'LENDING')::int AS lp,
-              count(*) FILTER (WHERE direction = 'LENDING' AND outcome <> 'FAILED')::int AS ls,
-              count(*) FILTER (WHERE direction = 'LENDING' AND outcome = 'FAILED')::int AS lf,
-              count(*) FILTER (WHERE outcome = 'CREATED')::int AS created,
-              count(*) FILTER (WHERE outcome = 'UPDATED')::int AS updated,
-              count(*) FILTER (WHERE outcome = 'UNCHANGED')::int AS unchanged
-         FROM record_event WHERE job_run_id = $1`,
-      [runId],
-    );
-    return {
-      totalRecordsProcessed: row.total,
-      borrowingProcessed: row.bp,
-      borrowingSucceeded: row.bs,
-      borrowingFailed: row.bf,
-      lendingProcessed: row.lp,
-      lendingSucceeded: row.ls,
-      lendingFailed: row.lf,
-      created: row.created,
-      updated: row.updated,
-      unchanged: row.unchanged,
-    };
+  counters(runId: string): Promise<JobCounters> {
+    return runCounters(this.dataSource, runId);
   }
 
   /** Ends a run. On success the profile's harvest cursor moves to where this run stopped. */

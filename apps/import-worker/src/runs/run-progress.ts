@@ -20,6 +20,10 @@ export class RunProgress {
       stage(next: JobStage) {
         current = next;
       },
+      /** Between windows too, so a run through empty windows stops as soon as it is aborted. */
+      async checkAbort() {
+        if (await runs.abortRequested(ctx.run.id)) throw new RunAborted();
+      },
       async write(sink: BatchSink, results: MappingResult[]) {
         if (await runs.abortRequested(ctx.run.id)) throw new RunAborted();
         if (results.length) await sink.write(ctx, results);

@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { notFound, Page } from '@illbridge/common';
+import type { Direction } from '@illbridge/database/entities';
+import { isUuid, likePattern, SqlWhere } from '../common';
+import type { RequestListQuery } from './requests.dto';
+
+/** The public fields of a request: [answer field, column]. `raw` only in the single-request view. */
+const FIELDS: [string, string][] = [
+  ['id', 'id'],
+  ['profileId', 'profile_id'],
+  ['system', 'system'],
+  ['direction', 'direction'],
+  ['externalId', 'external_id'],
+  ['externalRef', 'external_ref'],
+  ['status', 'status'],
+  ['externalSystemStatus', 'external_system_status'],
+  ['partnerCode', 'partner_code'],
+  ['partners', 'partners'],
+  ['ownerLibraryCode', 'owner_library_code'],
+  ['pickupLibraryCode', 'pickup_library_code'],
+  ['requesterName', 'requester_name'],
+  ['requesterId', 'requester_id'],
+  ['title', 'title'],
+  ['author', 'author'],
+  ['isbn', 'isbn'],
+  ['issn', 'issn'],
+  ['publisher', 'publisher'],
+  ['placeOfPublication', 'place_of_publication'],
+  ['year', 'year'],
+  ['edition', 'edition'],
+  ['volume', 'volume'],
+  ['issue', 'issue'],
+  ['pages', 'pages'],
+  ['articleTitle', 'article_title'],
+  ['articleAuthor', 'article_author'],
+  ['format', 'format'],
+  ['note', 'note'],
+  ['lastInterestDate', 'last_interest_date'],
+  ['syncState', 'sync_state'],
+  ['createdAt', 'created_at'],
+  ['updatedAt', 'updated_at'],
+];
+const DETAIL_FIELDS: [string, string][] = [...FIELDS, ['closed', 'closed'], ['syncError', 'sync_error'], ['lastJobRunId', 'last_job_run_id'], ['raw', 'raw']];
+const columns = (fields: [string, string][]) => fields.map(([, column]) => column).join(', ');
+const view = (row: any, fields: [string, string][]) => Object.fromEntries(fields.map(([field, column]) => [field, row[column] ?? null]));
+
+export interface FacetValue {
+  value: string | null;
+  count: number;
+}
+export interface RequestFacets {
+  status: FacetValue[];
+  externalSystemStatus: FacetValue[];
+  partnerCode: FacetValue[];
+}
+
+/** The facet columns, counted in one GROUPING SETS query over the filtered set. */
+const FACETS: [keyof RequestFacets, string][] = [
+  ['status', 'status'],
+  ['externalSystemStatus', 'external_system_status'],
+  ['partnerCode', 'partner_code'],
+];
+
+@Injectable()
+export class RequestsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** A page of requests (newest change first) and facets counted over the whole filtered set.
+   *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
+  async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
+    const where = new SqlWhere().add('direction = ?', direction);
+    if (query.status) where.add('status = ?', query.status);
+    if (query.externalSystemStatus) where.add('external_system_status = ?', query.externalSystemStatus);
+    if (query.partnerCode) where.add('lower(partner_code) = lower(?)', query.partnerCode);
+    if (query.profileId) where.add('profile_id = ?', query.profileId);
+    if (query.syncState) where.add('sync_state = ?', query.syncState);
+    if (query.q) {
+      const pattern = likePattern(query.q);
+      where.add(`(title ILIKE ? ESCAPE '\\' OR author ILIKE ? ESCAPE '\\' OR external_id ILIKE ? ESCAPE '\\')`, pattern, pattern, pattern);
+    }
+    const filter = { sql: where.sql, params: [...where.params] };
+
+    const facetRows: any[] = await this.dataSource.query(
+      `SELECT ${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}, count(*)::int AS count
+         FROM rs_request ${filter.sql}
+        GROUP BY GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`,
+      filter.params,
+    );
+    const facets = {} as RequestFacets;
+    for (const [name, column] of FACETS) {
+      facets[name] = facetRows
+        .filter((r) => r[`g_${column}`] === 0)
+        .map((r) => ({ value: r[column] as string | null, count: r.count as number }))
+        .sort((a, b) => b.count - a.count || String(a.value ?? '\uffff').localeCompare(String(b.value ?? '\uffff')));
+    }
+    const total = facets.status.reduce((sum, f) => sum + f.count, 0);
+
+    const limit = where.next(page.limit);
+    const offset = where.next(page.offset);
+    const rows: any[] = await this.dataSource.query(
+      `SELECT ${columns(FIELDS)} FROM rs_request ${where.sql} ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      where.params,
+    );
+    return { items: rows.map((r) => view(r, FIELDS)), total, limit: page.limit, offset: page.offset, facets };
+  }
+
+  /** One request with its raw record, its history (oldest first) and its outbound actions (by seq). */
+  async get(id: string) {
+    if (!isUuid(id)) throw notFound(`Request ${id}`);
+    const [row] = await this.dataSource.query(`SELECT ${columns(DETAIL_FIELDS)} FROM rs_request WHERE id = $1`, [id]);
+    if (!row) throw notFound(`Request ${id}`);
+    const [events, actions] = await Promise.all([
+      this.dataSource.query(
+        `SELECT type, from_status, to_status, external_system_status, message, job_run_id, created_at FROM request_event WHERE request_id = $1 ORDER BY id`,
+        [id],
+      ),
+      this.dataSource.query(
+        `SELECT id, request_id, seq, action, nacsis_command, state, attempts, last_error, created_at, sent_at FROM outbound_action WHERE request_id = $1 ORDER BY seq`,
+        [id],
+      ),
+    ]);
+    return {
+      ...view(row, DETAIL_FIELDS),
+      events: events.map((e: any) => ({
+        type: e.type,
+        fromStatus: e.from_status,
+        toStatus: e.to_status,
+        externalSystemStatus: e.external_system_status,
+        message: e.message,
+        jobRunId: e.job_run_id,
+        createdAt: e.created_at,
+      })),
+      outboundActions: actions.map((a: any) => ({
+        id: a.id,
+        requestId: a.request_id,
+        seq: a.seq,
+        action: a.action,
+        nacsisCommand: a.nacsis_command,
+        state: a.state,
+        attempts: a.attempts,
+        lastError: a.last_error,
+        createdAt: a.created_at,
+        sentAt: a.sent_at,
+      })),
+    };
+  }
+}
