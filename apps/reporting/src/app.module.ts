@@ -1,14 +1,14 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@illbridge/common';
-import { DEFAULT_JOB_OPTIONS, QUEUE } from '@illbridge/queues';
+import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from '@illbridge/queues';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { ReportingMetrics } from './metrics/reporting-metrics';
 import { RequestsController } from './requests/requests.controller';
 import { RequestsService } from './requests/requests.service';
 
-/** Monitor jobs, job reports, events reports, request lists with facets. */
+/** Monitor jobs, job reports, events reports, request lists with facets; the queue dashboard (main.ts). */
 @Module({})
 export class ReportingModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -16,7 +16,8 @@ export class ReportingModule {
       module: ReportingModule,
       imports: [
         CoreModule.forRoot({ config, redisRole: 'producer' }),
-        BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
+        // Every queue of the product: the import queue's depth in /metrics, all of them in the dashboard.
+        ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
       ],
       controllers: [JobsController, JobHistoryController, RequestsController],
       providers: [JobsService, RequestsService, ReportingMetrics],
