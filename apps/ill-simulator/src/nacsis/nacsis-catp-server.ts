@@ -1,0 +1,280 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CATP_ENCODINGS,
+  CATP_REASON_PHRASES,
+  CatpSyntaxError,
+  decodeRecords,
+  decodeRequest,
+  encodeErrorBody,
+  encodeRecords,
+  encodeResponse,
+  fieldValue,
+  headerValue,
+  isGroup,
+} from '@illbridge/connectors/nacsis/catp-codec';
+import type { CatpHeader, CatpRecord, CatpRequest, CatpResponse } from '@illbridge/connectors/nacsis/catp-codec';
+import { NACSIS_COMMANDS } from '@illbridge/workflow/nacsis/state-table';
+import type { NacsisCommand } from '@illbridge/workflow/nacsis/state-table';
+import type { NacsisCall } from './nacsis-call-log';
+import { parseQuery, QuerySyntaxError } from './nacsis-query';
+import { BACK_FILE_DATABASES, SIM_DATABASES, SimDatabase, SimRecord, isSimDatabase, lenderOf, wireRecord } from './nacsis-record';
+import { Handle, NacsisStore } from './nacsis-store';
+
+export interface HttpAnswer {
+  httpStatus: number;
+  body: string;
+}
+
+const FIRST_FRAME = '001';
+const EDIT_TYPES = new Set(['1', '2', '9']);
+
+class CatpFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function integerHeader(request: CatpRequest, name: string, fallback: number): number {
+  const value = headerValue(request, name);
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw new CatpFailure(400, `${name} is not a number: ${value}`);
+  return Number(value);
+}
+
+function editTypeHeader(request: CatpRequest, name: string, fallback: string): string {
+  const value = headerValue(request, name) ?? fallback;
+  if (!EDIT_TYPES.has(value)) throw new CatpFailure(400, `${name} must be 1, 2 or 9 (got ${value})`);
+  return value;
+}
+
+/** The values a search key finds in a record: its top-level fields and group member fields of that tag. */
+function valuesIn(record: CatpRecord) {
+  return (key: string): string[] =>
+    record.flatMap((element) => (isGroup(element) ? element.fields.filter((f) => f.tag === key).map((f) => f.value) : element.tag === key ? [element.value] : []));
+}
+
+/** The CATP server of the simulated NACSIS-ILL (nacsis-catp.md §3): decodes a request, answers it
+ *  from the store. HTTP 400 only for a message without a readable request line or headers. */
+@Injectable()
+export class NacsisCatpServer {
+  constructor(private readonly store: NacsisStore) {}
+
+  answer(text: string, call?: NacsisCall): HttpAnswer {
+    let request: CatpRequest;
+    try {
+      request = decodeRequest(text);
+    } catch (error) {
+      if (error instanceof CatpSyntaxError) return { httpStatus: 400, body: `Bad Request: ${error.message}\r\n` };
+      throw error;
+    }
+    const response = this.respond(request, call);
+    if (call) call.catpStatus = response.status;
+    return { httpStatus: 200, body: encodeResponse(response) };
+  }
+
+  private respond(request: CatpRequest, call?: NacsisCall): CatpResponse {
+    const faults = this.store.faults;
+    if (faults.catpFailNext > 0) {
+      faults.catpFailNext--;
+      return this.error(request, faults.catpStatus, `simulated failure (CATP ${faults.catpStatus})`);
+    }
+    try {
+      if (request.encoding !== undefined && !CATP_ENCODINGS.includes(request.encoding)) throw new CatpFailure(400, `unsupported Encoding ${request.encoding}`);
+      if (request.method === 'GETHANDLE') return this.getHandle(request, call);
+      const handle = this.store.useHandle(request.handle);
+      if (!handle) throw new CatpFailure(420, `handle ${request.handle} is unknown, released or expired`);
+      if (call) call.participantId = handle.participantId;
+      switch (request.method) {
+        case 'RELEASEHANDLE':
+          this.store.releaseHandle(handle.id);
+          return this.ok(request);
+        case 'RELEASEFRAME':
+          handle.frames.delete(request.frame);
+          return this.ok(request);
+        case 'SEARCH':
+          return this.search(request, handle);
+        case 'RETRIEVE':
+          return this.retrieve(request, handle);
+        case 'SERVERPROCEDURECALL':
+          return this.procedureCall(request, handle);
+        default:
+          throw new CatpFailure(405, `method ${request.method} is not supported on the ILL databases`);
+      }
+    } catch (error) {
+      if (error instanceof CatpFailure) return this.error(request, error.status, error.message);
+      return this.error(request, 500, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private response(request: CatpRequest, status: number, headers: CatpHeader[] = [], body = '', encoding?: string, reasonPhrase?: string): CatpResponse {
+    const { method, handle, frame, version } = request;
+    return {
+      method,
+      handle,
+      frame,
+      version,
+      status,
+      reasonPhrase: reasonPhrase ?? CATP_REASON_PHRASES[status] ?? (status >= 500 ? 'Server Error' : 'Error'),
+      headers,
+      ...(encoding === undefined ? {} : { encoding }),
+      body,
+    };
+  }
+
+  private ok(request: CatpRequest): CatpResponse {
+    return this.response(request, 200);
+  }
+
+  private error(request: CatpRequest, status: number, message: string, reasonPhrase?: string): CatpResponse {
+    return this.response(request, status, [], encodeErrorBody(status, [message]), 'UTF8', reasonPhrase);
+  }
+
+  private getHandle(request: CatpRequest, call?: NacsisCall): CatpResponse {
+    const authenticate = headerValue(request, 'Authenticate') ?? '';
+    const comma = authenticate.indexOf(',');
+    const handle = comma > 0 ? this.store.openHandle(authenticate.slice(0, comma), authenticate.slice(comma + 1)) : null;
+    if (!handle) throw new CatpFailure(401, 'user id or password refused');
+    if (call) {
+      call.participantId = handle.participantId;
+      call.handle = handle.id;
+    }
+    return { ...this.ok(request), handle: handle.id, frame: FIRST_FRAME };
+  }
+
+  /** The records of `database` the participant sees: its own borrowing (…O) or its current lending (…A). */
+  private visible(database: string, participantId: string): SimRecord[] {
+    if (!isSimDatabase(database)) return [];
+    const { side, service } = SIM_DATABASES[database];
+    return this.store
+      .allRecords()
+      .filter((record) => record.service === service && (side === 'BORROWER' ? record.borrowerId === participantId : lenderOf(record) === participantId));
+  }
+
+  private databasesOf(request: CatpRequest): string[] {
+    const value = headerValue(request, 'Database-names');
+    if (!value) throw new CatpFailure(400, 'Database-names is missing');
+    const databases = value.split(',').map((name) => name.trim());
+    const unknown = databases.filter((name) => !isSimDatabase(name) && !BACK_FILE_DATABASES.includes(name));
+    if (unknown.length) throw new CatpFailure(403, `database ${unknown.join(', ')} is not allowed`);
+    return databases;
+  }
+
+  private wire(database: string, record: SimRecord, editType: string): CatpRecord {
+    return wireRecord(record, database, editType, this.store.nameOf);
+  }
+
+  private search(request: CatpRequest, handle: Handle): CatpResponse {
+    const databases = this.databasesOf(request);
+    let predicate;
+    try {
+      predicate = parseQuery(request.body);
+    } catch (error) {
+      if (error instanceof QuerySyntaxError) throw new CatpFailure(400, `bad search expression: ${error.message}`);
+      throw error;
+    }
+    const smallSetEditType = editTypeHeader(request, 'Small-set-element-set-names', '2');
+    const mediumSetEditType = editTypeHeader(request, 'Medium-set-element-set-names', smallSetEditType);
+    const smallSetUpperBound = integerHeader(request, 'Small-set-upper-bound', 0);
+    const largeSetLowerBound = integerHeader(request, 'Large-set-lower-bound', 1);
+    const mediumSetPresentNumber = integerHeader(request, 'Medium-set-present-number', 0);
+
+    const hits: { database: string; record: SimRecord }[] = [];
+    for (const database of databases) {
+      for (const record of this.visible(database, handle.participantId)) {
+        if (predicate(valuesIn(this.wire(database, record, '9')))) hits.push({ database, record });
+      }
+    }
+    handle.frames.set(request.frame, { entries: hits.map(({ database, record }) => ({ database, id: record.id })), editType: smallSetEditType });
+
+    let returned: CatpRecord[] = [];
+    if (hits.length <= smallSetUpperBound) returned = hits.map(({ database, record }) => this.wire(database, record, smallSetEditType));
+    else if (hits.length < largeSetLowerBound) {
+      returned = hits.slice(0, mediumSetPresentNumber).map(({ database, record }) => this.wire(database, record, mediumSetEditType));
+    }
+    const next = returned.length < hits.length ? returned.length + 1 : 0;
+    return this.response(
+      request,
+      200,
+      [
+        { name: 'Database-names', value: databases.join(',') },
+        { name: 'Result-count', value: String(hits.length) },
+        { name: 'Number-of-records-returned', value: String(returned.length) },
+        { name: 'Next-result-set-position', value: String(next) },
+      ],
+      encodeRecords(returned),
+      'UTF8',
+    );
+  }
+
+  private retrieve(request: CatpRequest, handle: Handle): CatpResponse {
+    const frame = handle.frames.get(request.frame);
+    if (!frame) throw new CatpFailure(404, `no result set ${request.frame} under this handle`);
+    const start = integerHeader(request, 'Result-set-start-position', 1);
+    const count = integerHeader(request, 'Number-of-records-requested', 1);
+    if (start < 1 || (frame.entries.length > 0 && start > frame.entries.length)) throw new CatpFailure(404, `position ${start} is beyond the result set (${frame.entries.length})`);
+    const editType = editTypeHeader(request, 'Element-set-names', frame.editType);
+    const slice = frame.entries.slice(start - 1, start - 1 + count);
+    // A record that left this participant's view since the SEARCH is skipped (nacsis-catp.md G8).
+    const records = slice.flatMap(({ database, id }) => {
+      const record = this.store.record(id);
+      if (!record || !this.visible(database, handle.participantId).includes(record)) return [];
+      return [this.wire(database, record, editType)];
+    });
+    const end = start - 1 + slice.length;
+    const next = end < frame.entries.length ? end + 1 : 0;
+    return this.response(
+      request,
+      200,
+      [
+        { name: 'Number-of-records-returned', value: String(records.length) },
+        { name: 'Next-result-set-position', value: String(next) },
+      ],
+      encodeRecords(records),
+      'UTF8',
+    );
+  }
+
+  private procedureCall(request: CatpRequest, handle: Handle): CatpResponse {
+    const procedure = headerValue(request, 'Procedure-name');
+    if (procedure !== 'ILL') throw new CatpFailure(400, `Procedure-name must be ILL (got ${procedure ?? 'none'})`);
+    const databases = this.databasesOf(request);
+    if (databases.length !== 1) throw new CatpFailure(400, 'SERVERPROCEDURECALL names exactly one database');
+    const [database] = databases;
+    if (!isSimDatabase(database)) throw new CatpFailure(403, `SERVERPROCEDURECALL is not allowed on the back file ${database}`);
+    const command = headerValue(request, 'ILL-command') ?? '';
+    if (!(NACSIS_COMMANDS as readonly string[]).includes(command)) throw new CatpFailure(400, `unknown ILL-command ${JSON.stringify(command)}`);
+    const editType = headerValue(request, 'Returned-edit-type') ?? '0';
+    if (editType !== '0' && !EDIT_TYPES.has(editType)) throw new CatpFailure(400, `Returned-edit-type must be 0, 1, 2 or 9 (got ${editType})`);
+
+    let body: CatpRecord;
+    try {
+      const records = decodeRecords(request.body);
+      if (records.length > 1) throw new CatpFailure(400, 'the body holds more than one record');
+      body = records[0] ?? [];
+    } catch (error) {
+      if (error instanceof CatpSyntaxError) throw new CatpFailure(400, `bad body: ${error.message}`);
+      throw error;
+    }
+    const { side, service } = SIM_DATABASES[database as SimDatabase];
+    const participantId = handle.participantId;
+    const id = fieldValue(body, 'ID');
+    let record: SimRecord;
+    if (id) {
+      const found = this.store.record(id);
+      if (!found || found.service !== service) throw new CatpFailure(404, `ILL record ${id} not found in ${database}`);
+      record = found;
+    } else if (command === 'ORDER') {
+      if (side !== 'BORROWER') throw new CatpFailure(403, 'ORDER is made on a borrower database (COPYO/LOANO)');
+      record = this.store.draft(participantId, service);
+    } else throw new CatpFailure(400, `ILL-command ${command} needs the record ID (ID=)`);
+
+    const comment = fieldValue(body, 'CMMNT') || undefined;
+    const result = this.store.runCommand(record, side, command as NacsisCommand, participantId, body, comment);
+    if (!result.ok) return this.error(request, result.status, result.message, result.reasonPhrase);
+    if (editType === '0') return this.ok(request);
+    return this.response(request, 200, [], encodeRecords([this.wire(database, result.record, editType)]), 'UTF8');
+  }
+}

@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import type { CatpElement } from '@illbridge/connectors/nacsis/catp-codec';
+import type { Format } from '@illbridge/database/entities/enums';
+import { applyCommand } from '@illbridge/workflow/nacsis/state-table';
+import type { CatpRefusalStatus, NacsisCommand } from '@illbridge/workflow/nacsis/state-table';
+import type { NacsisSide } from '@illbridge/workflow/nacsis/states';
+import { randomBytes } from 'crypto';
+import { SimRecord, applyWrites, lenderOf, stateOf, tagsOf } from './nacsis-record';
+
+export interface Participant {
+  participantId: string;
+  name: string;
+  /** Absent for a library that only appears in data (it cannot log in). */
+  userId?: string;
+  password?: string;
+}
+
+/** A result set: records of a SEARCH under `<handle, frame>`. */
+export interface Frame {
+  entries: { database: string; id: string }[];
+  editType: string;
+}
+
+export interface Handle {
+  id: string;
+  participantId: string;
+  lastUsed: number;
+  frames: Map<string, Frame>;
+}
+
+export interface NacsisSettings {
+  /** Idle time after which a handle expires (→ 420). Default 30 minutes (nacsis-catp.md G14). */
+  handleTtlMs: number;
+  /** `YYYYMMDD` used for RNWDT/CRTDT of changes; null = today in Japan (JST). */
+  today: string | null;
+}
+
+export interface CatpFaults {
+  /** Answer the next N CATP calls with `catpStatus` (HTTP 200, CATP status line). */
+  catpFailNext: number;
+  catpStatus: number;
+}
+
+export type CommandResult =
+  | { ok: true; record: SimRecord }
+  | { ok: false; status: CatpRefusalStatus | 404; reasonPhrase: string; message: string };
+
+const DEFAULT_SETTINGS: NacsisSettings = { handleTtlMs: 30 * 60_000, today: null };
+const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503 };
+const HANDLE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const JST_OFFSET_MS = 9 * 3_600_000;
+
+/** The simulated NACSIS-ILL: participants, shared ILL records, CATP sessions (in memory). */
+@Injectable()
+export class NacsisStore {
+  private participants = new Map<string, Participant>();
+  private records = new Map<string, SimRecord>();
+  private handles = new Map<string, Handle>();
+  private serial = 0;
+  settings: NacsisSettings = { ...DEFAULT_SETTINGS };
+  faults: CatpFaults = { ...DEFAULT_FAULTS };
+
+  reset(): void {
+    this.participants.clear();
+    this.records.clear();
+    this.handles.clear();
+    this.serial = 0;
+    this.settings = { ...DEFAULT_SETTINGS };
+    this.faults = { ...DEFAULT_FAULTS };
+  }
+
+  today(): string {
+    return this.settings.today ?? new Date(Date.now() + JST_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+  }
+
+  // --- participants -------------------------------------------------------------------------
+
+  setParticipant(participant: Participant): Participant {
+    this.participants.set(participant.participantId, participant);
+    return participant;
+  }
+
+  participant(participantId: string): Participant | undefined {
+    return this.participants.get(participantId);
+  }
+
+  listParticipants(): Participant[] {
+    return [...this.participants.values()];
+  }
+
+  nameOf = (participantId: string): string => this.participants.get(participantId)?.name ?? participantId;
+
+  // --- handles --------------------------------------------------------------------------------
+
+  /** GETHANDLE: a new handle for the participant with these credentials, or null (401). */
+  openHandle(userId: string, password: string): Handle | null {
+    const participant = [...this.participants.values()].find((p) => p.userId !== undefined && p.userId === userId);
+    if (!participant || participant.password !== password) return null;
+    let id: string;
+    do id = [...randomBytes(10)].map((byte) => HANDLE_ALPHABET[byte % HANDLE_ALPHABET.length]).join('');
+    while (this.handles.has(id));
+    const handle: Handle = { id, participantId: participant.participantId, lastUsed: Date.now(), frames: new Map() };
+    this.handles.set(id, handle);
+    return handle;
+  }
+
+  /** The live handle `id` (its idle time restarts), or null when unknown, released or expired. */
+  useHandle(id: string): Handle | null {
+    const handle = this.handles.get(id);
+    if (!handle) return null;
+    if (Date.now() - handle.lastUsed > this.settings.handleTtlMs) {
+      this.handles.delete(id);
+      return null;
+    }
+    handle.lastUsed = Date.now();
+    return handle;
+  }
+
+  releaseHandle(id: string): void {
+    this.handles.delete(id);
+  }
+
+  /** Every handle expires now (their next use answers 420). */
+  expireHandles(): number {
+    const count = this.handles.size;
+    this.handles.clear();
+    return count;
+  }
+
+  handleCount(): number {
+    return this.handles.size;
+  }
+
+  // --- records --------------------------------------------------------------------------------
+
+  record(id: string): SimRecord | undefined {
+    return this.records.get(id);
+  }
+
+  allRecords(): SimRecord[] {
+    return [...this.records.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Records where the participant is the borrower or the current lender. */
+  recordsOf(participantId: string): SimRecord[] {
+    return this.allRecords().filter((record) => record.borrowerId === participantId || lenderOf(record) === participantId);
+  }
+
+  /** A new draft (準備中, no lender, no ID in use yet: it is stored only when a command succeeds). */
+  draft(borrowerId: string, service: Format, date = this.today()): SimRecord {
+    return {
+      id: '',
+      service,
+      crtdt: date,
+      rnwdt: date,
+      stat: '準備中',
+      borrowerId,
+      candidates: [],
+      currentLenderIndex: null,
+      history: [],
+      fields: new Map(),
+      groups: new Map(),
+    };
+  }
+
+  /** Stores a draft as it is (準備中 records made by the control routes). */
+  saveDraft(record: SimRecord): SimRecord {
+    const stored = { ...record, id: record.id || this.nextId(record.crtdt) };
+    this.records.set(stored.id, stored);
+    return stored;
+  }
+
+  /** Runs an ILL-command on a record through `applyCommand` (nacsis-catp.md §8): fields are written
+   *  first for the required-field checks, and nothing changes on a refusal. A draft that was never
+   *  stored gets its ID on success. RNWDT becomes `date` on every change. */
+  runCommand(
+    record: SimRecord,
+    side: NacsisSide,
+    command: NacsisCommand,
+    participantId: string,
+    writes: readonly CatpElement[],
+    comment: string | undefined,
+    date = this.today(),
+  ): CommandResult {
+    const written = applyWrites(record, writes);
+    const tags = tagsOf(written);
+    const outcome = applyCommand(stateOf(written), side, command, participantId, { comment, fields: tags });
+    if (!outcome.ok) return outcome;
+    const next: SimRecord = {
+      ...written,
+      id: written.id || this.nextId(date),
+      stat: outcome.record.stat,
+      currentLenderIndex: outcome.record.currentLenderIndex,
+      history: [...outcome.record.history],
+      rnwdt: date,
+    };
+    if (!record.id) next.crtdt = date;
+    this.records.set(next.id, next);
+    return { ok: true, record: next };
+  }
+
+  private nextId(date: string): string {
+    this.serial++;
+    return `${date.slice(2, 8)}${String(this.serial).padStart(6, '0')}`;
+  }
+}
