@@ -161,10 +161,12 @@ async function main() {
   const { jobRunId } = await call('POST', `${admin}/api/integration-profiles/${profile.id}/run`);
   console.log(`… running "${profile.jobName}" (run ${jobRunId})`);
   const report = await waitForRun(jobRunId);
-  printReport(report);
+  await printReport(report);
   await printNetpunkt(netpunkt.id);
   console.log(`\nLook around (admin key: ${ADMIN_KEY}):`);
   console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${admin}/api/integration-profiles/${profile.id}`);
+  console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${url('reporting')}/api/jobs/${jobRunId}`);
+  console.log(`  queue dashboard: ${url('reporting')}/queues (any user name, password = the admin key)`);
   console.log(`  OpenAPI: ${admin}/docs · health: ${admin}/health · metrics: ${admin}/metrics`);
   if (process.env.DEMO_EXIT === '1') {
     await stopAll();
@@ -173,59 +175,45 @@ async function main() {
   console.log('\nServices keep running; press Ctrl+C to stop them.');
 }
 
-/** The run's report, read from the database the services share (the reporting API will serve it). */
+/** The run's report from the reporting API, once the run has ended. */
 async function waitForRun(jobRunId: string) {
-  const pg = new Client({ connectionString: config.databaseUrl });
-  await pg.connect();
-  try {
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [jobRunId]);
-      const run = rows[0];
-      if (run && !['PENDING', 'RUNNING'].includes(run.state)) {
-        const failed = await pg.query(`SELECT external_id, reason_code, message FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED' ORDER BY external_id`, [jobRunId]);
-        const statuses = await pg.query(
-          `SELECT status, external_system_status, count(*)::int AS n FROM rs_request WHERE profile_id = $1 GROUP BY 1, 2 ORDER BY n DESC`,
-          [run.profile_id],
-        );
-        return { ...run, failed: failed.rows, statuses: statuses.rows };
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('The import run did not finish within 2 minutes; see demo-logs/import-worker.log');
-  } finally {
-    await pg.end();
+  const reporting = url('reporting');
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const report = await call('GET', `${reporting}/api/jobs/${jobRunId}`);
+    if (!['PENDING', 'RUNNING'].includes(report.state)) return report;
+    await new Promise((r) => setTimeout(r, 500));
   }
+  throw new Error('The import run did not finish within 2 minutes; see demo-logs/import-worker.log');
 }
 
-/** The INBOUND runs of the Netpunkt profile and the requests they made. */
-async function printNetpunkt(profileId: string) {
-  const pg = new Client({ connectionString: config.databaseUrl });
-  await pg.connect();
-  try {
-    await new Promise((r) => setTimeout(r, 1000)); // receipts are imported by the worker, asynchronously
-    const runs = await pg.query(`SELECT state, count(*)::int AS n FROM job_run WHERE profile_id = $1 GROUP BY 1`, [profileId]);
-    const requests = await pg.query(`SELECT external_id, format, title FROM rs_request WHERE profile_id = $1 ORDER BY created_at`, [profileId]);
-    console.log(`\n=== Netpunkt receipts: ${runs.rows.map((r) => `${r.n} run(s) ${r.state}`).join(', ')}`);
-    for (const r of requests.rows) console.log(`  order ${r.external_id}  ${r.format}  ${r.title}`);
-  } finally {
-    await pg.end();
-  }
-}
-
-function printReport(run: any) {
-  const c = run.counters ?? {};
-  console.log(`\n=== ${run.job_name}`);
-  console.log(`State: ${run.state}${run.error ? ` — ${run.error_code}: ${run.error}` : ''}`);
-  console.log(`Window: ${run.window_from} … ${run.window_to}`);
+async function printReport(report: any) {
+  const c = report.counters;
+  console.log(`\n=== ${report.jobName}`);
+  console.log(`State: ${report.state}${report.error ? ` — ${report.error.code}: ${report.error.message}` : ''}`);
+  console.log(`Window: ${report.window?.from} … ${report.window?.to}`);
   console.log(`Records processed: ${c.totalRecordsProcessed}   created ${c.created} · updated ${c.updated} · unchanged ${c.unchanged}`);
   console.log(`Borrowing requests: ${c.borrowingProcessed} processed, ${c.borrowingSucceeded} succeeded, ${c.borrowingFailed} failed`);
-  if (run.failed.length) {
+  if (report.failedBorrowing.length) {
     console.log('Failed records:');
-    for (const f of run.failed) console.log(`  ${f.external_id}  ${f.reason_code}  ${f.message}`);
+    for (const f of report.failedBorrowing) console.log(`  ${f.externalId}  ${f.reasonCode}  ${f.message}`);
   }
-  console.log('Requests by status (local ← Libris):');
-  for (const s of run.statuses) console.log(`  ${String(s.n).padStart(4)}  ${s.status.padEnd(32)} ← ${s.external_system_status}`);
+  const list = await call('GET', `${url('reporting')}/api/borrowing-requests?profileId=${report.profileId}&limit=1`);
+  console.log(`Borrowing requests of the profile: ${list.total}`);
+  console.log(`  by local status:      ${list.facets.status.map((f: any) => `${f.value} ${f.count}`).join(' · ')}`);
+  console.log(`  by Libris status:     ${list.facets.externalSystemStatus.map((f: any) => `${f.value} ${f.count}`).join(' · ')}`);
+  console.log(`Events report: ${url('reporting')}/api/jobs/${report.id}/events (CSV: …/events.csv)`);
+}
+
+/** The INBOUND runs of the Netpunkt profile and the requests they made, from the reporting API. */
+async function printNetpunkt(profileId: string) {
+  const reporting = url('reporting');
+  const history = await call('GET', `${reporting}/api/integration-profiles/${profileId}/job-history`);
+  const states = new Map<string, number>();
+  for (const run of history.items) states.set(run.state, (states.get(run.state) ?? 0) + 1);
+  const requests = await call('GET', `${reporting}/api/borrowing-requests?profileId=${profileId}`);
+  console.log(`\n=== Netpunkt receipts: ${[...states].map(([state, n]) => `${n} run(s) ${state}`).join(', ')}`);
+  for (const r of requests.items) console.log(`  order ${r.externalId}  ${r.format}  ${r.title}`);
 }
 
 main().catch((error) => {
