@@ -7,6 +7,7 @@ import { ImportSettings } from './import-settings';
 import { ImportProcessor } from './import.processor';
 import { ImporterRegistry, IMPORTERS, ImportRunner } from './import-runner';
 import { LibrisImporter } from './libris/libris-importer';
+import { NacsisImporter } from './nacsis/nacsis-importer';
 import { NetpunktImporter } from './netpunkt/netpunkt-importer';
 import { RecoveryService } from './recovery.service';
 import { JobRunsService } from './runs/job-runs.service';
@@ -37,10 +38,11 @@ export class ImportWorkerModule {
         RunProgress,
         LibrisImporter,
         NetpunktImporter,
+        NacsisImporter,
         {
           provide: IMPORTERS,
-          inject: [LibrisImporter, NetpunktImporter],
-          useFactory: (libris: LibrisImporter, netpunkt: NetpunktImporter): ImporterRegistry => ({ LIBRIS: libris, NETPUNKT: netpunkt }),
+          inject: [LibrisImporter, NetpunktImporter, NacsisImporter],
+          useFactory: (libris: LibrisImporter, netpunkt: NetpunktImporter, nacsis: NacsisImporter): ImporterRegistry => ({ LIBRIS: libris, NETPUNKT: netpunkt, NACSIS: nacsis }),
         },
         ImportRunner,
         ImportProcessor,

@@ -1,0 +1,325 @@
+import { INestApplication } from '@nestjs/common';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
+import { AddressInfo } from 'net';
+import { Client } from 'pg';
+import { AppConfig } from '@illbridge/common';
+import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createImportWorkerApp } from '../apps/import-worker/src/main';
+import { ImportSettings } from '../apps/import-worker/src/import-settings';
+import { createProfileConfigApp } from '../apps/profile-config/src/main';
+import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+
+/** Us, two partner libraries, and a library that is only a further candidate. */
+const US = { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' };
+const TOKYO = { participantId: 'FA000001', userId: 'USER0002', password: 'tokyo', name: '東京大学' };
+const KYOTO = { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto', name: '京都大学' };
+/** Our participant id as the relay rewrites it into one record: a library of ours nobody mapped. */
+const UNMAPPED_ID = 'FA099999';
+const UNMAPPED_ONO = 'UNMAPPED-1';
+
+/** A CATP relay in front of the simulator. Every participant sees only records naming its own id, so a
+ *  record whose library is not mapped cannot come from the simulator itself: the relay rewrites OMLID in
+ *  the records with ONO=UNMAPPED-1 (same length, so the CATP Content-Length stays right). */
+class CatpRelay {
+  private server?: Server;
+  url = '';
+  constructor(private readonly target: string) {}
+  async open() {
+    this.server = createServer((req, res) => void this.forward(req, res));
+    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+  private async forward(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      const answer = await fetch(`${this.target}${req.url}`, { method: req.method, headers: { 'content-type': 'text/plain' }, body: Buffer.concat(chunks) });
+      const text = (await answer.text())
+        .split('--NACSIS-CATP')
+        .map((block) => (block.includes(`ONO=${UNMAPPED_ONO}`) ? block.replace(`OMLID=${US.participantId}`, `OMLID=${UNMAPPED_ID}`) : block))
+        .join('--NACSIS-CATP');
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+      res.end(text);
+    } catch {
+      res.writeHead(502).end();
+    }
+  }
+  async close() {
+    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
+  }
+}
+
+/** The NACSIS-ILL synchronisation end to end: profile-config and the import worker (real BullMQ,
+ *  Postgres, Redis) against the CATP simulator over HTTP. */
+describe('NACSIS-ILL synchronisation (end to end)', () => {
+  let db: TestDatabase;
+  let config: AppConfig;
+  let admin: INestApplication;
+  let worker: INestApplication;
+  let sim: RunningSimulator;
+  let relay: CatpRelay;
+  let pg: Client;
+  let api: ReturnType<typeof jsonClient>;
+  let simApi: ReturnType<typeof jsonClient>;
+  let profileId: string;
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  /** NACSIS record ids by our name for them. */
+  const ids: Record<string, string> = {};
+  /** Local requests that existed before the first sync. */
+  const local: Record<string, string> = {};
+  let firstRunId: string;
+
+  const runNow = async () => {
+    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+    expect(started.status).toBe(202);
+    return eventually(async () => {
+      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
+      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
+    }, 60_000, 'the run to end');
+  };
+  const requests = async () => (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 ORDER BY external_id`, [profileId])).rows;
+  const request = async (name: string, direction: 'BORROWING' | 'LENDING') => {
+    const { rows } = await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 AND direction = $2 AND external_id = $3`, [profileId, direction, ids[name]]);
+    expect(rows).toHaveLength(1);
+    return rows[0];
+  };
+  const seed = async (name: string, body: Record<string, unknown>) => {
+    const created = await simApi('POST', '/_sim/nacsis/records', body);
+    expect(created.status).toBe(201);
+    ids[name] = created.body.id;
+    return created.body;
+  };
+  /** A draft ordered with these fields: fields given when creating a record come in addition to the
+   *  generated ones, while an ORDER's fields replace them (our own ONO, our bibliographic data). */
+  const seedOrdered = async (name: string, body: { as: string; candidates: string[]; service?: string; fields: Record<string, string>; groups?: Record<string, unknown> }) => {
+    const { fields, groups, ...draft } = body;
+    await seed(name, { ...draft, stat: '準備中' });
+    const ordered = await act(name, { as: body.as, command: 'ORDER', fields, groups });
+    expect(ordered.stat).toBe('未処理');
+    return ordered;
+  };
+  const act = async (name: string, body: Record<string, unknown>) => {
+    const done = await simApi('POST', `/_sim/nacsis/records/${ids[name]}/act`, body);
+    expect(done.status).toBe(200);
+    return done.body;
+  };
+  const insertLocal = async (externalId: string, externalRef: string | null, title: string) => {
+    const { rows } = await pg.query(
+      `INSERT INTO rs_request (profile_id, system, direction, external_id, external_ref, status, owner_library_code, pickup_library_code, title)
+       VALUES ($1, 'NACSIS', 'BORROWING', $2, $3, 'CREATED_BORROWING_REQUEST', 'MAIN', 'MAIN', $4) RETURNING id`,
+      [profileId, externalId, externalRef, title],
+    );
+    return rows[0].id as string;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    config = testConfig(db.url);
+    sim = await startSimulator({ logLevels: false });
+    simApi = jsonClient(sim.url);
+    relay = new CatpRelay(sim.url);
+    await relay.open();
+    admin = await createProfileConfigApp(config);
+    await admin.listen(0, '127.0.0.1');
+    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 2 }));
+    await worker.init();
+    api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+
+    for (const participant of [US, TOKYO, KYOTO]) expect((await simApi('POST', '/_sim/nacsis/participants', participant)).status).toBe(201);
+    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: '本館', resourceSharing: true })).status).toBe(201);
+    for (const partner of [TOKYO, KYOTO]) {
+      expect((await api('POST', '/api/partners', { code: partner.participantId, name: partner.name, system: 'NACSIS' })).status).toBe(201);
+    }
+    const profile = await api('POST', '/api/integration-profiles', {
+      code: 'NACSIS_E2E',
+      name: 'NACSIS e2e',
+      integrationType: 'RESOURCE_SHARING',
+      system: 'NACSIS',
+      baseUrl: `${relay.url}/nacsis/catp`,
+      libraryCode: US.participantId,
+      resourceSharingLibraryCode: 'MAIN',
+      authentication: { enabled: true, userId: US.userId, password: US.password },
+      active: true,
+      harvestStartDate: daysAgo(30),
+      granularity: 'DAY',
+      schedule: { type: 'NOT_SCHEDULED' },
+    });
+    expect(profile.status).toBe(201);
+    profileId = profile.body.id;
+    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: US.participantId }])).status).toBe(200);
+
+    // Our borrowing (OMLID = us).
+    await seedOrdered('ordered', {
+      as: US.participantId,
+      candidates: [TOKYO.participantId, KYOTO.participantId],
+      fields: { ONO: 'B-0001', CLNT: '山田太郎', CLNTP: '文学部' },
+      groups: { BIBG: [{ BIBNT: '史学雑誌 / 史学会編. -- 東京 : 史学会, 1889-', STDNO: 'ISSN=0018-2478' }] },
+    });
+    await seed('inquiry', { as: US.participantId, candidates: [TOKYO.participantId], stat: '照会' });
+    await seedOrdered('byOno', { as: US.participantId, candidates: [KYOTO.participantId], fields: { ONO: 'LOCAL-42' }, groups: { BIBG: [{ BIBNT: '国語学 / 国語学会編' }] } });
+    await seedOrdered('byId', { as: US.participantId, service: 'LOAN', candidates: [KYOTO.participantId], fields: { ONO: 'B-0004' }, groups: { BIBG: [{ BIBNT: '日本語の歴史' }] } });
+    await seedOrdered('unmapped', { as: US.participantId, candidates: [TOKYO.participantId], fields: { ONO: UNMAPPED_ONO } });
+    // Our lending (others ORDER naming us as candidate).
+    await seed('lendCopy', { as: TOKYO.participantId, candidates: [US.participantId, KYOTO.participantId] });
+    await seed('lendLoan', { as: KYOTO.participantId, service: 'LOAN', candidates: [US.participantId, TOKYO.participantId] });
+    await seed('lendAccepted', { as: TOKYO.participantId, candidates: [US.participantId], stat: '処理中' });
+    // Requests we knew before NACSIS did: one by our own number, one already by the NACSIS ID.
+    local.byOno = await insertLocal('LOCAL-42', 'LOCAL-42', 'ローカルで作成');
+    local.byId = await insertLocal(ids.byId, null, 'ローカルの題名');
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await admin?.close();
+    await relay?.close();
+    await sim?.close();
+    await pg?.end();
+    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
+    await db?.drop();
+  });
+
+  it('the first sync imports borrowing and lending, fails the unmapped record alone, and reports both sides', async () => {
+    await simApi('DELETE', '/_sim/nacsis/calls');
+    const run = await runNow();
+    firstRunId = run.id;
+    expect(run.state).toBe('COMPLETED_WITH_ERRORS');
+    expect(run.counters).toEqual({
+      totalRecordsProcessed: 8,
+      borrowingProcessed: 5,
+      borrowingSucceeded: 4,
+      borrowingFailed: 1,
+      lendingProcessed: 3,
+      lendingSucceeded: 3,
+      lendingFailed: 0,
+      created: 5,
+      updated: 2,
+      unchanged: 0,
+    });
+    expect(run.window_from).toBe(daysAgo(30));
+    expect(run.window_to).toBe(daysAgo(0));
+
+    expect(await request('ordered', 'BORROWING')).toMatchObject({
+      status: 'REQUEST_SENT_TO_PARTNER',
+      external_system_status: '未処理',
+      external_ref: 'B-0001',
+      format: 'COPY',
+      partner_code: TOKYO.participantId,
+      partners: [TOKYO.participantId, KYOTO.participantId],
+      requester_name: '山田太郎 (文学部)',
+      issn: '0018-2478',
+      pickup_library_code: 'MAIN',
+      closed: false,
+    });
+    expect(await request('inquiry', 'BORROWING')).toMatchObject({ status: 'CONDITIONAL', external_system_status: '照会' });
+    expect(await request('lendCopy', 'LENDING')).toMatchObject({
+      status: 'CREATED_LENDING_REQUEST',
+      external_system_status: '未処理',
+      format: 'COPY',
+      requester_name: TOKYO.name,
+      requester_id: TOKYO.participantId,
+      partner_code: TOKYO.participantId,
+      pickup_library_code: 'MAIN',
+    });
+    expect(await request('lendLoan', 'LENDING')).toMatchObject({ status: 'CREATED_LENDING_REQUEST', external_system_status: '未処理', format: 'LOAN', requester_name: KYOTO.name });
+    expect(await request('lendAccepted', 'LENDING')).toMatchObject({ status: 'BEING_PROCESSED', external_system_status: '処理中' });
+
+    const failed = (await pg.query(`SELECT * FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED'`, [run.id])).rows;
+    expect(failed).toEqual([expect.objectContaining({ external_id: ids.unmapped, direction: 'BORROWING', reason_code: 'LIBRARY_NOT_MAPPED' })]);
+    expect(failed[0].message).toContain(`"${UNMAPPED_ID}"`);
+    expect((await requests()).map((r) => r.external_id)).not.toContain(ids.unmapped);
+
+    // Under one handle, released at the end; the databases paged with RETRIEVE (batch size 2).
+    const calls = (await simApi('GET', '/_sim/nacsis/calls')).body.calls as any[];
+    expect(calls[0].method).toBe('GETHANDLE');
+    expect(calls.at(-1).method).toBe('RELEASEHANDLE');
+    expect(calls.filter((c) => c.method === 'GETHANDLE')).toHaveLength(1);
+    expect(calls.filter((c) => c.method === 'RETRIEVE').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('enriches the requests known locally instead of creating duplicates', async () => {
+    const byOno = (await pg.query('SELECT * FROM rs_request WHERE id = $1', [local.byOno])).rows[0];
+    expect(byOno).toMatchObject({ external_id: ids.byOno, external_ref: 'LOCAL-42', status: 'REQUEST_SENT_TO_PARTNER', external_system_status: '未処理', title: '国語学', partner_code: KYOTO.participantId });
+    const byId = (await pg.query('SELECT * FROM rs_request WHERE id = $1', [local.byId])).rows[0];
+    expect(byId).toMatchObject({ external_id: ids.byId, external_ref: 'B-0004', status: 'REQUEST_SENT_TO_PARTNER', title: '日本語の歴史', format: 'LOAN' });
+    const all = await requests();
+    expect(all).toHaveLength(7);
+    expect(all.filter((r) => r.external_ref === 'LOCAL-42')).toHaveLength(1);
+    expect(all.filter((r) => r.external_id === ids.byId)).toHaveLength(1);
+    const outcomes = (await pg.query(`SELECT external_id, outcome FROM record_event WHERE job_run_id = $1 AND outcome = 'UPDATED' ORDER BY external_id`, [firstRunId])).rows;
+    expect(outcomes.map((o) => o.external_id).sort()).toEqual([ids.byOno, ids.byId].sort());
+  });
+
+  it('a second sync over unchanged data creates nothing and continues from the cursor with a day of overlap', async () => {
+    const before = await requests();
+    const run = await runNow();
+    expect(run.counters).toMatchObject({ created: 0, updated: 0, unchanged: 7, borrowingFailed: 1, lendingProcessed: 3 });
+    expect(run.window_from).toBe(daysAgo(1));
+    const after = await requests();
+    expect(after.map((r) => [r.id, r.status, r.updated_at.getTime()])).toEqual(before.map((r) => [r.id, r.status, r.updated_at.getTime()]));
+  });
+
+  it("shows the partner's RECEIVE + SEND as 発送 / SHIPPED_PHYSICALLY, and a STAT without local match keeps the local status", async () => {
+    await act('ordered', { as: TOKYO.participantId, command: 'RECEIVE' });
+    await act('ordered', { as: TOKYO.participantId, command: 'SEND', fields: { SDATE: daysAgo(0).replaceAll('-', ''), SUM: '400' }, comment: '本日発送しました' });
+    await act('inquiry', { as: US.participantId, command: 'ANSWER', comment: '了解しました' });
+    const run = await runNow();
+    expect(run.counters).toMatchObject({ created: 0, updated: 2 });
+    expect(await request('ordered', 'BORROWING')).toMatchObject({ status: 'SHIPPED_PHYSICALLY', external_system_status: '発送', note: '本日発送しました' });
+    const inquiry = await request('inquiry', 'BORROWING');
+    expect(inquiry).toMatchObject({ status: 'CONDITIONAL', external_system_status: '回答待' });
+    const events = (await pg.query(`SELECT type, from_status, to_status, external_system_status, message FROM request_event WHERE request_id = $1 ORDER BY id`, [inquiry.id])).rows;
+    expect(events.at(-1)).toMatchObject({ type: 'STATUS_CHANGED', from_status: 'CONDITIONAL', to_status: 'CONDITIONAL', external_system_status: '回答待' });
+    expect(events.at(-1).message).toContain('local status kept');
+  });
+
+  it('a lending request we refused becomes REJECTED once the record moved on to the next candidate', async () => {
+    await act('lendLoan', { as: US.participantId, command: 'RECEIVE' });
+    await act('lendLoan', { as: US.participantId, command: 'PARDON', comment: '貸出中のため謝絶します' });
+    expect((await simApi('GET', `/_sim/nacsis/records/${ids.lendLoan}`)).body.lenderId).toBe(TOKYO.participantId);
+    const run = await runNow();
+    const rejected = await request('lendLoan', 'LENDING');
+    expect(rejected).toMatchObject({ status: 'REJECTED', closed: true });
+    const events = (await pg.query(`SELECT type, from_status, to_status, message FROM request_event WHERE request_id = $1 ORDER BY id`, [rejected.id])).rows;
+    expect(events.at(-1)).toEqual({ type: 'STATUS_CHANGED', from_status: 'CREATED_LENDING_REQUEST', to_status: 'REJECTED', message: 'moved on to the next candidate' });
+    const recordEvent = (await pg.query(`SELECT outcome, request_id FROM record_event WHERE job_run_id = $1 AND external_id = $2`, [run.id, ids.lendLoan])).rows;
+    expect(recordEvent).toEqual([{ outcome: 'UPDATED', request_id: rejected.id }]);
+    expect(run.counters).toMatchObject({ updated: 1, lendingProcessed: 3, created: 0 });
+    // The other open lending requests are still ours and stay as they are.
+    expect(await request('lendCopy', 'LENDING')).toMatchObject({ status: 'CREATED_LENDING_REQUEST', closed: false });
+
+    // Closed: the next sync does not look for it again.
+    const next = await runNow();
+    expect(next.counters).toMatchObject({ updated: 0, created: 0, lendingProcessed: 2 });
+    expect(await request('lendLoan', 'LENDING')).toMatchObject({ status: 'REJECTED', closed: true });
+  });
+
+  it('retries CATP 503 answers and completes', async () => {
+    await simApi('POST', '/_sim/nacsis/faults', { catpFailNext: 2, catpStatus: 503 });
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_WITH_ERRORS'); // only the unmapped record
+    expect(run.counters).toMatchObject({ created: 0, borrowingFailed: 1 });
+  });
+
+  it('fails the run with EXTERNAL_SYSTEM_UNAVAILABLE when NACSIS keeps answering 503', async () => {
+    await simApi('POST', '/_sim/nacsis/faults', { catpFailNext: 100, catpStatus: 503 });
+    const run = await runNow();
+    await simApi('POST', '/_sim/nacsis/faults', { catpFailNext: 0 });
+    expect(run.state).toBe('FAILED');
+    expect(run.error_code).toBe('EXTERNAL_SYSTEM_UNAVAILABLE');
+    expect(run.error).toMatch(/after 3 attempts/);
+  });
+
+  it('fails the run with AUTHENTICATION_FAILED on wrong credentials, without retrying', async () => {
+    expect((await api('PATCH', `/api/integration-profiles/${profileId}`, { authentication: { enabled: true, userId: US.userId, password: 'wrong' } })).status).toBe(200);
+    await simApi('DELETE', '/_sim/nacsis/calls');
+    const run = await runNow();
+    expect(run.state).toBe('FAILED');
+    expect(run.error_code).toBe('AUTHENTICATION_FAILED');
+    const calls = (await simApi('GET', '/_sim/nacsis/calls')).body.calls as any[];
+    expect(calls.map((c) => c.method)).toEqual(['GETHANDLE']);
+    expect((await api('PATCH', `/api/integration-profiles/${profileId}`, { authentication: { enabled: true, userId: US.userId, password: US.password } })).status).toBe(200);
+    expect((await runNow()).state).toBe('COMPLETED_WITH_ERRORS');
+  });
+});
