@@ -14,6 +14,9 @@ const LIBRIS_KEY = 'demo-libris-api-key';
 const SIGEL = 'Hig';
 const NETPUNKT_ISIL = 'DK-820010';
 const NETPUNKT_PASSWORD = 'demo-netpunkt-password';
+const NACSIS_ID = 'FA012345';
+const NACSIS_USER = 'demo';
+const NACSIS_PASSWORD = 'demo-nacsis-password';
 const LOG_DIR = resolve(__dirname, '..', 'demo-logs');
 
 const env = { NODE_ENV: process.env.NODE_ENV || 'development', BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: process.env.LOG_LEVEL || 'info' };
@@ -158,11 +161,34 @@ async function main() {
   console.log('✔ Netpunkt receipts sent by the simulator:');
   for (const s of sent) console.log(`    ${s.scenario.padEnd(15)} order ${s.orderId} → ${s.status}${s.message ? ` (${s.message})` : ''}`);
 
+  // NACSIS-ILL (Japan): the simulator plays NACSIS with our participant id and a mix of borrowing and lending records.
+  await call('DELETE', `${sim}/_sim/nacsis`);
+  await call('POST', `${sim}/_sim/nacsis/participants`, { participantId: NACSIS_ID, userId: NACSIS_USER, password: NACSIS_PASSWORD, name: 'デモ大学附属図書館' });
+  await call('POST', `${sim}/_sim/nacsis/generate`, { ourParticipantId: NACSIS_ID, count: 24, seed: 5 });
+  const nacsis = await upsertProfile(admin, 'NACSIS_DEMO', {
+    name: 'NACSIS-ILL demo',
+    integrationType: 'RESOURCE_SHARING',
+    system: 'NACSIS',
+    baseUrl: `${sim}/nacsis/catp`,
+    libraryCode: NACSIS_ID,
+    resourceSharingLibraryCode: 'MAIN',
+    authentication: { enabled: true, userId: NACSIS_USER, password: NACSIS_PASSWORD },
+    active: true,
+    harvestStartDate: from,
+    granularity: 'DAY',
+    schedule: { type: 'DAILY', time: '03:00', timezone: 'Asia/Tokyo' },
+  });
+  await call('PUT', `${admin}/api/integration-profiles/${nacsis.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: NACSIS_ID }]);
+  console.log(`✔ profile "${nacsis.name}" (${nacsis.code}) synchronises daily at 03:00 Asia/Tokyo, next run ${nacsis.nextRunAt}`);
+
   const { jobRunId } = await call('POST', `${admin}/api/integration-profiles/${profile.id}/run`);
   console.log(`… running "${profile.jobName}" (run ${jobRunId})`);
   const report = await waitForRun(jobRunId);
   await printReport(report);
   await printNetpunkt(netpunkt.id);
+  const sync = await call('POST', `${admin}/api/integration-profiles/${nacsis.id}/run`);
+  console.log(`\n… running "${nacsis.jobName}" (run ${sync.jobRunId})`);
+  await printReport(await waitForRun(sync.jobRunId));
   console.log(`\nLook around (admin key: ${ADMIN_KEY}):`);
   console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${admin}/api/integration-profiles/${profile.id}`);
   console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${url('reporting')}/api/jobs/${jobRunId}`);
@@ -198,10 +224,15 @@ async function printReport(report: any) {
     console.log('Failed records:');
     for (const f of report.failedBorrowing) console.log(`  ${f.externalId}  ${f.reasonCode}  ${f.message}`);
   }
-  const list = await call('GET', `${url('reporting')}/api/borrowing-requests?profileId=${report.profileId}&limit=1`);
-  console.log(`Borrowing requests of the profile: ${list.total}`);
-  console.log(`  by local status:      ${list.facets.status.map((f: any) => `${f.value} ${f.count}`).join(' · ')}`);
-  console.log(`  by Libris status:     ${list.facets.externalSystemStatus.map((f: any) => `${f.value} ${f.count}`).join(' · ')}`);
+  if (c.lendingProcessed) console.log(`Lending requests: ${c.lendingProcessed} processed, ${c.lendingSucceeded} succeeded, ${c.lendingFailed} failed`);
+  for (const f of report.failedLending) console.log(`  ${f.externalId}  ${f.reasonCode}  ${f.message}`);
+  for (const direction of ['borrowing', 'lending']) {
+    const list = await call('GET', `${url('reporting')}/api/${direction}-requests?profileId=${report.profileId}&limit=1`);
+    if (!list.total) continue;
+    console.log(`${direction === 'borrowing' ? 'Borrowing' : 'Lending'} requests of the profile: ${list.total}`);
+    console.log(`  by local status:      ${list.facets.status.map((f: any) => `${f.value} ${f.count}`).join(' · ')}`);
+    console.log(`  by external status:   ${list.facets.externalSystemStatus.map((f: any) => `${f.value ?? '—'} ${f.count}`).join(' · ')}`);
+  }
   console.log(`Events report: ${url('reporting')}/api/jobs/${report.id}/events (CSV: …/events.csv)`);
 }
 
