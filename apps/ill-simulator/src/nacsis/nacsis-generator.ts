@@ -172,7 +172,9 @@ export function seedRecord(store: NacsisStore, spec: SeedSpec): SimRecord {
   if (spec.lenderIndex < 0 || (spec.candidates.length && spec.lenderIndex >= spec.candidates.length)) throw new SeedError('lenderIndex is not a candidate');
   const address = V.LIBRARIES.find((library) => library.participantId === spec.borrowerId)?.address ?? '〒000-0000 架空市1-1-1';
   let record = store.draft(spec.borrowerId, spec.service, spec.created);
-  record = applyWrites(record, [...orderFields(spec.service, spec.created, address, spec.random), ...spec.candidates.map((fields) => ({ group: 'HMLG', fields })), ...spec.writes]);
+  record = applyWrites(record, [...orderFields(spec.service, spec.created, address, spec.random), ...spec.candidates.map((fields) => ({ group: 'HMLG', fields }))]);
+  // The caller's fields and groups are written second, so they replace the generated ones.
+  record = applyWrites(record, spec.writes);
   if (!path.length) return store.saveDraft(record);
 
   const steps: Step[] = [];
