@@ -5,7 +5,7 @@ describe('NACSIS simulator seeding', () => {
   let sim: RunningSimulator;
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as any };
   };
 
   beforeAll(async () => {
