@@ -1,10 +1,40 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@illbridge/common';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
+import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
+import { DEFAULT_JOB_OPTIONS, QUEUE } from '@illbridge/queues';
+import { ActionsController } from './actions.controller';
+import { ActionsService } from './actions.service';
+import { CatpSessions } from './catp-sessions';
+import { Doorbell } from './doorbell';
+import { PushDrainer } from './push-drainer';
+import { configuredPushProcessor, PushRecovery } from './push.processor';
+import { PushSettings } from './push-settings';
 
-/** Staff actions on requests and their push to NACSIS-ILL through an ordered retry queue. */
+/** Without the worker, the API still shows the push queue's depth in /metrics. */
+class QueueMetrics implements OnApplicationBootstrap {
+  constructor(
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(Doorbell) private readonly doorbell: Doorbell,
+  ) {}
+  onApplicationBootstrap() {
+    this.metrics.watchQueues(this.doorbell.queue);
+  }
+}
+
+/** Staff actions on requests and their push to NACSIS-ILL through an ordered retry queue: the HTTP
+ *  API, and (unless `settings.worker` is false) the push worker in the same process. */
 @Module({})
 export class ActionPushModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return { module: ActionPushModule, imports: [CoreModule.forRoot({ config, redisRole: 'producer' })] };
+  static forRoot(config: AppConfig, settings = new PushSettings()): DynamicModule {
+    const worker: Provider[] = settings.worker ? [CatpSessions, PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
+    return {
+      module: ActionPushModule,
+      imports: [
+        CoreModule.forRoot({ config, redisRole: 'producer' }),
+        BullModule.registerQueue({ name: QUEUE.PUSH, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.PUSH] }),
+      ],
+      controllers: [ActionsController],
+      providers: [{ provide: PushSettings, useValue: settings }, Doorbell, ActionsService, ...worker],
+    };
   }
 }

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
 import { ActionPushModule } from './app.module';
+import { PushSettings } from './push-settings';
 
-export async function createActionPushApp(config = loadConfig()) {
-  return createHttpApp(ActionPushModule.forRoot(config), {
+export async function createActionPushApp(config = loadConfig(), settings = new PushSettings()) {
+  return createHttpApp(ActionPushModule.forRoot(config, settings), {
     service: 'action-push',
     config,
     title: 'ILL Bridge — action-push',

@@ -56,7 +56,7 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
   },
 };
 
-/** Capped exponential backoff with full jitter: random in [0, min(cap, base·2^(n-1))]. */
+/** Capped exponential backoff with jitter: random in [ceiling/2, ceiling], ceiling = min(cap, base·2^(n-1)). */
 export function jitteredBackoff(attemptsMade: number, baseMs = 500, capMs = 60_000): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));

@@ -40,7 +40,7 @@ export class JobRunsService {
       .update()
       .set({ state: 'RUNNING', stage: 'STARTING', startedAt: () => 'COALESCE(started_at, now())', attempts: () => 'attempts + 1' })
       .where('id = :id AND state IN (:...active)', { id: run.id, active: ['PENDING', 'RUNNING'] })
-      .returning(['started_at', 'attempts'])
+      .returning('started_at, attempts')
       .execute();
     if (!result.affected) return false;
     run.state = 'RUNNING';
@@ -50,13 +50,16 @@ export class JobRunsService {
     return true;
   }
 
-  async progress(runId: string, stage: JobStage, recordsRead: number): Promise<void> {
-    await this.repo.update({ id: runId }, { stage, recordsRead });
-  }
-
-  async abortRequested(runId: string): Promise<boolean> {
-    const run = await this.repo.findOne({ where: { id: runId }, select: { id: true, abortRequested: true } });
-    return !!run?.abortRequested;
+  /** Shows the run's stage and records read; answers whether an operator asked to abort it. */
+  async progress(runId: string, stage: JobStage, recordsRead: number): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ stage, recordsRead })
+      .where('id = :id', { id: runId })
+      .returning('abort_requested')
+      .execute();
+    return !!result.raw[0]?.abort_requested;
   }
 
   async setWindow(runId: string, windowFrom: string | null, windowTo: string | null) {

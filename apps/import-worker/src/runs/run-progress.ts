@@ -12,27 +12,24 @@ export class RunProgress {
   constructor(private readonly runs: JobRunsService) {}
 
   start(ctx: RunContext, stage: JobStage) {
-    const runs = this.runs;
     let recordsRead = 0;
     let current = stage;
-    void runs.progress(ctx.run.id, current, recordsRead);
+    /** One statement both shows progress and reads an operator's abort request. */
+    const report = async (shown: JobStage = current) => {
+      if (await this.runs.progress(ctx.run.id, shown, recordsRead)) throw new RunAborted();
+    };
     return {
       stage(next: JobStage) {
         current = next;
       },
-      /** Between windows too, so a run through empty windows stops as soon as it is aborted. */
-      async checkAbort() {
-        if (await runs.abortRequested(ctx.run.id)) throw new RunAborted();
-      },
+      /** Between windows and pages too, so a run through empty windows stops as soon as it is aborted. */
+      checkAbort: () => report(),
       async write(sink: BatchSink, results: MappingResult[]) {
-        if (await runs.abortRequested(ctx.run.id)) throw new RunAborted();
         if (results.length) await sink.write(ctx, results);
         recordsRead += results.length;
-        await runs.progress(ctx.run.id, current, recordsRead);
+        await report();
       },
-      async flush() {
-        await runs.progress(ctx.run.id, 'FINALIZING', recordsRead);
-      },
+      flush: () => report('FINALIZING'),
     };
   }
 }

@@ -1,0 +1,34 @@
+import { hostname } from 'os';
+import { randomBytes } from 'crypto';
+
+const numberFrom = (value: string | undefined, fallback: number) => {
+  const parsed = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(parsed) ? parsed : fallback;
+};
+
+/** Tunables of the action-push service (environment, with defaults for production). Tests pass
+ *  overrides: `new PushSettings({ backoffBaseMs: 20 })`. */
+export class PushSettings {
+  /** Run the push worker in this process (PUSH_WORKER=false: the HTTP API only). */
+  worker = process.env.PUSH_WORKER !== 'false';
+  /** Requests drained at once by this process (each request is drained by one worker at a time). */
+  concurrency = numberFrom(process.env.PUSH_CONCURRENCY, 8);
+  /** How long a drain holds a request (renewed before every command). */
+  leaseMs = numberFrom(process.env.PUSH_LEASE_MS, 30_000);
+  /** Jittered exponential backoff between attempts of a drain job: base and cap. */
+  backoffBaseMs = numberFrom(process.env.PUSH_BACKOFF_MS, 500);
+  backoffCapMs = numberFrom(process.env.PUSH_BACKOFF_CAP_MS, 60_000);
+  /** Per CATP call; well under the lease, so a lease never runs out during a call. */
+  httpTimeoutMs = numberFrom(process.env.PUSH_HTTP_TIMEOUT_MS, 10_000);
+  /** Every so often, ring the doorbell of requests whose actions wait while nobody drains them
+   *  (a lost doorbell, a job that ran out of attempts, a worker that died). 0 turns it off. */
+  sweepIntervalMs = numberFrom(process.env.PUSH_SWEEP_MS, 60_000);
+  /** BullMQ job lock: a worker that died is noticed after this long and its job retried. */
+  lockDurationMs = numberFrom(process.env.PUSH_LOCK_MS, 30_000);
+  /** Names this process in `push_lease_owner` (each drain adds its own suffix). */
+  workerId = `${hostname().slice(0, 32)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  constructor(overrides: Partial<PushSettings> = {}) {
+    Object.assign(this, overrides);
+  }
+}
