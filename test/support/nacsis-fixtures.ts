@@ -1,0 +1,134 @@
+import { Client } from 'pg';
+import { AppConfig, SecretBox } from '@illbridge/common';
+import { CatpClient } from '@illbridge/connectors/nacsis';
+import type { CatpHandle } from '@illbridge/connectors/nacsis';
+import { mapNacsisStatus } from '@illbridge/workflow';
+import { createTestDatabase, jsonClient, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { databaseOf } from '../../apps/action-push/src/nacsis-context';
+import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
+
+/** Shared set-up of the action-push end-to-end tests: a test database and queue prefix, the NACSIS-ILL
+ *  simulator with two participants (us and a partner), a NACSIS profile pointing at it, and requests
+ *  seeded the way the import leaves them (the record's ID as external_id, its STAT as
+ *  externalSystemStatus, the record as raw). */
+export const US = 'FA100001';
+export const PARTNER = 'FA200002';
+export const US_LOGIN = { userId: 'us-user', password: 'us-password' };
+export const TODAY = '2026-11-22';
+
+export type Direction = 'BORROWING' | 'LENDING';
+export type Service = 'COPY' | 'LOAN';
+
+export interface Seeded {
+  requestId: string;
+  recordId: string;
+  direction: Direction;
+  service: Service;
+}
+
+export interface SimCall {
+  method: string | null;
+  id: string | null;
+  illCommand: string | null;
+  catpStatus: number | null;
+  httpStatus: number | null;
+}
+
+export interface NacsisWorld {
+  db: TestDatabase;
+  config: AppConfig;
+  sim: RunningSimulator;
+  simApi: ReturnType<typeof jsonClient>;
+  pg: Client;
+  profileId: string;
+  catp: CatpClient;
+  catpHandle: CatpHandle;
+  /** A NACSIS record in the simulator and the request the import would have made of it. */
+  seed(direction: Direction, stat: string, service?: Service): Promise<Seeded>;
+  simRecord(recordId: string): Promise<any>;
+  /** The record's history (SENDG) as `COMMAND:US` / `COMMAND:P`. */
+  history(recordId: string): Promise<string[]>;
+  /** Every call the simulator's CATP endpoint received. */
+  calls(): Promise<SimCall[]>;
+  actionsOf(requestId: string): Promise<any[]>;
+  requestRow(requestId: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+/** SERVERPROCEDURECALLs on `recordId` as `COMMAND:<CATP status or HTTP status>` (`HTTP null`: never answered). */
+export function spcCallsOf(calls: SimCall[], recordId: string): string[] {
+  return calls.filter((c) => c.method === 'SERVERPROCEDURECALL' && c.id === recordId).map((c) => `${c.illCommand}:${c.catpStatus ?? `HTTP ${c.httpStatus}`}`);
+}
+
+export async function startNacsisWorld(): Promise<NacsisWorld> {
+  const db = await createTestDatabase();
+  const config = testConfig(db.url);
+  const sim = await startSimulator({ logLevels: false });
+  const simApi = jsonClient(sim.url);
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  const ok = (what: string, res: { status: number; body: any }, status: number) => {
+    if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    return res;
+  };
+  ok('participant US', await simApi('POST', '/_sim/nacsis/participants', { participantId: US, name: '架空大学附属図書館', ...US_LOGIN }), 201);
+  ok('participant PARTNER', await simApi('POST', '/_sim/nacsis/participants', { participantId: PARTNER, name: '相手大学図書館' }), 201);
+  ok('settings', await simApi('POST', '/_sim/nacsis/settings', { today: TODAY.replaceAll('-', '') }), 200);
+  const secret = new SecretBox(config.secretsKey).encrypt(US_LOGIN.password);
+  const { rows } = await pg.query(
+    `INSERT INTO integration_profile (code, name, system, base_url, library_code, resource_sharing_library_code, auth_enabled, auth_user_id, secret_enc, version)
+     VALUES ('NACSIS_E2E', 'NACSIS e2e', 'NACSIS', $1, $2, 'MAIN', true, $3, $4, 1) RETURNING id`,
+    [`${sim.url}/nacsis/catp`, US, US_LOGIN.userId, secret],
+  );
+  const profileId: string = rows[0].id;
+  const catp = new CatpClient({ baseUrl: `${sim.url}/nacsis/catp`, timeoutMs: 5000 });
+  const catpHandle = await catp.getHandle(US_LOGIN.userId, US_LOGIN.password);
+
+  const simRecord = async (recordId: string) => (await simApi('GET', `/_sim/nacsis/records/${recordId}`)).body;
+  return {
+    db,
+    config,
+    sim,
+    simApi,
+    pg,
+    profileId,
+    catp,
+    catpHandle,
+    async seed(direction, stat, service = 'COPY') {
+      const borrower = direction === 'BORROWING' ? US : PARTNER;
+      const lender = direction === 'BORROWING' ? PARTNER : US;
+      const created = ok('record', await simApi('POST', '/_sim/nacsis/records', { as: borrower, candidates: [lender], service, stat }), 201);
+      const recordId: string = created.body.id;
+      const page = await catp.retrieve(catpHandle, databaseOf(direction, service), [recordId], 1, 1);
+      if (page.records.length !== 1) throw new Error(`record ${recordId} not found over CATP`);
+      const status = mapNacsisStatus(stat, direction) ?? (direction === 'BORROWING' ? 'REQUEST_SENT_TO_PARTNER' : 'BEING_PROCESSED');
+      const inserted = await pg.query(
+        `INSERT INTO rs_request (profile_id, system, direction, external_id, status, external_system_status, partner_code, owner_library_code, format, title, raw)
+         VALUES ($1, 'NACSIS', $2, $3, $4, $5, $6, 'MAIN', $7, 'Seeded', $8) RETURNING id`,
+        [profileId, direction, recordId, status, stat, PARTNER, service, JSON.stringify(page.records[0])],
+      );
+      return { requestId: inserted.rows[0].id, recordId, direction, service };
+    },
+    simRecord,
+    async history(recordId) {
+      return (await simRecord(recordId)).history.map((h: any) => `${h.command}:${h.participantId === US ? 'US' : 'P'}`);
+    },
+    async calls() {
+      return (await simApi('GET', '/_sim/nacsis/calls')).body.calls as SimCall[];
+    },
+    async actionsOf(requestId) {
+      return (await pg.query('SELECT * FROM outbound_action WHERE request_id = $1 ORDER BY seq', [requestId])).rows;
+    },
+    async requestRow(requestId) {
+      return (await pg.query('SELECT * FROM rs_request WHERE id = $1', [requestId])).rows[0];
+    },
+    async close() {
+      await simApi('DELETE', '/_sim/faults/nacsis').catch(() => undefined);
+      await catp.releaseHandle(catpHandle).catch(() => undefined);
+      await sim.close();
+      await pg.end();
+      await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
+      await db.drop();
+    },
+  };
+}
