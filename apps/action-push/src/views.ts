@@ -41,29 +41,7 @@ export function outboundView(row: any): OutboundActionView {
   };
 }
 
-/** The public fields of a request (as reporting answers them, without `raw`). */
-const REQUEST_FIELDS: [string, string][] = [
-  ['id', 'id'],
-  ['profileId', 'profile_id'],
-  ['system', 'system'],
-  ['direction', 'direction'],
-  ['externalId', 'external_id'],
-  ['externalRef', 'external_ref'],
-  ['status', 'status'],
-  ['externalSystemStatus', 'external_system_status'],
-  ['partnerCode', 'partner_code'],
-  ['ownerLibraryCode', 'owner_library_code'],
-  ['title', 'title'],
-  ['format', 'format'],
-  ['syncState', 'sync_state'],
-  ['syncError', 'sync_error'],
-  ['createdAt', 'created_at'],
-  ['updatedAt', 'updated_at'],
-];
-
-export function requestView(row: any): Record<string, unknown> {
-  return Object.fromEntries(REQUEST_FIELDS.map(([field, column]) => [field, row[column] ?? null]));
-}
+export { requestView } from '@illbridge/database/request-view';
 
 /** The rows of an `UPDATE … RETURNING`: TypeORM's Postgres driver answers UPDATE and DELETE with
  *  `[rows, rowCount]`, other statements with the rows. */

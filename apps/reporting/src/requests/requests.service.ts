@@ -3,48 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { notFound, Page } from '@illbridge/common';
 import type { Direction } from '@illbridge/database/entities';
+import { REQUEST_DETAIL_FIELDS, REQUEST_LIST_FIELDS, rowView, selectColumns } from '@illbridge/database/request-view';
 import { isUuid, likePattern, SqlWhere } from '../common';
 import type { RequestListQuery } from './requests.dto';
-
-/** The public fields of a request: [answer field, column]. `raw` only in the single-request view. */
-const FIELDS: [string, string][] = [
-  ['id', 'id'],
-  ['profileId', 'profile_id'],
-  ['system', 'system'],
-  ['direction', 'direction'],
-  ['externalId', 'external_id'],
-  ['externalRef', 'external_ref'],
-  ['status', 'status'],
-  ['externalSystemStatus', 'external_system_status'],
-  ['partnerCode', 'partner_code'],
-  ['partners', 'partners'],
-  ['ownerLibraryCode', 'owner_library_code'],
-  ['pickupLibraryCode', 'pickup_library_code'],
-  ['requesterName', 'requester_name'],
-  ['requesterId', 'requester_id'],
-  ['title', 'title'],
-  ['author', 'author'],
-  ['isbn', 'isbn'],
-  ['issn', 'issn'],
-  ['publisher', 'publisher'],
-  ['placeOfPublication', 'place_of_publication'],
-  ['year', 'year'],
-  ['edition', 'edition'],
-  ['volume', 'volume'],
-  ['issue', 'issue'],
-  ['pages', 'pages'],
-  ['articleTitle', 'article_title'],
-  ['articleAuthor', 'article_author'],
-  ['format', 'format'],
-  ['note', 'note'],
-  ['lastInterestDate', 'last_interest_date'],
-  ['syncState', 'sync_state'],
-  ['createdAt', 'created_at'],
-  ['updatedAt', 'updated_at'],
-];
-const DETAIL_FIELDS: [string, string][] = [...FIELDS, ['closed', 'closed'], ['syncError', 'sync_error'], ['lastJobRunId', 'last_job_run_id'], ['raw', 'raw']];
-const columns = (fields: [string, string][]) => fields.map(([, column]) => column).join(', ');
-const view = (row: any, fields: [string, string][]) => Object.fromEntries(fields.map(([field, column]) => [field, row[column] ?? null]));
 
 export interface FacetValue {
   value: string | null;
@@ -100,16 +61,16 @@ export class RequestsService {
     const limit = where.next(page.limit);
     const offset = where.next(page.offset);
     const rows: any[] = await this.dataSource.query(
-      `SELECT ${columns(FIELDS)} FROM rs_request ${where.sql} ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT ${selectColumns(REQUEST_LIST_FIELDS)} FROM rs_request ${where.sql} ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    return { items: rows.map((r) => view(r, FIELDS)), total, limit: page.limit, offset: page.offset, facets };
+    return { items: rows.map((r) => rowView(r, REQUEST_LIST_FIELDS)), total, limit: page.limit, offset: page.offset, facets };
   }
 
   /** One request with its raw record, its history (oldest first) and its outbound actions (by seq). */
   async get(id: string) {
     if (!isUuid(id)) throw notFound(`Request ${id}`);
-    const [row] = await this.dataSource.query(`SELECT ${columns(DETAIL_FIELDS)} FROM rs_request WHERE id = $1`, [id]);
+    const [row] = await this.dataSource.query(`SELECT ${selectColumns(REQUEST_DETAIL_FIELDS)} FROM rs_request WHERE id = $1`, [id]);
     if (!row) throw notFound(`Request ${id}`);
     const [events, actions] = await Promise.all([
       this.dataSource.query(
@@ -122,7 +83,7 @@ export class RequestsService {
       ),
     ]);
     return {
-      ...view(row, DETAIL_FIELDS),
+      ...rowView(row, REQUEST_DETAIL_FIELDS),
       events: events.map((e: any) => ({
         type: e.type,
         fromStatus: e.from_status,
