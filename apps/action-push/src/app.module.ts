@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
 import { DEFAULT_JOB_OPTIONS, QUEUE } from '@illbridge/queues';
+import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { ActionsController } from './actions.controller';
 import { ActionsService } from './actions.service';
 import { CatpSessions } from './catp-sessions';
@@ -32,9 +33,10 @@ export class ActionPushModule {
       imports: [
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         BullModule.registerQueue({ name: QUEUE.PUSH, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.PUSH] }),
+        BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
       ],
       controllers: [ActionsController],
-      providers: [{ provide: PushSettings, useValue: settings }, Doorbell, ActionsService, ...worker],
+      providers: [{ provide: PushSettings, useValue: settings }, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
     };
   }
 }

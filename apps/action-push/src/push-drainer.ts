@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
+import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { MetricsService } from '@illbridge/common';
 import { fieldValue, nacsisRecordState } from '@illbridge/connectors/nacsis';
 import type { CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
@@ -57,6 +58,7 @@ export class PushDrainer {
     private readonly sessions: CatpSessions,
     private readonly settings: PushSettings,
     metrics: MetricsService,
+    private readonly reports: ReportEventsPublisher,
   ) {
     this.attempts = metrics.counter('illbridge_push_attempts_total', 'Pushes of outbound actions to NACSIS-ILL, by result', ['result']);
   }
@@ -168,6 +170,7 @@ export class PushDrainer {
   private async sent(request: any, action: any, record: CatpRecord | null, database: NacsisDatabase, ourId: string | null, recovered: boolean) {
     const stat = (record && fieldValue(record, 'STAT')) || action.to_external_status;
     this.attempts.inc({ result: 'sent' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
     await this.dataSource.transaction(async (em) => {
       await em.query(`UPDATE outbound_action SET state = 'SENT', sent_at = now(), attempts = attempts + $2, updated_at = now() WHERE id = $1`, [action.id, recovered ? 0 : 1]);
       const [current] = await em.query('SELECT status FROM rs_request WHERE id = $1 FOR UPDATE', [request.id]);
@@ -195,6 +198,7 @@ export class PushDrainer {
 
   private async transient(request: any, action: any, message: string): Promise<void> {
     this.attempts.inc({ result: 'transient' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:transient:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'transient' });
     await this.dataSource.query(`UPDATE outbound_action SET state = 'PENDING', attempts = attempts + 1, last_error = $2, updated_at = now() WHERE id = $1`, [action.id, message]);
     await this.dataSource.query(`UPDATE rs_request SET sync_error = $2 WHERE id = $1`, [request.id, `Retrying ${action.action} (#${action.seq}): ${message}`]);
   }
@@ -202,6 +206,7 @@ export class PushDrainer {
   /** NACSIS refused for good: the action is FAILED and holds the request's queue. */
   private async refused(request: any, action: any, message: string): Promise<void> {
     this.attempts.inc({ result: 'refused' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:refused:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'refused' });
     const syncError = `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) refused: ${message}`;
     await this.dataSource.transaction(async (em) => {
       await em.query(`UPDATE outbound_action SET state = 'FAILED', attempts = attempts + 1, last_error = $2, updated_at = now() WHERE id = $1`, [action.id, message]);

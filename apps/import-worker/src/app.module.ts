@@ -2,7 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
-import { DEFAULT_JOB_OPTIONS, QUEUE, SchedulesService } from '@illbridge/queues';
+import { DEFAULT_JOB_OPTIONS, QUEUE, ReportEventsPublisher, SchedulesService } from '@illbridge/queues';
 import { ImportSettings } from './import-settings';
 import { ImportProcessor } from './import.processor';
 import { ImporterRegistry, IMPORTERS, ImportRunner } from './import-runner';
@@ -31,9 +31,11 @@ export class ImportWorkerModule {
       imports: [
         CoreModule.forRoot({ config, redisRole: 'worker' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
+        BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
       ],
       providers: [
         { provide: ImportSettings, useValue: settings },
+        ReportEventsPublisher,
         JobRunsService,
         RunProgress,
         LibrisImporter,

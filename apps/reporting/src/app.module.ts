@@ -2,13 +2,16 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@illbridge/common';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from '@illbridge/queues';
+import { ReportEventsApplier } from './events/report-events.applier';
+import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { ReportingMetrics } from './metrics/reporting-metrics';
 import { RequestsController } from './requests/requests.controller';
 import { RequestsService } from './requests/requests.service';
 
-/** Monitor jobs, job reports, events reports, request lists with facets; the queue dashboard (main.ts). */
+/** Monitor jobs, job reports, events reports, request lists with facets; the queue dashboard (main.ts);
+ *  the consumer of the workers' report events (live counters of running jobs, metrics). */
 @Module({})
 export class ReportingModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -20,7 +23,7 @@ export class ReportingModule {
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
       ],
       controllers: [JobsController, JobHistoryController, RequestsController],
-      providers: [JobsService, RequestsService, ReportingMetrics],
+      providers: [JobsService, RequestsService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
     };
   }
 }

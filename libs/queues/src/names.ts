@@ -26,7 +26,7 @@ export interface PushJobData {
 export interface QueuePayloads {
   [QUEUE.IMPORT]: ImportJobData;
   [QUEUE.PUSH]: PushJobData;
-  [QUEUE.REPORT_EVENTS]: Record<string, unknown>;
+  [QUEUE.REPORT_EVENTS]: import('./report-events').ReportEvent;
 }
 
 /** The job's name shown in the queue dashboard and in job history (product.md §2). */

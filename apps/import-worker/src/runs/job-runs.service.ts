@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { IntegrationProfileEntity, JobCounters, JobRunEntity, JobStage, JobState, JobTrigger } from '@illbridge/database/entities';
 import { isUniqueViolation } from '@illbridge/database/errors';
 import { runCounters } from '@illbridge/database/job-counters';
+import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { importJobName } from '@illbridge/queues';
 
 /** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
@@ -11,7 +12,10 @@ import { importJobName } from '@illbridge/queues';
 export class JobRunsService {
   private readonly logger = new Logger(JobRunsService.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reports: ReportEventsPublisher,
+  ) {}
 
   private get repo() {
     return this.dataSource.getRepository(JobRunEntity);
@@ -97,6 +101,7 @@ export class JobRunsService {
         await manager.getRepository(IntegrationProfileEntity).update({ id: run.profileId }, { harvestCursor: cursor });
       }
     });
+    await this.reports.publish({ type: 'run-ended', id: `run-ended:${run.id}`, runId: run.id, state: finalState });
     this.logger.log(`Run ${run.id} (${run.jobName}) ended ${finalState}: ${counters.totalRecordsProcessed} records, ${counters.created} created, ${counters.updated} updated, ${counters.unchanged} unchanged, ${counters.borrowingFailed + counters.lendingFailed} failed${error ? ` — ${error.code}: ${error.message}` : ''}`);
     return (await this.repo.findOne({ where: { id: run.id } }))!;
   }

@@ -1,19 +1,41 @@
 import { createHash } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { IncomingRequest, MappingResult } from '@illbridge/connectors/types';
-import { Direction, FINAL_STATUSES, RecordOutcome, RequestStatus } from '@illbridge/database/entities';
+import { Direction, FINAL_STATUSES, JobCounters, RecordOutcome, RequestStatus } from '@illbridge/database/entities';
+import { EMPTY_COUNTERS } from '@illbridge/queues/report-events';
 import type { RunContext } from './run-context';
 
-/** Where importers put mapped records, a batch at a time. */
+/** Where importers put mapped records, a batch at a time. Answers the batch's outcomes as counters
+ *  and the external ids it covered. */
 export interface BatchSink {
   write(ctx: RunContext, results: MappingResult[]): Promise<BatchResult>;
 }
 
 export interface BatchResult {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
+  delta: JobCounters;
+  externalIds: string[];
+}
+
+/** The job report counters of a set of record outcomes. */
+export function countersOf(events: { direction: Direction; outcome: RecordOutcome }[]): JobCounters {
+  const c = { ...EMPTY_COUNTERS };
+  for (const e of events) {
+    c.totalRecordsProcessed++;
+    const failed = e.outcome === 'FAILED';
+    if (e.direction === 'BORROWING') {
+      c.borrowingProcessed++;
+      if (failed) c.borrowingFailed++;
+      else c.borrowingSucceeded++;
+    } else {
+      c.lendingProcessed++;
+      if (failed) c.lendingFailed++;
+      else c.lendingSucceeded++;
+    }
+    if (e.outcome === 'CREATED') c.created++;
+    else if (e.outcome === 'UPDATED') c.updated++;
+    else if (e.outcome === 'UNCHANGED') c.unchanged++;
+  }
+  return c;
 }
 
 interface RecordEventRow {
@@ -109,7 +131,6 @@ export class RequestWriter implements BatchSink {
       prepared.set(key, { request, warnings, pickupLibraryCode: pickup, partners, partnerCode, hash: stableHash({ request, pickup, partners, partnerCode }) });
     }
 
-    const counts: BatchResult = { created: 0, updated: 0, unchanged: 0, failed: events.length };
     await this.dataSource.transaction(async (manager) => {
       if (prepared.size) {
         const existing = await this.existing(manager, ctx.profile.id, [...prepared.values()]);
@@ -117,7 +138,6 @@ export class RequestWriter implements BatchSink {
         for (const [key, p] of prepared) {
           const before = existing.get(key);
           if (before && before.content_hash === p.hash) {
-            counts.unchanged++;
             events.push(this.event(p, 'UNCHANGED', before.id));
             continue;
           }
@@ -129,8 +149,6 @@ export class RequestWriter implements BatchSink {
           const requestEvents: unknown[][] = [];
           for (const { p, before, status } of changed) {
             const id = ids.get(`${p.request.direction}|${p.request.externalId}`)!;
-            if (before) counts.updated++;
-            else counts.created++;
             events.push(this.event(p, before ? 'UPDATED' : 'CREATED', id));
             const statusChanged = before && (before.status !== status || before.external_system_status !== p.request.externalSystemStatus);
             const type = !before ? 'CREATED' : statusChanged ? 'STATUS_CHANGED' : 'UPDATED';
@@ -146,7 +164,8 @@ export class RequestWriter implements BatchSink {
       }
       await this.recordEvents(manager, ctx.run.id, events);
     });
-    return counts;
+    const unique = [...new Map(events.map((e) => [`${e.direction}|${e.externalId}`, e])).values()];
+    return { delta: countersOf(unique), externalIds: unique.map((e) => e.externalId) };
   }
 
   private event(p: Prepared, outcome: RecordOutcome, requestId: string): RecordEventRow {

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'crypto';
+import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import type { MappingResult } from '@illbridge/connectors/types';
 import type { JobStage } from '@illbridge/database/entities';
 import { JobRunsService } from './job-runs.service';
@@ -9,9 +11,13 @@ import { RunAborted, RunContext } from './run-context';
  *  honours an operator's abort. */
 @Injectable()
 export class RunProgress {
-  constructor(private readonly runs: JobRunsService) {}
+  constructor(
+    private readonly runs: JobRunsService,
+    private readonly reports: ReportEventsPublisher,
+  ) {}
 
   start(ctx: RunContext, stage: JobStage) {
+    const reports = this.reports;
     let recordsRead = 0;
     let current = stage;
     /** One statement both shows progress and reads an operator's abort request. */
@@ -25,7 +31,12 @@ export class RunProgress {
       /** Between windows and pages too, so a run through empty windows stops as soon as it is aborted. */
       checkAbort: () => report(),
       async write(sink: BatchSink, results: MappingResult[]) {
-        if (results.length) await sink.write(ctx, results);
+        if (results.length) {
+          const batch = await sink.write(ctx, results);
+          // Named by its records: a batch done again after a crash is the same event, counted once.
+          const id = `records:${ctx.run.id}:${createHash('sha1').update(batch.externalIds.sort().join('\n')).digest('hex')}`;
+          await reports.publish({ type: 'records', id, runId: ctx.run.id, delta: batch.delta });
+        }
         recordsRead += results.length;
         await report();
       },

@@ -7,8 +7,6 @@ import { isUuid, SqlWhere, upperBound } from '../common';
 import { COUNTERS_JSONB_FOR_RUN, runCounters, runsCounters, ZERO_COUNTERS } from '@illbridge/database/job-counters';
 import type { EventsFilter, JobHistoryQuery, JobsQuery } from './jobs.dto';
 
-const ACTIVE: JobState[] = ['PENDING', 'RUNNING'];
-const isActive = (state: string) => (ACTIVE as string[]).includes(state);
 
 /** At most this many failed records are listed per direction in a job report; the counters and the
  *  events report (with its CSV) always give all of them. */
@@ -69,8 +67,9 @@ const RUN_COLUMNS = `r.id, r.profile_id, p.code AS profile_code, r.job_name, r.t
 export class JobsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Runs newest first. Finished runs carry the counters stored when they ended; active runs get
-   *  live counters from their record events (one grouped query for the page). */
+  /** Runs newest first. Finished runs carry the counters the worker stored when they ended; active
+   *  runs the live counters reporting keeps from the workers' report events, or, before the first
+   *  event is applied, counters aggregated from their record events (one grouped query for the page). */
   async list(query: JobsQuery & { profileId?: string }, page: { limit: number; offset: number }): Promise<Page<MonitorJob>> {
     const where = new SqlWhere();
     if (query.state) where.add('r.state = ?', query.state);
@@ -88,7 +87,7 @@ export class JobsService {
         ${where.sql} ORDER BY r.created_at DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    const live = await runsCounters(this.dataSource, rows.filter((r) => isActive(r.state) || !r.counters).map((r) => r.id));
+    const live = await runsCounters(this.dataSource, rows.filter((r) => !r.counters).map((r) => r.id));
     return { items: rows.map((row) => monitorView(row, live.get(row.id))), total, limit: page.limit, offset: page.offset };
   }
 
@@ -101,12 +100,12 @@ export class JobsService {
 
   async monitor(id: string): Promise<MonitorJob> {
     const row = await this.row(id);
-    return monitorView(row, isActive(row.state) || !row.counters ? await runCounters(this.dataSource, id) : undefined);
+    return monitorView(row, !row.counters ? await runCounters(this.dataSource, id) : undefined);
   }
 
   async report(id: string): Promise<JobReport> {
     const row = await this.row(id);
-    const counters: JobCounters = isActive(row.state) || !row.counters ? await runCounters(this.dataSource, id) : { ...ZERO_COUNTERS, ...row.counters };
+    const counters: JobCounters = !row.counters ? await runCounters(this.dataSource, id) : { ...ZERO_COUNTERS, ...row.counters };
     const failed: any[] = await this.dataSource.query(
       `SELECT * FROM (
          SELECT direction, external_id, reason_code, message, row_number() OVER (PARTITION BY direction ORDER BY external_id, id) AS n

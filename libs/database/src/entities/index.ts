@@ -7,6 +7,7 @@ export * from './request.entity';
 export * from './job-run.entity';
 export * from './outbound-action.entity';
 export * from './netpunkt-receipt.entity';
+export * from './report-event.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
@@ -14,10 +15,11 @@ import { LibraryEntity } from './library.entity';
 import { NetpunktReceiptEntity } from './netpunkt-receipt.entity';
 import { OutboundActionEntity } from './outbound-action.entity';
 import { PartnerEntity } from './partner.entity';
+import { ReportEventEntity } from './report-event.entity';
 import { RequestEntity, RequestEventEntity } from './request.entity';
 
 /** Every entity, listed explicitly (no globbing: works the same from source and from dist). */
 export const ENTITIES = [
   ApiKeyEntity, LibraryEntity, PartnerEntity, IntegrationProfileEntity, LibraryMappingEntity,
-  RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity,
+  RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
 ];

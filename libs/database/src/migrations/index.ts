@@ -1,4 +1,5 @@
 import { Init1795379684342 } from './1795379684342-Init';
+import { ReportEvents1795383514901 } from './1795383514901-ReportEvents';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
-export const MIGRATIONS: Function[] = [Init1795379684342];
+export const MIGRATIONS: Function[] = [Init1795379684342, ReportEvents1795383514901];

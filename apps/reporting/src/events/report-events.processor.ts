@@ -1,0 +1,31 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Type } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { AppConfig } from '@illbridge/common';
+import { QUEUE, redisOptions } from '@illbridge/queues';
+import type { ReportEvent } from '@illbridge/queues/report-events';
+import { ReportEventsApplier } from './report-events.applier';
+
+/** Consumes the report-events queue. Errors are thrown so BullMQ retries; the applier's id check
+ *  makes a retry or redelivery harmless. */
+export class ReportEventsProcessor extends WorkerHost {
+  constructor(private readonly applier: ReportEventsApplier) {
+    super();
+  }
+
+  async process(job: Job<ReportEvent>): Promise<{ applied: boolean }> {
+    return { applied: await this.applier.apply(job.data) };
+  }
+}
+
+/** The processor with its own worker connection (workers wait for Redis; the HTTP API fails fast). */
+export function configuredReportEventsProcessor(config: AppConfig): Type<ReportEventsProcessor> {
+  @Injectable()
+  class ConfiguredReportEventsProcessor extends ReportEventsProcessor {
+    constructor(applier: ReportEventsApplier) {
+      super(applier);
+    }
+  }
+  Processor(QUEUE.REPORT_EVENTS, { connection: redisOptions(config.redisUrl, 'worker'), concurrency: 4 })(ConfiguredReportEventsProcessor);
+  return ConfiguredReportEventsProcessor;
+}
