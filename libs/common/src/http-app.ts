@@ -16,16 +16,62 @@ export interface HttpAppOptions {
   description: string;
 }
 
+/** JSON keys that name members of Object.prototype (`__proto__`, `constructor`, `toString`, …):
+ *  class-transformer skips them silently, so the whitelist would never refuse them, and they are the
+ *  stuff of prototype pollution. They are refused like any unknown property. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+/** Deeper JSON overflows the stack of class-transformer and class-validator (a 500); no body of ours nests past a few levels. */
+export const MAX_BODY_DEPTH = 32;
+const MAX_LISTED_PROBLEMS = 20;
+
+/** What no JSON body may hold, whatever the route: nesting past MAX_BODY_DEPTH, keys of
+ *  Object.prototype, and the NUL character (Postgres cannot store it in text). */
+export function jsonBodyProblems(body: unknown): string[] {
+  const problems: string[] = [];
+  const queue: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: '', depth: 0 }];
+  for (let i = 0; i < queue.length && problems.length < MAX_LISTED_PROBLEMS; i++) {
+    const { value, path, depth } = queue[i];
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) problems.push(`${path || 'body'} must not contain the NUL character (U+0000)`);
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      problems.push(`body must not be nested more than ${MAX_BODY_DEPTH} levels deep`);
+      break;
+    }
+    const isArray = Array.isArray(value);
+    for (const key of Object.keys(value)) {
+      const child = isArray ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!isArray && RESERVED_KEYS.has(key)) problems.push(`property ${child} should not exist`);
+      else if (!isArray && key.includes('\u0000')) problems.push(`property names must not contain the NUL character (U+0000)`);
+      queue.push({ value: (value as Record<string, unknown>)[key], path: child, depth: depth + 1 });
+    }
+  }
+  return problems;
+}
+
 /** Body parsers whose errors answer in the api.md error format (Nest's own would answer before our filter). */
 function bodyParsers() {
+  const json = express.json({ limit: '1mb' });
   const parsers = [
-    express.json({ limit: '1mb' }),
+    // Not for Netpunkt receipts: they are XML whatever content type the sender claims, and answered in SOAP.
+    (req: Request, res: Response, next: NextFunction) => ((req.url ?? '').startsWith('/netpunkt/') ? next() : json(req, res, next)),
     // XML (Netpunkt receipts): by content type, and leniently any body sent to /netpunkt/ whatever its type.
     express.text({ type: (req) => /xml/i.test(String(req.headers['content-type'] ?? '')) || (req.url ?? '').startsWith('/netpunkt/'), limit: '1mb' }),
   ];
+  const refuse = (res: Response, message: string[]) => res.status(400).json({ statusCode: 400, error: STATUS_CODES[400], code: 'VALIDATION_FAILED', message });
   return (req: Request, res: Response, next: NextFunction) => {
+    // A NUL in a path or query value would reach Postgres, which cannot hold it in text.
+    if (/%00/.test(req.url ?? '') && !(req.url ?? '').startsWith('/netpunkt/')) return refuse(res, ['the URL must not contain the NUL character (%00)']);
     const run = (i: number) => {
-      if (i === parsers.length) return next();
+      if (i === parsers.length) {
+        if (req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) {
+          const problems = jsonBodyProblems(req.body);
+          if (problems.length) return refuse(res, problems);
+        }
+        return next();
+      }
       parsers[i](req, res, (error?: any) => {
         if (!error) return run(i + 1);
         const status = error.status === 413 ? 413 : 400;

@@ -17,6 +17,8 @@ export class PageQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Without a bound, 1e99 passes as an integer and reaches the database as "1e+99" (500).
+  @Max(Number.MAX_SAFE_INTEGER)
   offset?: number;
 }
 

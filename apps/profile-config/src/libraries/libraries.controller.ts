@@ -5,6 +5,7 @@ import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validato
 import { DataSource } from 'typeorm';
 import { conflict, notFound, Page, PageQuery, pageOf, RequireRole } from '@illbridge/common';
 import { IntegrationProfileEntity, LibraryEntity, LibraryMappingEntity, RequestEntity } from '@illbridge/database/entities';
+import { isUniqueViolation } from '@illbridge/database/errors';
 
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:\-]*$/;
 
@@ -41,7 +42,14 @@ export class LibrariesController {
   @RequireRole('admin')
   async create(@Body() body: CreateLibraryDto) {
     if (await this.repo.exists({ where: { code: body.code } })) throw conflict(`Library ${body.code} exists already`);
-    return view(await this.repo.save({ code: body.code, name: body.name, resourceSharing: body.resourceSharing ?? false }));
+    try {
+      // insert, not save: save would update a library created meanwhile by a concurrent request.
+      await this.repo.insert({ code: body.code, name: body.name, resourceSharing: body.resourceSharing ?? false });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`Library ${body.code} exists already`);
+      throw error;
+    }
+    return view(await this.find(body.code));
   }
 
   @Get(':code')

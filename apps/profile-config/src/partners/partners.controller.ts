@@ -5,6 +5,7 @@ import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches } from 'class-va
 import { DataSource } from 'typeorm';
 import { conflict, notFound, Page, PageQuery, pageOf, RequireRole } from '@illbridge/common';
 import { PARTNER_SYSTEMS, PartnerEntity, PartnerSystem } from '@illbridge/database/entities';
+import { isUniqueViolation } from '@illbridge/database/errors';
 import { CODE_PATTERN } from '../libraries/libraries.controller';
 
 export class CreatePartnerDto {
@@ -48,7 +49,13 @@ export class PartnersController {
   async create(@Body() body: CreatePartnerDto) {
     const existing = await this.repo.findOne({ where: { codeKey: partnerKey(body.code) } });
     if (existing) throw conflict(`Partner ${existing.code} exists already (codes are unique ignoring case)`);
-    return view(await this.repo.save({ ...body, codeKey: partnerKey(body.code), active: body.active ?? true }));
+    try {
+      return view(await this.repo.save({ ...body, codeKey: partnerKey(body.code), active: body.active ?? true }));
+    } catch (error) {
+      // A concurrent create of the same code won the race.
+      if (isUniqueViolation(error)) throw conflict(`Partner ${body.code} exists already (codes are unique ignoring case)`);
+      throw error;
+    }
   }
 
   @Get(':code')

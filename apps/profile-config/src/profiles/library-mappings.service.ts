@@ -6,6 +6,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { conflict, flattenValidationErrors, notFound, validationFailed } from '@illbridge/common';
 import { IntegrationProfileEntity, LibraryEntity, LibraryMappingEntity } from '@illbridge/database/entities';
+import { isUniqueViolation } from '@illbridge/database/errors';
 
 export class LibraryMappingDto {
   @ApiProperty({ example: 'MAIN' }) @IsString() @Length(1, 64) libraryCode: string;
@@ -29,6 +30,8 @@ export class LibraryMappingsService {
     await this.profile(profileId);
     const mappings = await this.validList(body);
     return this.dataSource.transaction(async (manager) => {
+      // Replacements of one profile's list one at a time: two at once would both insert (a unique violation, 500).
+      await this.profile(profileId, manager, true);
       await manager.getRepository(LibraryMappingEntity).delete({ profileId });
       if (mappings.length) await manager.getRepository(LibraryMappingEntity).insert(mappings.map((m) => ({ ...m, profileId })));
       const saved = await manager.getRepository(LibraryMappingEntity).find({ where: { profileId }, order: { externalLibraryCode: 'ASC' } });
@@ -43,7 +46,13 @@ export class LibraryMappingsService {
     const repo = this.dataSource.getRepository(LibraryMappingEntity);
     const clash = await repo.findOne({ where: [{ profileId, libraryCode: mapping.libraryCode }, { profileId, externalLibraryCode: mapping.externalLibraryCode }] });
     if (clash) throw conflict(`Library ${clash.libraryCode} is mapped to ${clash.externalLibraryCode} already in this profile`);
-    return view(await repo.save({ profileId, libraryCode: mapping.libraryCode, externalLibraryCode: mapping.externalLibraryCode }));
+    try {
+      return view(await repo.save({ profileId, libraryCode: mapping.libraryCode, externalLibraryCode: mapping.externalLibraryCode }));
+    } catch (error) {
+      // A concurrent request mapped the same code meanwhile.
+      if (isUniqueViolation(error)) throw conflict(`Library ${mapping.libraryCode} or external library ${mapping.externalLibraryCode} is mapped already in this profile`);
+      throw error;
+    }
   }
 
   async remove(profileId: string, externalLibraryCode: string) {
@@ -52,8 +61,10 @@ export class LibraryMappingsService {
     if (!result.affected) throw notFound(`Mapping of external library ${externalLibraryCode}`);
   }
 
-  private async profile(id: string, manager: EntityManager = this.dataSource.manager) {
-    const profile = await manager.getRepository(IntegrationProfileEntity).findOne({ where: { id }, select: { id: true } });
+  private async profile(id: string, manager: EntityManager = this.dataSource.manager, lock = false) {
+    const profile = await manager
+      .getRepository(IntegrationProfileEntity)
+      .findOne({ where: { id }, select: { id: true }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
     if (!profile) throw notFound('Integration profile');
     return profile;
   }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DAYS_OF_WEEK, DayOfWeek, Granularity, GRANULARITIES, INTEGRATION_TYPES, PROFILE_SYSTEMS, ProfileSystem, SCHEDULE_TYPES, ScheduleType } from '@illbridge/database/entities';
 import { CODE_PATTERN } from '../libraries/libraries.controller';
 
@@ -28,7 +28,7 @@ export class ProfileDto {
   @ApiProperty({ enum: INTEGRATION_TYPES }) @IsOptional() @IsIn(INTEGRATION_TYPES as unknown as string[]) integrationType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(0, 2000) description?: string | null;
   @ApiProperty({ enum: PROFILE_SYSTEMS }) @IsOptional() @IsIn(PROFILE_SYSTEMS as unknown as string[]) system?: ProfileSystem;
-  @ApiPropertyOptional({ example: 'https://iller.libris.kb.se/librisfjarrlan/api' }) @IsOptional() @IsString() baseUrl?: string | null;
+  @ApiPropertyOptional({ example: 'https://iller.libris.kb.se/librisfjarrlan/api' }) @IsOptional() @IsString() @MaxLength(500) baseUrl?: string | null;
   @ApiProperty({ example: 'Hig' }) @IsOptional() @IsString() @Length(1, 64) libraryCode?: string;
   @ApiProperty({ example: 'MAIN' }) @IsOptional() @IsString() @Length(1, 64) resourceSharingLibraryCode?: string;
   @ApiPropertyOptional({ type: AuthenticationDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => AuthenticationDto) authentication?: AuthenticationDto;

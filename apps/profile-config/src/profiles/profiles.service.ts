@@ -62,11 +62,13 @@ export class ProfilesService {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw validationFailed(['body must be a JSON object']);
     const current = this.toInput(existing);
     const body = patch as Record<string, any>;
+    // Only an object is merged into the stored one; anything else (an array too) is validated as sent.
+    const isObject = (value: unknown): value is object => value !== null && typeof value === 'object' && !Array.isArray(value);
     const merged = {
       ...current,
       ...body,
-      authentication: body.authentication && typeof body.authentication === 'object' ? { ...current.authentication, ...body.authentication } : (body.authentication ?? current.authentication),
-      schedule: body.schedule && typeof body.schedule === 'object' ? { ...current.schedule, ...body.schedule } : (body.schedule ?? current.schedule),
+      authentication: isObject(body.authentication) ? { ...current.authentication, ...body.authentication } : (body.authentication ?? current.authentication),
+      schedule: isObject(body.schedule) ? { ...current.schedule, ...body.schedule } : (body.schedule ?? current.schedule),
     };
     const profile = await this.validated(merged, existing);
     const saved = await this.saveAndSchedule(async (manager) => {

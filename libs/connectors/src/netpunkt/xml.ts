@@ -48,6 +48,12 @@ const parser = new XMLParser({
  */
 export function readXml(xml: string): XmlReadResult {
   if (/<!DOCTYPE/i.test(xml)) return { ok: false, problems: ['a DTD (<!DOCTYPE …>) is not allowed'] };
+  // The parser lets them through, yet no XML document may hold them (and Postgres cannot store NUL).
+  const illegal = NON_XML_CHARACTER.exec(xml);
+  if (illegal) {
+    const code = illegal[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return { ok: false, problems: [`the XML is not well-formed: it holds U+${code} at offset ${illegal.index}, a character XML does not allow`] };
+  }
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
     const { msg, line, col } = validation.err;
@@ -140,6 +146,8 @@ export function isOrderReceiptElement(element: XmlElement, localName: string): b
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 /** Characters XML 1.0 cannot hold at all, escaped or not (lone surrogates included). */
 const NON_XML_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** The same, to find the first one (no global state). */
+const NON_XML_CHARACTER = new RegExp(NON_XML_CHARACTERS.source);
 
 /** Escapes text for element content and attribute values alike, dropping characters XML cannot hold. */
 export function escapeXml(text: string): string {
