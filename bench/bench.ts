@@ -1,189 +1,117 @@
-/* npm run bench — measures against the local Postgres, Redis and the simulator, prints a table and
-   writes it to BENCHMARKS.md with the machine it ran on. Not part of npm test.
-   BENCH_RECORDS (default 20000) sets the size of the Libris import. */
-import { Queue, QueueEvents, Worker } from 'bullmq';
-import { writeFileSync, readFileSync } from 'fs';
-import { cpus, totalmem, platform, release } from 'os';
+/* npm run bench — measures against the local Postgres, Redis and the simulator, prints a table per part
+   and writes it into BENCHMARKS.md with the machine it ran on. Not part of npm test.
+
+   BENCH_ONLY=libris,nacsis,push,list   the parts to run (default all)
+   BENCH_RECORDS (20000)                Libris import and NACSIS sync size
+   BENCH_PUSH_ACTIONS (5000)            actions pushed, over BENCH_PUSH_ACTIONS/5 requests
+   BENCH_LIST_ROWS (1000000)            requests loaded for the list benchmark
+   also BENCH_PUSH_CONCURRENCY (64), BENCH_PUSH_CLIENTS (50), BENCH_LIST_CALLS (30), BENCH_KEEP_LIST_DB=true,
+   BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc)
+
+   Each part uses its own database (illbridge_bench_<part>, dropped afterwards) and queue prefix
+   (bench-<pid>-<part>). In BENCHMARKS.md each part and size has its own section between
+   `<!-- bench:begin <part>@<size> -->` markers: a run replaces only the sections it measured, the text
+   outside the markers (findings) is kept. */
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { cpus, platform, release, totalmem } from 'os';
 import { resolve } from 'path';
-import { Client } from 'pg';
-import { runMigrations } from '@illbridge/database/migrate';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { startSimulator } from '../apps/ill-simulator/src/simulator';
-import { freePort, startService, waitForHealth } from '../scripts/lib/services';
+import { envNumber, PartResult, Row } from './lib';
+import { librisBench } from './libris';
+import { listBench } from './list';
+import { nacsisBench } from './nacsis';
+import { pushBench } from './push';
 
-const RECORDS = Number(process.env.BENCH_RECORDS || 20_000);
-const DB_NAME = 'illbridge_bench';
-const ADMIN_KEY = 'bench-admin-key-0123456789';
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const PREFIX = `bench-${process.pid}`;
-const rows: { what: string; result: string; target: string }[] = [];
+const PARTS = ['libris', 'nacsis', 'push', 'list'] as const;
+type Part = (typeof PARTS)[number];
+const RECORDS = envNumber('BENCH_RECORDS', 20_000);
+const PUSH_ACTIONS = envNumber('BENCH_PUSH_ACTIONS', 5_000);
+const LIST_ROWS = envNumber('BENCH_LIST_ROWS', 1_000_000);
+const FILE = resolve(__dirname, '..', 'BENCHMARKS.md');
 
-function dbUrl(name: string) {
-  const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-  url.pathname = `/${name}`;
-  return url.toString();
+const TITLES: Record<Part, (size: number) => string> = {
+  libris: (n) => `Libris import, ${n} records`,
+  nacsis: (n) => `NACSIS-ILL sync, ${n} records`,
+  push: (n) => `Push of ${n} actions to NACSIS-ILL`,
+  list: (n) => `Request list with facets, ${n} requests`,
+};
+const SIZES: Record<Part, number> = { libris: RECORDS, nacsis: RECORDS, push: PUSH_ACTIONS, list: LIST_ROWS };
+const RUN: Record<Part, (size: number, prefix: string) => Promise<PartResult>> = { libris: librisBench, nacsis: nacsisBench, push: pushBench, list: listBench };
+
+function selected(): Part[] {
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only.filter((p) => !PARTS.includes(p as Part));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')} (known: ${PARTS.join(', ')})`);
+  return only.length ? PARTS.filter((p) => only.includes(p)) : [...PARTS];
 }
 
-async function freshDatabase(): Promise<string> {
-  const admin = new Client({ connectionString: dbUrl('postgres') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin.end();
-  await runMigrations(dbUrl(DB_NAME));
-  return dbUrl(DB_NAME);
-}
+const table = (rows: Row[]) => ['| measurement | result | target |', '|---|---|---|', ...rows.map((r) => `| ${r.what} | ${r.result} | ${r.target} |`)].join('\n');
 
-/** Ceiling 1: a raw multi-row INSERT … ON CONFLICT of request-shaped rows with pg, 500 per statement. */
-async function rawUpsertCeiling(url: string): Promise<number> {
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
-  const [{ id: profileId }] = (
-    await pg.query(`INSERT INTO integration_profile (code, name, system, library_code, resource_sharing_library_code, version) VALUES ('RAW', 'raw', 'LIBRIS', 'X', 'X', 1) RETURNING id`)
-  ).rows;
-  const columns = ['profile_id', 'system', 'direction', 'external_id', 'status', 'external_system_status', 'owner_library_code', 'title', 'author', 'partners', 'raw', 'content_hash'];
-  const started = process.hrtime.bigint();
-  for (let offset = 0; offset < RECORDS; offset += 500) {
-    const params: unknown[] = [];
-    const values: string[] = [];
-    for (let i = offset; i < Math.min(RECORDS, offset + 500); i++) {
-      const row = [profileId, 'LIBRIS', 'BORROWING', `RAW-${i}`, 'REQUEST_SENT_TO_PARTNER', 'Uteliggande', 'MAIN', `Titel ${i} om åäö`, 'Författare', '["Gk","U"]', JSON.stringify({ lf_number: `RAW-${i}`, title: `Titel ${i}` }), 'x'.repeat(40)];
-      values.push(`(${row.map((v) => (params.push(v), `$${params.length}`)).join(', ')})`);
-    }
-    await pg.query(
-      `INSERT INTO rs_request (${columns.join(', ')}) VALUES ${values.join(', ')}
-       ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET status = EXCLUDED.status, title = EXCLUDED.title, raw = EXCLUDED.raw, updated_at = now()`,
-      params,
-    );
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await pg.query(`DELETE FROM integration_profile WHERE code = 'RAW'`);
-  await pg.end();
-  return RECORDS / seconds;
-}
+const BEGIN = '<!-- bench:sections -->';
+const END = '<!-- bench:sections-end -->';
+const SKELETON = `# Benchmarks
 
-/** Ceiling 2: a no-op BullMQ job, enqueued and completed (round trip through Redis). */
-async function bullmqRoundTrip(): Promise<{ perSecond: number; p50: number }> {
-  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
-  const queue = new Queue('bench-noop', { connection, prefix: PREFIX });
-  const events = new QueueEvents('bench-noop', { connection, prefix: PREFIX });
-  const worker = new Worker('bench-noop', async () => undefined, { connection, prefix: PREFIX, concurrency: 50 });
-  await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
-  const n = 5000;
-  const latencies: number[] = [];
-  const added = new Map<string, number>();
-  let done = 0;
-  const finished = new Promise<void>((resolveDone) =>
-    events.on('completed', ({ jobId }) => {
-      latencies.push(Date.now() - (added.get(jobId) ?? Date.now()));
-      if (++done === n) resolveDone();
-    }),
-  );
-  const started = Date.now();
-  for (let i = 0; i < n; i += 100) {
-    const jobs = await queue.addBulk(Array.from({ length: 100 }, (_, k) => ({ name: 'noop', data: { i: i + k }, opts: { removeOnComplete: true } })));
-    for (const job of jobs) added.set(job.id!, Date.now());
-  }
-  await finished;
-  const seconds = (Date.now() - started) / 1000;
-  await worker.close();
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  latencies.sort((a, b) => a - b);
-  return { perSecond: n / seconds, p50: latencies[Math.floor(n / 2)] };
-}
+Measured by \`npm run bench\` (bench/bench.ts; see its header for the parts and sizes). Postgres and Redis local, the
+simulator in the bench process, the import worker and action-push as their own processes (from source, SWC).
 
-async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
+${BEGIN}
+${END}
+`;
 
-/** Peak resident memory of a process (VmHWM), in MB. */
-function peakMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+/** Replaces (or adds) the sections of the parts measured now; keeps the others and the text around them. */
+function writeSections(measured: Map<string, string>) {
+  let text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : SKELETON;
+  if (!text.includes(BEGIN) || !text.includes(END)) text = SKELETON + '\n' + text.replace(/^# Benchmarks\n/, '## Earlier notes\n');
+  const [head, rest] = text.split(BEGIN);
+  const [body, tail] = rest.split(END);
+  const sections = new Map<string, string>();
+  for (const m of body.matchAll(/<!-- bench:begin (\S+) -->\n([\s\S]*?)<!-- bench:end \1 -->/g)) sections.set(m[1], m[2]);
+  for (const [key, value] of measured) sections.set(key, value);
+  const order = (key: string) => {
+    const [part, size] = key.split('@');
+    return PARTS.indexOf(part as Part) * 1e12 + Number(size);
+  };
+  const rendered = [...sections.keys()]
+    .sort((a, b) => order(a) - order(b))
+    .map((key) => `<!-- bench:begin ${key} -->\n${sections.get(key)!.trim()}\n<!-- bench:end ${key} -->`)
+    .join('\n\n');
+  writeFileSync(FILE, `${head}${BEGIN}\n${rendered}\n${END}${tail}`);
 }
 
 async function main() {
-  console.log(`ILL Bridge benchmark: ${RECORDS} records\n`);
-  const url = await freshDatabase();
-  const raw = await rawUpsertCeiling(url);
-  rows.push({ what: `raw multi-row INSERT … ON CONFLICT (pg, 500 rows/statement), ${RECORDS} rows`, result: `${Math.round(raw)} rows/s`, target: 'ceiling' });
-  const bull = await bullmqRoundTrip();
-  rows.push({ what: 'no-op BullMQ job round trip (5,000 jobs, concurrency 50)', result: `${Math.round(bull.perSecond)} jobs/s, p50 ${bull.p50} ms`, target: 'ceiling' });
-
-  const sim = await startSimulator({ logLevels: false });
-  const config = { nodeEnv: 'test', databaseUrl: url, redisUrl: REDIS_URL, queuePrefix: PREFIX, secretsKey: 'bench-secrets-key-0123', bootstrapAdminKey: ADMIN_KEY, logLevel: 'silent' };
-  const admin = await createProfileConfigApp(config);
-  await admin.listen(0, '127.0.0.1');
-  const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
-  const worker = startService(
-    'import-worker',
-    { NODE_ENV: 'test', DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: PREFIX, SECRETS_KEY: config.secretsKey, LOG_LEVEL: 'warn' },
-    { port: await freePort(), logDir: resolve(__dirname, '..', 'test-artifacts', 'bench') },
-  );
-  await waitForHealth(worker);
-  try {
-    const today = new Date();
-    const from = new Date(today.getTime() - 299 * 86_400_000).toISOString().slice(0, 10);
-    await fetch(`${sim.url}/_sim/libris/keys`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sigel: 'Hig', apiKey: 'k' }) });
-    await fetch(`${sim.url}/_sim/libris/generate`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ sigel: 'Hig', count: RECORDS, from, to: today.toISOString().slice(0, 10), seed: 1, unknownSigelShare: 0 }),
-    });
-    await api(base, 'POST', '/api/libraries', { code: 'MAIN', name: 'Main', resourceSharing: true });
-    const profile = await api(base, 'POST', '/api/integration-profiles', {
-      code: 'BENCH', name: 'Bench', integrationType: 'RESOURCE_SHARING', system: 'LIBRIS', baseUrl: `${sim.url}/libris/api`, libraryCode: 'Hig',
-      resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, apiKey: 'k' }, harvestStartDate: from, schedule: { type: 'NOT_SCHEDULED' },
-    });
-    await api(base, 'PUT', `/api/integration-profiles/${profile.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: 'Hig' }]);
-    const pg = new Client({ connectionString: url });
-    await pg.connect();
-    const timedRun = async () => {
-      const started = Date.now();
-      const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profile.id}/run`);
-      for (;;) {
-        const run = (await pg.query('SELECT state, counters FROM job_run WHERE id = $1', [jobRunId])).rows[0];
-        if (!['PENDING', 'RUNNING'].includes(run.state)) return { seconds: (Date.now() - started) / 1000, run };
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
-    const first = await timedRun();
-    const firstRate = RECORDS / first.seconds;
-    rows.push({ what: `Libris import, first run (${first.run.counters.created} created)`, result: `${Math.round(firstRate)} records/s (${first.seconds.toFixed(1)} s)`, target: `≥ 50% of raw ceiling (${Math.round(raw / 2)}/s): ${firstRate >= raw / 2 ? 'met' : 'missed'}` });
-    // Read everything again: the cursor is cleared so the second run sees every window, and nothing changed.
-    await pg.query('UPDATE integration_profile SET harvest_cursor = NULL WHERE id = $1', [profile.id]);
-    const second = await timedRun();
-    const secondRate = RECORDS / second.seconds;
-    rows.push({ what: `Libris import, unchanged re-run (${second.run.counters.unchanged} unchanged)`, result: `${Math.round(secondRate)} records/s (${second.seconds.toFixed(1)} s)`, target: `≥ 2× first run: ${secondRate >= 2 * firstRate ? 'met' : 'missed'} (${(secondRate / firstRate).toFixed(2)}×)` });
-    const peak = peakMb(worker.process.pid!);
-    rows.push({ what: `import worker peak memory (RSS high-water mark) at ${RECORDS} records`, result: `${Math.round(peak)} MB`, target: `< 300 MB at 100,000: ${RECORDS >= 100_000 ? (peak < 300 ? 'met' : 'missed') : 'run with BENCH_RECORDS=100000'}` });
-    await pg.end();
-  } finally {
-    await worker.stop();
-    await admin.close();
-    await sim.close();
-  }
-
+  const parts = selected();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`;
-  const table = ['| measurement | result | target |', '|---|---|---|', ...rows.map((r) => `| ${r.what} | ${r.result} | ${r.target} |`)].join('\n');
-  console.log(table);
-  writeFileSync(
-    resolve(__dirname, '..', 'BENCHMARKS.md'),
-    `# Benchmarks\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}.\nPostgres and Redis local, the simulator in-process, the import worker as its own process.\n\n${table}\n\nNot measured yet (issue 8): NACSIS sync of 20,000 records, push of 5,000 actions, request list with facets over 1,000,000 requests.\n`,
-  );
-  const admin2 = new Client({ connectionString: dbUrl('postgres') });
-  await admin2.connect();
-  await admin2.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin2.end();
+  console.log(`ILL Bridge benchmark: ${parts.join(', ')}\nMachine: ${machine}\n`);
+  const measured = new Map<string, string>();
+  let failed = false;
+  for (const part of parts) {
+    const size = SIZES[part];
+    const started = Date.now();
+    console.log(`== ${TITLES[part](size)}`);
+    try {
+      const result = await RUN[part](size, `bench-${process.pid}-${part}`);
+      const section = [
+        `### ${TITLES[part](size)}`,
+        '',
+        `Measured on ${new Date().toISOString().slice(0, 10)} (${((Date.now() - started) / 1000).toFixed(0)} s). Machine: ${machine}.`,
+        '',
+        table(result.rows),
+        ...(result.notes.length ? ['', ...result.notes.map((n) => `- ${n}`)] : []),
+      ].join('\n');
+      console.log(`${table(result.rows)}\n${result.notes.map((n) => `- ${n}`).join('\n')}\n`);
+      measured.set(`${part}@${size}`, section);
+      writeSections(measured);
+    } catch (error) {
+      failed = true;
+      console.error(`${part} failed:`, error);
+    }
+  }
+  if (failed) throw new Error('some parts failed (see above); the others were written to BENCHMARKS.md');
 }
 
 main().then(
   () => process.exit(0),
   (error) => {
-    console.error(error);
+    console.error(error?.message ?? error);
     process.exit(1);
   },
 );
