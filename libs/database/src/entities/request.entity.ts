@@ -9,6 +9,14 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 @Index('ix_rs_request_partner', ['direction', 'partnerCode'])
 @Index('ix_rs_request_sync', ['syncState'])
 @Index('ix_rs_request_profile_open', ['profileId', 'direction', 'closed'])
+// Indexes for the request lists and their facets that TypeORM cannot describe (sort order, expressions,
+// pg_trgm): created by the RequestListIndexes migration and left alone by the schema diff.
+@Index('ix_rs_request_recent', { synchronize: false })
+@Index('ix_rs_request_partner_ci', { synchronize: false })
+@Index('ix_rs_request_facets', { synchronize: false })
+@Index('ix_rs_request_title_trgm', { synchronize: false })
+@Index('ix_rs_request_author_trgm', { synchronize: false })
+@Index('ix_rs_request_external_id_trgm', { synchronize: false })
 export class RequestEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;

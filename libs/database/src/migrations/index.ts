@@ -1,5 +1,6 @@
 import { Init1795379684342 } from './1795379684342-Init';
 import { ReportEvents1795383514901 } from './1795383514901-ReportEvents';
+import { RequestListIndexes1795386000000 } from './1795386000000-RequestListIndexes';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
-export const MIGRATIONS: Function[] = [Init1795379684342, ReportEvents1795383514901];
+export const MIGRATIONS: Function[] = [Init1795379684342, ReportEvents1795383514901, RequestListIndexes1795386000000];
