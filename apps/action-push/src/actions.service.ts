@@ -1,8 +1,10 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiError, conflict, notFound, validationFailed } from '@illbridge/common';
 import type { Direction, Format, RequestStatus } from '@illbridge/database/entities/enums';
+import { REQUEST_LIST_FIELDS } from '@illbridge/database/request-view';
 import { allowedActions, allowedLocalActions, evaluateAction, evaluateLocalAction, isLocalAction, isNacsisAction } from '@illbridge/workflow';
 import type { NacsisActionContext } from '@illbridge/workflow';
 import { TakeActionDto } from './action.dto';
@@ -15,10 +17,47 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 /** Accepted but not pushed: judged on, and pushed in seq order. A FAILED action holds the queue. */
 const UNPUSHED = `('PENDING', 'SENDING', 'FAILED')`;
+/** What `take` judges on and numbers with: the unpushed actions (in seq order), whether one is FAILED,
+ *  the next seq, of the request `requestId` (an SQL expression). */
+const unpushedSummary = (requestId: string) => `SELECT COALESCE(array_agg(action::text ORDER BY seq) FILTER (WHERE state IN ${UNPUSHED}), '{}') AS pending_actions,
+       COALESCE(bool_or(state = 'FAILED'), false) AS has_failed, COALESCE(max(seq), 0) + 1 AS next_seq
+  FROM outbound_action WHERE request_id = ${requestId}`;
+interface UnpushedSummary {
+  pending_actions: string[];
+  has_failed: boolean;
+  next_seq: number;
+}
+/** The request columns of an answer, returned with an `r_` prefix next to the action's columns. */
+const REQUEST_ANSWER_COLUMNS = [...REQUEST_LIST_FIELDS.map(([, column]) => column), 'sync_error'];
+const REQUEST_ANSWER_RETURNING = REQUEST_ANSWER_COLUMNS.map((column) => `${column} AS r_${column}`).join(', ');
 
 export interface ActionAnswer {
   action: OutboundActionView;
   request: Record<string, unknown>;
+}
+
+/** What a staff action came to: the answer, whether to ring the doorbell, whether the transaction was committed already. */
+interface Taken {
+  answer: ActionAnswer;
+  ring: boolean;
+  committed?: boolean;
+}
+
+/** The pg client under a query runner (multi-statement queries answer with one result per statement). */
+interface PgClient {
+  query(sql: string): Promise<any>;
+  escapeLiteral(value: string): string;
+}
+
+/** A value as an SQL literal (strings through pg's escaping; numbers must be safe integers). */
+function sqlLiteral(client: PgClient, value: string | number | boolean | null): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`Not an integer: ${value}`);
+    return String(value);
+  }
+  return client.escapeLiteral(value);
 }
 
 interface Judged {
@@ -81,15 +120,53 @@ export class ActionsService {
   }
 
   /** `POST /api/requests/:id/actions`: one transaction with the request row locked; the doorbell
-   *  rings after the commit. */
+   *  rings after the commit, unless a drain holds the request's lease: that drain finishes under the
+   *  same row lock, after our commit, so it sees our action and pushes it (nacsis: `PushDrainer`). */
   async take(id: string, body: TakeActionDto, idempotencyKey?: string): Promise<ActionAnswer> {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       throw validationFailed([`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long`]);
     }
-    const outcome = await this.dataSource.transaction(async (em) => {
-      const request = await this.requestRow(em, id, true);
-      return request.system === 'NACSIS' ? this.takeNacsis(em, request, body, idempotencyKey) : this.takeLocal(em, request, body, idempotencyKey);
-    });
+    if (!UUID.test(id)) throw notFound(`Request ${id}`);
+    // One transaction, by hand on the query runner's connection so that BEGIN travels with the lock and
+    // COMMIT with the last write (one round trip each; on this machine a round trip to Postgres costs
+    // more CPU than the statement). The id is a checked UUID, so it can be inlined.
+    const runner = this.dataSource.createQueryRunner();
+    let outcome: Taken;
+    try {
+      const client: PgClient = await runner.connect();
+      let open = false;
+      try {
+        // The row lock, and with it (read in the same statement) the profile's library code, the unpushed
+        // actions and the next seq. Those reads use the statement's snapshot, taken before the lock was
+        // granted: they are only used when the row we locked is the version that snapshot saw (`fresh`).
+        // Every writer of a request's outbound actions that matters here (take, retry, discard, the
+        // drain's SENDING and SENT) updates the request row in the same transaction, so an unchanged
+        // row version means unchanged actions. Otherwise they are read again, now under the lock.
+        open = true;
+        const [, locked] = await client.query(
+          `BEGIN;
+           SELECT r.*, p.library_code AS profile_library_code,
+                  r.push_lease_owner IS NOT NULL AND r.push_lease_until > now() AS drain_holds_lease,
+                  r.ctid = (SELECT ctid FROM rs_request WHERE id = '${id}') AS fresh, o.*
+             FROM rs_request r
+             LEFT JOIN integration_profile p ON p.id = r.profile_id
+             CROSS JOIN (${unpushedSummary(`'${id}'`)}) o
+            WHERE r.id = '${id}'
+              FOR UPDATE OF r`,
+        );
+        const request = locked.rows[0];
+        if (!request) throw notFound(`Request ${id}`);
+        outcome =
+          request.system === 'NACSIS' ? await this.takeNacsis(runner.manager, client, request, body, idempotencyKey) : await this.takeLocal(runner.manager, request, body, idempotencyKey);
+        if (!outcome.committed) await client.query('COMMIT');
+        open = false;
+      } catch (error) {
+        if (open) await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
     if (outcome.ring) {
       await this.doorbell.ring(id).catch((error) =>
         this.logger.warn(`Action ${outcome.answer.action.id} of request ${id} is saved, but the push queue could not be told (${error.message}); the worker's sweep will pick it up`),
@@ -98,7 +175,8 @@ export class ActionsService {
     return outcome.answer;
   }
 
-  private async takeNacsis(em: EntityManager, request: any, body: TakeActionDto, idempotencyKey?: string): Promise<{ answer: ActionAnswer; ring: boolean }> {
+  /** Ends with the write and the COMMIT in one round trip (`committed`); refusals throw. */
+  private async takeNacsis(em: EntityManager, client: PgClient, request: any, body: TakeActionDto, idempotencyKey?: string): Promise<Taken> {
     if (idempotencyKey) {
       const [first] = await em.query(`SELECT ${OUTBOUND_COLUMNS} FROM outbound_action WHERE request_id = $1 AND idempotency_key = $2`, [request.id, idempotencyKey]);
       if (first) {
@@ -110,8 +188,9 @@ export class ActionsService {
     const format: Format = request.format ?? 'COPY';
     const checked = commandFields(body.action, body, format);
     if (!checked.ok) throw validationFailed(checked.problems);
-
-    const { projected, pending } = await this.judge(em, request);
+    const unpushed: UnpushedSummary = request.fresh ? request : (await em.query(unpushedSummary('$1'), [request.id]))[0];
+    const base = baseContext(request, ourParticipantIdOf(request, request.profile_library_code ?? null));
+    const projected = base ? projectedContext(base, unpushed.pending_actions) : null;
     const stat = projected?.stat ?? request.external_system_status ?? 'unknown';
     const refuse = (message: string, allowed: readonly string[]) =>
       new ApiError(HttpStatus.CONFLICT, 'NACSIS_ACTION_NOT_ALLOWED', message, { allowed, externalSystemStatus: request.external_system_status, projectedStatus: projected?.stat ?? null });
@@ -124,37 +203,41 @@ export class ActionsService {
     if (verdict.noteRequired && !checked.note) throw validationFailed([`note is required for ${body.action}`]);
 
     const toStatus: RequestStatus = localStatusFor(direction, verdict.toStat, verdict.passedOn) ?? request.status;
-    const [{ next }] = await em.query('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM outbound_action WHERE request_id = $1', [request.id]);
-    const [action] = await em.query(
-      `INSERT INTO outbound_action (request_id, seq, action, nacsis_command, from_external_status, to_external_status, state, attempts, note, fields, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', 0, $7, $8, $9) RETURNING ${OUTBOUND_COLUMNS}`,
-      [request.id, next, body.action, verdict.command, projected.stat, verdict.toStat, checked.note ?? null, JSON.stringify(checked.fields), idempotencyKey ?? null],
+    const next = unpushed.next_seq;
+    const actionId = randomUUID();
+    // The action, the request's new state and its event in one statement (the row is locked), and the
+    // COMMIT with it: the values are inlined as literals (pg's escaping) since a multi-statement query
+    // takes no parameters.
+    const v = (value: string | number | boolean | null) => sqlLiteral(client, value);
+    const message = `${body.action} taken: NACSIS ${verdict.command} queued as #${next} (${projected.stat} → ${verdict.toStat})`;
+    const data = JSON.stringify({ outboundActionId: actionId, seq: next, action: body.action, command: verdict.command, note: checked.note ?? null });
+    const [written] = await client.query(
+      `WITH action AS (
+         INSERT INTO outbound_action (id, request_id, seq, action, nacsis_command, from_external_status, to_external_status, state, attempts, note, fields, idempotency_key)
+         VALUES (${v(actionId)}, ${v(request.id)}, ${v(next)}, ${v(body.action)}, ${v(verdict.command)}, ${v(projected.stat)}, ${v(verdict.toStat)}, 'PENDING', 0,
+                 ${v(checked.note ?? null)}, ${v(JSON.stringify(checked.fields))}, ${v(idempotencyKey ?? null)})
+         RETURNING ${OUTBOUND_COLUMNS}
+       ), request AS (
+         -- A FAILED action holds the queue: the request stays PUSH_FAILED, with its reason, until it is retried or discarded.
+         UPDATE rs_request SET status = ${v(toStatus)}, sync_state = ${unpushed.has_failed ? `'PUSH_FAILED'` : `'PUSH_PENDING'`},
+                sync_error = ${unpushed.has_failed ? 'sync_error' : 'NULL'}, updated_at = now()
+          WHERE id = ${v(request.id)} RETURNING ${REQUEST_ANSWER_RETURNING}
+       ), event AS (
+         INSERT INTO request_event (request_id, type, from_status, to_status, external_system_status, message, data)
+         VALUES (${v(request.id)}, 'ACTION_REQUESTED', ${v(request.status)}, ${v(toStatus)}, ${v(request.external_system_status)}, ${v(message)}, ${v(data)})
+       )
+       SELECT * FROM action, request;
+       COMMIT`,
     );
-    const [updated] = await returning(
-      em,
-      // A FAILED action holds the queue: the request stays PUSH_FAILED, with its reason, until it is retried or discarded.
-      `UPDATE rs_request SET status = $2, sync_state = CASE WHEN $3 THEN 'PUSH_FAILED' ELSE 'PUSH_PENDING' END,
-              sync_error = CASE WHEN $3 THEN sync_error ELSE NULL END, updated_at = now() WHERE id = $1 RETURNING *`,
-      [request.id, toStatus, pending.some((a: any) => a.state === 'FAILED')],
-    );
-    await em.query(
-      `INSERT INTO request_event (request_id, type, from_status, to_status, external_system_status, message, data) VALUES ($1, 'ACTION_REQUESTED', $2, $3, $4, $5, $6)`,
-      [
-        request.id,
-        request.status,
-        toStatus,
-        request.external_system_status,
-        `${body.action} taken: NACSIS ${verdict.command} queued as #${next} (${projected.stat} → ${verdict.toStat})`,
-        JSON.stringify({ outboundActionId: action.id, seq: next, action: body.action, command: verdict.command, note: checked.note ?? null }),
-      ],
-    );
-    return { answer: { action: outboundView(action), request: requestView(updated) }, ring: true };
+    const row = written.rows[0];
+    const updated = Object.fromEntries(REQUEST_ANSWER_COLUMNS.map((column) => [column, row[`r_${column}`]]));
+    return { answer: { action: outboundView(row), request: requestView(updated) }, ring: !request.drain_holds_lease, committed: true };
   }
 
   /** Libris / Netpunkt: the local status changes, a request event records the action; nothing is
    *  pushed, so there is no outbound action. The answer's `action` has the outbound action's shape
    *  with `id: null`, `seq: null`, `nacsisCommand: null`, `state: 'SENT'` (done) and `local: true`. */
-  private async takeLocal(em: EntityManager, request: any, body: TakeActionDto, idempotencyKey?: string): Promise<{ answer: ActionAnswer; ring: boolean }> {
+  private async takeLocal(em: EntityManager, request: any, body: TakeActionDto, idempotencyKey?: string): Promise<Taken> {
     const localView = (event: any, data: any): OutboundActionView & { local: true; eventId: string } => ({
       id: null,
       requestId: request.id,

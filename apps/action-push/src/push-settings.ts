@@ -15,6 +15,9 @@ export class PushSettings {
   concurrency = numberFrom(process.env.PUSH_CONCURRENCY, 8);
   /** How long a drain holds a request (renewed before every command). */
   leaseMs = numberFrom(process.env.PUSH_LEASE_MS, 30_000);
+  /** The doorbell's drain job waits this long before it runs, so that actions taken back to back (a
+   *  staff member's ACCEPT then SHIP) are recorded before the drain starts and go in one claim. */
+  ringDelayMs = numberFrom(process.env.PUSH_RING_DELAY_MS, 20);
   /** Jittered exponential backoff between attempts of a drain job: base and cap. */
   backoffBaseMs = numberFrom(process.env.PUSH_BACKOFF_MS, 500);
   backoffCapMs = numberFrom(process.env.PUSH_BACKOFF_CAP_MS, 60_000);

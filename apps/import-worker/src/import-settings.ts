@@ -4,6 +4,14 @@ import type { RetryPolicy } from '@illbridge/connectors/http-retry';
 export class ImportSettings {
   batchSize = Number(process.env.IMPORT_BATCH_SIZE || 500);
   concurrency = Number(process.env.IMPORT_CONCURRENCY || 4);
+  /** A Libris window is at most 31 days; after a window that brought more records than this, the next
+   *  windows are shortened (down to 1 day) so that about this many records are held at a time. */
+  maxWindowRecords = Number(process.env.IMPORT_MAX_WINDOW_RECORDS || 2_000);
+  /** A window whose response body is longer than this (characters) is not parsed but asked for again in a
+   *  shorter window (down to 1 day), so the first window of a dense period is not held as objects either. */
+  maxWindowBodyLength = Number(process.env.IMPORT_MAX_WINDOW_BODY || 8_000_000);
+  /** Libris: batches written at a time (each on its own connection) while the next is read and prepared. */
+  writeConcurrency = Number(process.env.IMPORT_WRITE_CONCURRENCY || 2);
   refreshConcurrency = Number(process.env.IMPORT_REFRESH_CONCURRENCY || 4);
   httpTimeoutMs = Number(process.env.IMPORT_HTTP_TIMEOUT_MS || 10_000);
   retry: Partial<RetryPolicy> = {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { harvestWindows, LibrisClient, mapLibrisRecord } from '@illbridge/connectors/libris';
+import { dayAfter, HarvestWindow, LibrisClient, mapLibrisRecord, windowAt, windowDays } from '@illbridge/connectors/libris';
 import { ExternalSystemError, MappingResult } from '@illbridge/connectors/types';
-import { RequestEntity } from '@illbridge/database/entities';
 import { ImportSettings } from '../import-settings';
 import { BatchSink } from '../runs/request-writer';
 import { Importer, ImportOutcome, RunContext } from '../runs/run-context';
@@ -11,10 +10,12 @@ import { JobRunsService } from '../runs/job-runs.service';
 import { RunProgress } from '../runs/run-progress';
 
 const DAY_MS = 86_400_000;
+const MAX_WINDOW_DAYS = 31;
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /** Harvests a Libris profile: the outgoing requests created since the last successful run (a day of
- *  overlap; the harvest start date on the first run) in windows of at most 31 days, then a refresh,
+ *  overlap; the harvest start date on the first run) in windows of at most 31 days (shorter where the
+ *  records are dense), then a refresh,
  *  one by one, of the library's still-open imported requests that the windows did not bring and of
  *  the records that failed in the last run. */
 @Injectable()
@@ -40,44 +41,91 @@ export class LibrisImporter implements Importer {
     const to = day(now);
     const failures: ImportOutcome['failures'] = [];
     const seen = new Set<string>();
-    const tracker = this.progress.start(ctx, 'HARVESTING');
+    const tracker = this.progress.start(ctx, 'HARVESTING', { pipelined: this.settings.writeConcurrency });
+    try {
+      const batchSize = this.settings.batchSize;
 
-    for (const window of harvestWindows(from, to)) {
-      await tracker.checkAbort();
-      let records: unknown[];
-      try {
-        records = await client.listOutgoing(window.startDate, window.endDate);
-      } catch (error) {
-        if (error instanceof ExternalSystemError && error.kind === 'MALFORMED_RESPONSE') {
-          failures.push({ code: 'MALFORMED_RESPONSE', message: `Window ${window.startDate}…${window.endDate}: ${error.message}` });
-          continue;
+      // Windows of at most 31 days, each as long as the last one's density allows for about maxWindowRecords
+      // records, so a dense period is read in short windows and no big window is held. A window whose body is
+      // too long anyway is dropped unparsed and read again shorter. The next window is fetched while the current
+      // one is written (one ahead); a fetch never rejects, it answers its error.
+      type Fetched = { window: HarvestWindow; records: unknown[] | null; error: unknown };
+      const fetchWindow = (window: HarvestWindow): Promise<Fetched> => {
+        const days = windowDays(window);
+        return client.listOutgoingWithin(window.startDate, window.endDate, days > 1 ? this.settings.maxWindowBodyLength : Infinity).then(
+          (answer): Fetched | Promise<Fetched> => {
+            if ('records' in answer) return { window, records: answer.records, error: null };
+            const fits = Math.floor((days * this.settings.maxWindowBodyLength) / answer.tooLarge / 2);
+            return fetchWindow(windowAt(window.startDate, window.endDate, Math.max(1, Math.min(fits, Math.floor(days / 2))))!);
+          },
+          (error: unknown) => ({ window, records: null, error }),
+        );
+      };
+      let days = MAX_WINDOW_DAYS;
+      let window = windowAt(from, to, days);
+      if (window) await tracker.checkAbort();
+      let pending = window ? fetchWindow(window) : null;
+      while (pending) {
+        const fetched = await pending;
+        pending = null;
+        let records = fetched.records;
+        if (fetched.error) {
+          const error = fetched.error;
+          if (!(error instanceof ExternalSystemError && error.kind === 'MALFORMED_RESPONSE')) throw error;
+          failures.push({ code: 'MALFORMED_RESPONSE', message: `Window ${fetched.window.startDate}…${fetched.window.endDate}: ${error.message}` });
+        } else if (records!.length) {
+          days = (this.settings.maxWindowRecords * windowDays(fetched.window)) / records!.length;
+        } else {
+          days = MAX_WINDOW_DAYS;
         }
-        throw error;
+        window = windowAt(dayAfter(fetched.window.endDate), to, days);
+        if (window) {
+          await tracker.checkAbort();
+          pending = fetchWindow(window);
+        }
+        // Written a batch at a time; each batch leaves the window's array once taken, so it is freed once written.
+        while (records?.length) {
+          const results = records.splice(0, batchSize).map(mapLibrisRecord);
+          for (const r of results) if (r.ok) seen.add(r.request.externalId);
+          await tracker.write(sink, results);
+        }
+        records = null;
       }
-      for (let i = 0; i < records.length; i += this.settings.batchSize) {
-        const results = records.slice(i, i + this.settings.batchSize).map(mapLibrisRecord);
-        for (const r of results) if (r.ok) seen.add(r.request.externalId);
-        await tracker.write(sink, results);
-      }
-    }
 
-    tracker.stage('REFRESHING');
-    const open = await this.dataSource.getRepository(RequestEntity).find({
-      where: { profileId: profile.id, direction: 'BORROWING', closed: false },
-      select: { externalId: true, externalRef: true },
-      order: { externalId: 'ASC' },
-    });
-    const retried = await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING');
-    const toRefresh = [...open, ...retried.map((externalId) => ({ externalId, externalRef: null }))].filter(
-      (r, index, all) => !seen.has(r.externalId) && all.findIndex((o) => o.externalId === r.externalId) === index,
-    );
-    for (let i = 0; i < toRefresh.length; i += this.settings.batchSize) {
-      const slice = toRefresh.slice(i, i + this.settings.batchSize);
-      const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getRequest(r.externalRef ?? r.externalId));
-      const results: MappingResult[] = fetched.filter((raw) => raw !== null).map(mapLibrisRecord);
-      await tracker.write(sink, results);
+      tracker.stage('REFRESHING');
+      // The library's open imported requests the windows did not bring, read by keyset a page at a time;
+      // then the records that failed in the last run (each id once).
+      const retried = new Set(await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING'));
+      const refresh = async (slice: { externalId: string; externalRef: string | null }[]) => {
+        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getRequest(r.externalRef ?? r.externalId));
+        const results: MappingResult[] = fetched.filter((raw) => raw !== null).map(mapLibrisRecord);
+        await tracker.write(sink, results);
+      };
+      let after = '';
+      let carry: { externalId: string; externalRef: string | null }[] = [];
+      for (;;) {
+        const page: { external_id: string; external_ref: string | null }[] = await this.dataSource.query(
+          `SELECT external_id, external_ref FROM rs_request
+            WHERE profile_id = $1 AND direction = 'BORROWING' AND closed = false AND external_id > $2
+            ORDER BY profile_id, direction, external_id LIMIT $3`, // the order of uq_rs_request_external: an index scan
+          [profile.id, after, batchSize],
+        );
+        if (!page.length) break;
+        after = page[page.length - 1].external_id;
+        for (const r of page) {
+          retried.delete(r.external_id);
+          if (!seen.has(r.external_id)) carry.push({ externalId: r.external_id, externalRef: r.external_ref });
+        }
+        if (carry.length >= batchSize) {
+          await refresh(carry.splice(0, batchSize));
+        }
+      }
+      for (const externalId of retried) if (!seen.has(externalId)) carry.push({ externalId, externalRef: null });
+      while (carry.length) await refresh(carry.splice(0, batchSize));
+      await tracker.flush();
+    } finally {
+      await tracker.settle();
     }
-    await tracker.flush();
     return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom: from, windowTo: to, failures };
   }
 }

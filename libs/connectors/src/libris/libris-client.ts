@@ -62,6 +62,14 @@ export class LibrisClient {
     return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate });
   }
 
+  /** As `listOutgoing`, but a body longer than `maxBodyLength` characters is not parsed: the answer is then its
+   *  length, so that the caller can ask again for a shorter window without building all of its records. */
+  listOutgoingWithin(startDate: string, endDate: string, maxBodyLength: number): Promise<{ records: unknown[] } | { tooLarge: number }> {
+    return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate }, (body) =>
+      body.length > maxBodyLength ? { tooLarge: body.length } : { records: illRequestsOf(body) },
+    );
+  }
+
   /** One request by LF number or request_id; null when Libris does not know it. */
   async getRequest(id: string): Promise<unknown | null> {
     try {
@@ -73,12 +81,14 @@ export class LibrisClient {
     }
   }
 
-  private get(url: string, params?: Record<string, string>): Promise<unknown[]> {
+  private get(url: string, params?: Record<string, string>): Promise<unknown[]>;
+  private get<T>(url: string, params: Record<string, string>, parse: (body: string) => T): Promise<T>;
+  private get(url: string, params?: Record<string, string>, parse: (body: string) => unknown = illRequestsOf): Promise<unknown> {
     return withRetry(
       async () => {
         this.options.onRequest?.(this.http.getUri({ url, params }));
         const response = await this.http.get<string>(url, { params });
-        return illRequestsOf(response.data);
+        return parse(response.data);
       },
       { ...this.retry, systemName: SYSTEM_NAME },
       (error) => classifyHttpError(error, SYSTEM_NAME),

@@ -30,3 +30,23 @@ export function harvestWindows(from: string, to: string, maxDays = 31): HarvestW
   }
   return windows;
 }
+
+/** The day after `day` (`YYYY-MM-DD`). */
+export function dayAfter(day: string): string {
+  return formatDay(parseDay(day, 'day') + DAY_MS);
+}
+
+/** The number of days in a window, both ends counted. */
+export function windowDays(window: HarvestWindow): number {
+  return Math.round((parseDay(window.endDate, 'endDate') - parseDay(window.startDate, 'startDate')) / DAY_MS) + 1;
+}
+
+/** The window of `days` days (1 to `maxDays`) that starts at `start`, cut at `to` (both inclusive);
+ *  null when `start` is after `to`. Lets a harvest choose each window's length as it goes. */
+export function windowAt(start: string, to: string, days: number, maxDays = 31): HarvestWindow | null {
+  const first = parseDay(start, 'start');
+  const last = parseDay(to, 'to');
+  if (first > last) return null;
+  const length = Math.max(1, Math.min(maxDays, Math.floor(days)));
+  return { startDate: start, endDate: formatDay(Math.min(first + (length - 1) * DAY_MS, last)) };
+}
