@@ -6,10 +6,10 @@ export class ImportSettings {
   concurrency = Number(process.env.IMPORT_CONCURRENCY || 4);
   /** A Libris window is at most 31 days; after a window that brought more records than this, the next
    *  windows are shortened (down to 1 day) so that about this many records are held at a time. */
-  maxWindowRecords = Number(process.env.IMPORT_MAX_WINDOW_RECORDS || 2_000);
-  /** A window whose response body is longer than this (characters) is not parsed but asked for again in a
-   *  shorter window (down to 1 day), so the first window of a dense period is not held as objects either. */
-  maxWindowBodyLength = Number(process.env.IMPORT_MAX_WINDOW_BODY || 8_000_000);
+  maxWindowRecords = Number(process.env.IMPORT_MAX_WINDOW_RECORDS || 1_000);
+  /** A window whose response body passes this many bytes is neither read to its end nor parsed, but asked for
+   *  again in half the days (down to 1 day), so the first window of a dense period is not held either. */
+  maxWindowBodyBytes = Number(process.env.IMPORT_MAX_WINDOW_BYTES || 4_000_000);
   /** Libris: batches written at a time (each on its own connection) while the next is read and prepared. */
   writeConcurrency = Number(process.env.IMPORT_WRITE_CONCURRENCY || 2);
   refreshConcurrency = Number(process.env.IMPORT_REFRESH_CONCURRENCY || 4);

@@ -21,7 +21,7 @@ if (require.main === module) {
   // growing factor keeps it near the live size at the cost of more frequent (incremental) marking.
   // IMPORT_HEAP_GROWING_PERCENT=0 restores V8's default. IMPORT_V8_FLAGS (e.g. --trace-gc) is for diagnostics:
   // NODE_OPTIONS does not accept those flags.
-  const growing = Number(process.env.IMPORT_HEAP_GROWING_PERCENT ?? 50);
+  const growing = Number(process.env.IMPORT_HEAP_GROWING_PERCENT ?? 30);
   if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
   if (process.env.IMPORT_V8_FLAGS) setFlagsFromString(process.env.IMPORT_V8_FLAGS);
   createImportWorkerApp()

@@ -52,12 +52,9 @@ export class LibrisImporter implements Importer {
       type Fetched = { window: HarvestWindow; records: unknown[] | null; error: unknown };
       const fetchWindow = (window: HarvestWindow): Promise<Fetched> => {
         const days = windowDays(window);
-        return client.listOutgoingWithin(window.startDate, window.endDate, days > 1 ? this.settings.maxWindowBodyLength : Infinity).then(
-          (answer): Fetched | Promise<Fetched> => {
-            if ('records' in answer) return { window, records: answer.records, error: null };
-            const fits = Math.floor((days * this.settings.maxWindowBodyLength) / answer.tooLarge / 2);
-            return fetchWindow(windowAt(window.startDate, window.endDate, Math.max(1, Math.min(fits, Math.floor(days / 2))))!);
-          },
+        return client.listOutgoingWithin(window.startDate, window.endDate, days > 1 ? this.settings.maxWindowBodyBytes : Infinity).then(
+          (answer): Fetched | Promise<Fetched> =>
+            'records' in answer ? { window, records: answer.records, error: null } : fetchWindow(windowAt(window.startDate, window.endDate, Math.floor(days / 2))!),
           (error: unknown) => ({ window, records: null, error }),
         );
       };

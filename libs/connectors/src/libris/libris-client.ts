@@ -1,4 +1,4 @@
-import axios, { AxiosInstance } from 'axios';
+import axios, { AxiosInstance, isAxiosError } from 'axios';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, classifyHttpError, withRetry } from '../http-retry';
 import { ExternalSystemError } from '../types';
 
@@ -62,12 +62,10 @@ export class LibrisClient {
     return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate });
   }
 
-  /** As `listOutgoing`, but a body longer than `maxBodyLength` characters is not parsed: the answer is then its
-   *  length, so that the caller can ask again for a shorter window without building all of its records. */
-  listOutgoingWithin(startDate: string, endDate: string, maxBodyLength: number): Promise<{ records: unknown[] } | { tooLarge: number }> {
-    return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate }, (body) =>
-      body.length > maxBodyLength ? { tooLarge: body.length } : { records: illRequestsOf(body) },
-    );
+  /** As `listOutgoing`, but a body of more than `maxBodyBytes` bytes is not read to its end nor parsed: the
+   *  answer is then `tooLarge`, so that the caller can ask again for a shorter window without holding it. */
+  listOutgoingWithin(startDate: string, endDate: string, maxBodyBytes: number): Promise<{ records: unknown[] } | { tooLarge: true }> {
+    return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate }, maxBodyBytes);
   }
 
   /** One request by LF number or request_id; null when Libris does not know it. */
@@ -82,13 +80,20 @@ export class LibrisClient {
   }
 
   private get(url: string, params?: Record<string, string>): Promise<unknown[]>;
-  private get<T>(url: string, params: Record<string, string>, parse: (body: string) => T): Promise<T>;
-  private get(url: string, params?: Record<string, string>, parse: (body: string) => unknown = illRequestsOf): Promise<unknown> {
+  private get(url: string, params: Record<string, string>, maxBodyBytes: number): Promise<{ records: unknown[] } | { tooLarge: true }>;
+  private get(url: string, params?: Record<string, string>, maxBodyBytes?: number): Promise<unknown> {
     return withRetry(
       async () => {
         this.options.onRequest?.(this.http.getUri({ url, params }));
-        const response = await this.http.get<string>(url, { params });
-        return parse(response.data);
+        if (maxBodyBytes === undefined) return illRequestsOf((await this.http.get<string>(url, { params })).data);
+        try {
+          const response = await this.http.get<string>(url, { params, maxContentLength: Number.isFinite(maxBodyBytes) ? maxBodyBytes : -1 });
+          return { records: illRequestsOf(response.data) };
+        } catch (error) {
+          // axios stops reading and answers this once the body passes maxContentLength.
+          if (isAxiosError(error) && /maxContentLength size of .* exceeded/.test(error.message)) return { tooLarge: true };
+          throw error;
+        }
       },
       { ...this.retry, systemName: SYSTEM_NAME },
       (error) => classifyHttpError(error, SYSTEM_NAME),
