@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'fs';
 import { resolve } from 'path';
 import { Client } from 'pg';
 import { runMigrations } from '@illbridge/database/migrate';
+import { createProfileConfigApp } from '../apps/profile-config/src/main';
+import { freePort, startService, waitForHealth } from '../scripts/lib/services';
 
 export const ADMIN_KEY = 'bench-admin-key-0123456789';
 export const SECRETS_KEY = 'bench-secrets-key-0123';
@@ -164,3 +166,36 @@ export type CpuUse = ReturnType<ReturnType<typeof cpuMeter>>;
 export const describeCpu = (cpu: CpuUse, child: string) =>
   `${cpu.wall.toFixed(1)} s wall, ${(2 * cpu.wall).toFixed(1)} CPU-s available; used: ${child} ${cpu.child.toFixed(1)} s, bench process (simulator, clients) ${cpu.bench.toFixed(1)} s, ` +
   `Postgres ${cpu.pg.toFixed(1)} s, other (Redis, other jobs) ${cpu.other.toFixed(1)} s`;
+
+/** profile-config in-process, the import worker as its own process, and a pg client: what the import
+ *  benchmarks share. `timedRun` runs a profile now and answers the ended run, its time and the worker's CPU. */
+export async function startImportStack(url: string, prefix: string) {
+  const admin = await createProfileConfigApp(appConfig(url, prefix));
+  await admin.listen(0, '127.0.0.1');
+  const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
+  const worker = startService('import-worker', serviceEnv(url, prefix), { port: await freePort(), logDir: LOG_DIR });
+  await waitForHealth(worker);
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+  await sleep(1000);
+  const idlePeak = peakMb(worker.process.pid!);
+  return {
+    admin,
+    base,
+    worker,
+    pg,
+    idlePeak,
+    async timedRun(profileId: string) {
+      const meter = cpuMeter(worker.process.pid!);
+      const started = Date.now();
+      const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profileId}/run`);
+      const result = await waitForRun(pg, jobRunId, started);
+      return { ...result, cpu: meter() };
+    },
+    async close() {
+      await pg.end();
+      await worker.stop();
+      await admin.close();
+    },
+  };
+}

@@ -1,16 +1,13 @@
 /* Libris import through the real path: profile-config "run now" → BullMQ → the import worker as its
    own process → the Libris simulator over HTTP. Also the raw upsert ceiling it is compared with. */
-import { Client } from 'pg';
 import { harvestWindows, LibrisClient } from '@illbridge/connectors/libris';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { startSimulator } from '../apps/ill-simulator/src/simulator';
 import { compactDay } from '../apps/ill-simulator/src/libris/days';
 import { GenerateOptions, generateLibrisRequests } from '../apps/ill-simulator/src/libris/libris-generator';
 import { buildLibrisRecord } from '../apps/ill-simulator/src/libris/libris-record';
 import { LibrisStore } from '../apps/ill-simulator/src/libris/libris-store';
-import { freePort, startService, waitForHealth } from '../scripts/lib/services';
 import { rawUpsertCeiling } from './ceilings';
-import { api, appConfig, cpuMeter, describeCpu, dropDatabase, freshDatabase, LOG_DIR, PartResult, peakMb, serviceEnv, sleep, waitForRun } from './lib';
+import { api, describeCpu, dropDatabase, freshDatabase, PartResult, peakMb, startImportStack } from './lib';
 
 const DB = 'illbridge_bench_libris';
 
@@ -86,29 +83,16 @@ export async function librisBench(records: number, prefix: string): Promise<Part
     target: 'ceiling',
   });
 
-  const admin = await createProfileConfigApp(appConfig(url, prefix));
-  await admin.listen(0, '127.0.0.1');
-  const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
-  const worker = startService('import-worker', serviceEnv(url, prefix), { port: await freePort(), logDir: LOG_DIR });
-  await waitForHealth(worker);
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
+  const stack = await startImportStack(url, prefix);
+  const { base, worker, pg, idlePeak } = stack;
   try {
-    await sleep(1000);
-    const idlePeak = peakMb(worker.process.pid!);
     await api(base, 'POST', '/api/libraries', { code: 'MAIN', name: 'Main', resourceSharing: true });
     const profile = await api(base, 'POST', '/api/integration-profiles', {
       code: 'BENCH', name: 'Bench', integrationType: 'RESOURCE_SHARING', system: 'LIBRIS', baseUrl: `${sim.url}/libris/api`, libraryCode: 'Hig',
       resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, apiKey: 'k' }, harvestStartDate: from, schedule: { type: 'NOT_SCHEDULED' },
     });
     await api(base, 'PUT', `/api/integration-profiles/${profile.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: 'Hig' }]);
-    const timedRun = async () => {
-      const meter = cpuMeter(worker.process.pid!);
-      const started = Date.now();
-      const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profile.id}/run`);
-      const result = await waitForRun(pg, jobRunId, started);
-      return { ...result, cpu: meter() };
-    };
+    const timedRun = () => stack.timedRun(profile.id);
     const heap = heapSampler(worker.url);
     const rss1 = rssSampler(worker.process.pid!);
     const first = await timedRun();
@@ -143,9 +127,7 @@ export async function librisBench(records: number, prefix: string): Promise<Part
       `Libris CPU, first run: ${describeCpu(first.cpu, 'import worker')}; re-run: ${describeCpu(second.cpu, 'import worker')}.`,
     );
   } finally {
-    await pg.end();
-    await worker.stop();
-    await admin.close();
+    await stack.close();
     await sim.close();
     await dropDatabase(DB);
   }

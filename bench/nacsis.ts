@@ -1,10 +1,7 @@
 /* NACSIS-ILL sync through the real path: profile-config "run now" → BullMQ → the import worker as its
    own process → the CATP simulator over HTTP (GETHANDLE, SEARCH + RETRIEVE pages of COPYO/LOANO/COPYA/LOANA). */
-import { Client } from 'pg';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { startSimulator } from '../apps/ill-simulator/src/simulator';
-import { freePort, startService, waitForHealth } from '../scripts/lib/services';
-import { api, appConfig, cpuMeter, describeCpu, dropDatabase, freshDatabase, LOG_DIR, PartResult, peakMb, serviceEnv, sleep, waitForRun } from './lib';
+import { api, describeCpu, dropDatabase, freshDatabase, PartResult, peakMb, startImportStack } from './lib';
 
 const DB = 'illbridge_bench_nacsis';
 const US = { participantId: 'FA012345', userId: 'BENCHUSR', password: 'bench-secret', name: '架空大学図書館' };
@@ -36,16 +33,9 @@ export async function nacsisBench(records: number, prefix: string): Promise<Part
     done += count;
   }
 
-  const admin = await createProfileConfigApp(appConfig(url, prefix));
-  await admin.listen(0, '127.0.0.1');
-  const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
-  const worker = startService('import-worker', serviceEnv(url, prefix), { port: await freePort(), logDir: LOG_DIR });
-  await waitForHealth(worker);
-  const pg = new Client({ connectionString: url });
-  await pg.connect();
+  const stack = await startImportStack(url, prefix);
+  const { base, worker, pg, idlePeak } = stack;
   try {
-    await sleep(1000);
-    const idlePeak = peakMb(worker.process.pid!);
     await api(base, 'POST', '/api/libraries', { code: 'MAIN', name: '本館', resourceSharing: true });
     const participants = ((await (await fetch(`${sim.url}/_sim/nacsis/participants`)).json()) as any).participants as { participantId: string; name: string }[];
     for (const p of participants.filter((p) => p.participantId !== US.participantId)) {
@@ -59,13 +49,7 @@ export async function nacsisBench(records: number, prefix: string): Promise<Part
     });
     await api(base, 'PUT', `/api/integration-profiles/${profile.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: US.participantId }]);
 
-    const timedRun = async () => {
-      const meter = cpuMeter(worker.process.pid!);
-      const started = Date.now();
-      const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profile.id}/run`);
-      const result = await waitForRun(pg, jobRunId, started);
-      return { ...result, cpu: meter() };
-    };
+    const timedRun = () => stack.timedRun(profile.id);
     const first = await timedRun();
     const c = first.run.counters;
     if (first.run.state === 'FAILED') throw new Error(`NACSIS sync failed: ${first.run.error}`);
@@ -91,9 +75,7 @@ export async function nacsisBench(records: number, prefix: string): Promise<Part
       `NACSIS CPU, first run: ${describeCpu(first.cpu, 'import worker')}; re-run: ${describeCpu(second.cpu, 'import worker')}.`,
     );
   } finally {
-    await pg.end();
-    await worker.stop();
-    await admin.close();
+    await stack.close();
     await sim.close();
     await dropDatabase(DB);
   }
