@@ -1,9 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { resolve } from 'path';
-import { eventually, jsonClient, TEST_ADMIN_KEY, wipeQueuePrefix } from '@illbridge/testing';
+import { eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { freePort, RunningService, startService, waitForHealth } from '../scripts/lib/services';
+import { faultScale } from './faults/scale';
 import { Direction, NacsisWorld, Seeded, Service, SimCall, spcCallsOf, startNacsisWorld } from './support/nacsis-fixtures';
 
 /** action-push under faults, end to end: many actions pushed while NACSIS fails and hangs, and a
@@ -154,15 +155,16 @@ describe('action-push under faults (end to end)', () => {
     await world?.close();
   });
 
-  it('200 actions over 50 requests, with 30% of NACSIS calls failing and others timing out, all end SENT, each request in order, none twice', async () => {
+  it(`${200 * faultScale(1, 5)} actions over ${50 * faultScale(1, 5)} requests, with 30% of NACSIS calls failing and others timing out, all end SENT, each request in order, none twice`, async () => {
+    const scale = faultScale(1, 5); // npm run test:faults: 1,000 actions over 250 requests
     const plans = [
-      ...Array.from({ length: 25 }, () => LENDING_COPY_4),
-      ...Array.from({ length: 20 }, () => BORROWING_LOAN_4),
-      ...Array.from({ length: 5 }, () => BORROWING_COPY_4),
+      ...Array.from({ length: 25 * scale }, () => LENDING_COPY_4),
+      ...Array.from({ length: 20 * scale }, () => BORROWING_LOAN_4),
+      ...Array.from({ length: 5 * scale }, () => BORROWING_COPY_4),
     ];
     const cases = await seedAll(plans);
     const total = cases.reduce((n, c) => n + c.plan.steps.length, 0);
-    expect([cases.length, total]).toEqual([50, 200]);
+    expect([cases.length, total]).toEqual([50 * scale, 200 * scale]);
 
     app = await createActionPushApp(
       world.config,
@@ -176,7 +178,7 @@ describe('action-push under faults (end to end)', () => {
     let faults: any;
     try {
       await takeAll(api, cases);
-      await allSent(cases, total, 60_000);
+      await allSent(cases, total, faultScale(60_000, 300_000));
     } finally {
       faults = (await world.simApi('GET', '/_sim/faults/nacsis')).body;
       await world.simApi('DELETE', '/_sim/faults/nacsis');
@@ -197,7 +199,7 @@ describe('action-push under faults (end to end)', () => {
     expect(retried.rows[0].timed_out).toBeGreaterThan(0);
 
     await expectExactlyOnceInOrder(cases, calls);
-  }, 90_000);
+  }, faultScale(90_000, 400_000));
 
   it('a worker killed (SIGKILL) mid-drain, with Redis wiped, loses no action and applies none twice', async () => {
     const plans = [...Array.from({ length: 10 }, () => LENDING_COPY_3), ...Array.from({ length: 10 }, () => BORROWING_LOAN_3)];
@@ -208,14 +210,7 @@ describe('action-push under faults (end to end)', () => {
     const spawnWorker = async () =>
       startService(
         'action-push',
-        {
-          NODE_ENV: 'test',
-          DATABASE_URL: config.databaseUrl,
-          REDIS_URL: config.redisUrl,
-          QUEUE_PREFIX: config.queuePrefix,
-          SECRETS_KEY: config.secretsKey,
-          BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
-          LOG_LEVEL: 'info',
+        serviceEnv(config, {
           PUSH_CONCURRENCY: '3',
           PUSH_LEASE_MS: '2000',
           PUSH_LOCK_MS: '5000',
@@ -223,7 +218,7 @@ describe('action-push under faults (end to end)', () => {
           PUSH_BACKOFF_CAP_MS: '200',
           PUSH_HTTP_TIMEOUT_MS: '3000',
           PUSH_SWEEP_MS: '500',
-        },
+        }),
         { port: await freePort(), logDir },
       );
     // Every CATP call takes 200 ms, so that the drain is slow and the kill lands in the middle of a call.

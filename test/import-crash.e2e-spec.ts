@@ -2,16 +2,17 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { resolve } from 'path';
 import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createTestDatabase, eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
 import { freePort, RunningService, startService, waitForHealth } from '../scripts/lib/services';
+import { faultScale } from './faults/scale';
 
 /** kill -9 of the import worker in the middle of a run: the job is retried by a new worker and the run
  *  ends as an uninterrupted run would — every request once, no duplicates, the same counters. */
 describe('import worker killed mid-run (end to end)', () => {
   const SIGEL = 'Hig';
-  const COUNT = 1500;
+  const COUNT = faultScale(1500, 10_000);
   let db: TestDatabase;
   let config: AppConfig;
   let admin: INestApplication;
@@ -24,16 +25,7 @@ describe('import worker killed mid-run (end to end)', () => {
   const spawnWorker = async () => {
     const service = startService(
       'import-worker',
-      {
-        NODE_ENV: 'test',
-        DATABASE_URL: config.databaseUrl,
-        REDIS_URL: config.redisUrl,
-        QUEUE_PREFIX: config.queuePrefix,
-        SECRETS_KEY: config.secretsKey,
-        LOG_LEVEL: 'info',
-        IMPORT_BATCH_SIZE: '25',
-        IMPORT_LOCK_MS: '2000',
-      },
+      serviceEnv(config, { IMPORT_BATCH_SIZE: '25', IMPORT_LOCK_MS: '2000' }),
       { port: await freePort(), logDir },
     );
     return service;
@@ -93,7 +85,7 @@ describe('import worker killed mid-run (end to end)', () => {
     const run = await eventually(async () => {
       const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [jobRunId]);
       return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 90_000, 'the resumed run to end');
+    }, faultScale(90_000, 500_000), 'the resumed run to end');
 
     expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
     expect(run.attempts).toBeGreaterThanOrEqual(2);
@@ -102,5 +94,5 @@ describe('import worker killed mid-run (end to end)', () => {
     expect(rows[0]).toEqual({ requests: COUNT, distinct_ids: COUNT });
     const created = await pg.query(`SELECT count(*)::int AS n FROM request_event WHERE type = 'CREATED'`);
     expect(created.rows[0].n).toBe(COUNT); // one creation event per request, none twice
-  }, 180_000);
+  }, faultScale(180_000, 600_000));
 });

@@ -52,6 +52,8 @@ export interface NacsisWorld {
   calls(): Promise<SimCall[]>;
   actionsOf(requestId: string): Promise<any[]>;
   requestRow(requestId: string): Promise<any>;
+  /** A new connection for `pg` (after the fault tests restarted Postgres). */
+  reconnect(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,12 +62,15 @@ export function spcCallsOf(calls: SimCall[], recordId: string): string[] {
   return calls.filter((c) => c.method === 'SERVERPROCEDURECALL' && c.id === recordId).map((c) => `${c.illCommand}:${c.catpStatus ?? `HTTP ${c.httpStatus}`}`);
 }
 
-export async function startNacsisWorld(): Promise<NacsisWorld> {
-  const db = await createTestDatabase();
-  const config = testConfig(db.url);
+/** By default the world lives in a test database cloned from the template on the shared Postgres and
+ *  Redis; `options.database` puts it elsewhere (the fault tests' private servers). */
+export async function startNacsisWorld(options: { database?: TestDatabase; redisUrl?: string } = {}): Promise<NacsisWorld> {
+  const db = options.database ?? (await createTestDatabase());
+  const config = testConfig(db.url, options.redisUrl ? { redisUrl: options.redisUrl } : {});
   const sim = await startSimulator({ logLevels: false });
   const simApi = jsonClient(sim.url);
-  const pg = new Client({ connectionString: db.url });
+  let pg = new Client({ connectionString: db.url });
+  pg.on('error', () => undefined); // a fault test may stop the server under it; queries fail instead
   await pg.connect();
   const ok = (what: string, res: { status: number; body: any }, status: number) => {
     if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
@@ -90,7 +95,9 @@ export async function startNacsisWorld(): Promise<NacsisWorld> {
     config,
     sim,
     simApi,
-    pg,
+    get pg() {
+      return pg;
+    },
     profileId,
     catp,
     catpHandle,
@@ -121,6 +128,12 @@ export async function startNacsisWorld(): Promise<NacsisWorld> {
     },
     async requestRow(requestId) {
       return (await pg.query('SELECT * FROM rs_request WHERE id = $1', [requestId])).rows[0];
+    },
+    async reconnect() {
+      await pg.end().catch(() => undefined);
+      pg = new Client({ connectionString: db.url });
+      pg.on('error', () => undefined);
+      await pg.connect();
     },
     async close() {
       await simApi('DELETE', '/_sim/faults/nacsis').catch(() => undefined);

@@ -22,6 +22,12 @@ export class PushProcessor extends WorkerHost {
     return this.drainer.drain(job.data.requestId);
   }
 
+  /** The worker's own errors (Redis gone, a job's keys wiped under it): logged, not printed raw. */
+  @OnWorkerEvent('error')
+  onError(error: Error) {
+    this.logger.warn(`Queue worker: ${error.message}`);
+  }
+
   @OnWorkerEvent('failed')
   onFailed(job: Job<PushJobData> | undefined, error: Error) {
     if (!job) return;

@@ -36,7 +36,22 @@ export class ImportRunner {
     @Inject(IMPORTERS) private readonly importers: ImporterRegistry,
   ) {}
 
+  /** Runs being executed by this process right now (the recovery never takes these over). */
+  readonly active = new Set<string>();
+
   async execute(job: Job<ImportJobData>): Promise<{ jobRunId: string | null; state: string }> {
+    const mine: string[] = [];
+    try {
+      return await this.executeJob(job, (runId) => {
+        this.active.add(runId);
+        mine.push(runId);
+      });
+    } finally {
+      for (const runId of mine) this.active.delete(runId);
+    }
+  }
+
+  private async executeJob(job: Job<ImportJobData>, track: (runId: string) => void): Promise<{ jobRunId: string | null; state: string }> {
     const { profileId, trigger, jobRunId } = job.data;
     const profile = await this.dataSource.getRepository(IntegrationProfileEntity).findOne({ where: { id: profileId } });
     if (!profile) {
@@ -48,6 +63,7 @@ export class ImportRunner {
       this.logger.warn(`Job ${job.id}: ${jobRunId ? `run ${jobRunId} does not exist` : `a run of profile ${profile.code} is already active`}; skipped`);
       return { jobRunId: null, state: 'SKIPPED' };
     }
+    track(run.id);
     if (!['PENDING', 'RUNNING'].includes(run.state)) return { jobRunId: run.id, state: run.state }; // delivered again after it ended
     if (run.abortRequested) return { jobRunId: run.id, state: (await this.runs.finish(run, 'ABORTED')).state };
     if (!(await this.runs.start(run))) return { jobRunId: run.id, state: 'ENDED' }; // aborted before it started

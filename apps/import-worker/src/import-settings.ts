@@ -20,6 +20,12 @@ export class ImportSettings {
   };
   /** BullMQ lock: a worker that died is noticed after this long and its job retried. */
   lockDurationMs = Number(process.env.IMPORT_LOCK_MS || 30_000);
+  /** How often the worker looks for runs whose queue job was lost (Redis wiped or restarted empty) and
+   *  for a wiped queue store (then the profiles' schedules are rebuilt). 0 = only at start-up. */
+  recoveryIntervalMs = Number(process.env.IMPORT_RECOVERY_MS ?? 15_000);
+  /** A RUNNING run whose job is gone is taken over only when it has shown no progress for this long
+   *  (another worker may still be running it: its job was lost, not its process). */
+  staleRunMs = Number(process.env.IMPORT_STALE_RUN_MS || 120_000);
 
   constructor(overrides: Partial<ImportSettings> = {}) {
     Object.assign(this, overrides);

@@ -22,6 +22,12 @@ export class ImportProcessor extends WorkerHost {
     return this.runner.execute(job);
   }
 
+  /** The worker's own errors (Redis gone, a job's keys wiped under it): logged, not printed raw. */
+  @OnWorkerEvent('error')
+  onError(error: Error) {
+    this.logger.warn(`Queue worker: ${error.message}`);
+  }
+
   @OnWorkerEvent('failed')
   async onFailed(job: Job<ImportJobData> | undefined, error: Error) {
     if (!job) return;

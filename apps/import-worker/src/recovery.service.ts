@@ -1,42 +1,90 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { IntegrationProfileEntity, JobRunEntity } from '@illbridge/database/entities';
 import { DEFAULT_JOB_OPTIONS, ImportJobData, QUEUE, SchedulesService } from '@illbridge/queues';
+import { ImportRunner } from './import-runner';
+import { ImportSettings } from './import-settings';
 
-/** Postgres is the truth. At start-up, runs that are PENDING or RUNNING but whose queue job is gone
- *  (the queue store was wiped) are enqueued again with the same job id, so they resume; the profiles'
- *  schedules are reconciled too. */
+/** Postgres is the truth; Redis may lose everything (restarted empty, flushed). At start-up and then every
+ *  `recoveryIntervalMs`:
+ *  - runs that are PENDING, or RUNNING without progress for `staleRunMs` and not running in this process,
+ *    whose queue job is gone or failed for good, are enqueued again under the same job id, so they resume
+ *    (a run whose job was lost while a worker still runs it shows progress and is left to that worker);
+ *  - when the queue store has lost its mark (it was wiped), the profiles' schedules are rebuilt and the
+ *    mark set again; at start-up they are reconciled in any case. */
 @Injectable()
-export class RecoveryService implements OnApplicationBootstrap {
+export class RecoveryService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RecoveryService.name);
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<unknown>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QUEUE.IMPORT) private readonly queue: Queue<ImportJobData>,
     private readonly schedules: SchedulesService,
+    private readonly runner: ImportRunner,
+    private readonly settings: ImportSettings,
   ) {}
 
   async onApplicationBootstrap() {
-    await this.recover().catch((error) => this.logger.error(`Recovery at start-up failed: ${error.message}`));
+    await this.recover({ reconcile: true }).catch((error) => this.logger.error(`Recovery at start-up failed: ${error.message}`));
+    if (this.settings.recoveryIntervalMs > 0) {
+      this.timer = setInterval(() => {
+        if (this.sweeping) return;
+        this.sweeping = this.recover({ reconcile: false })
+          .catch((error) => this.logger.warn(`Recovery sweep failed (tried again in ${this.settings.recoveryIntervalMs} ms): ${error.message}`))
+          .finally(() => (this.sweeping = undefined));
+      }, this.settings.recoveryIntervalMs);
+      this.timer.unref();
+    }
   }
 
-  async recover(): Promise<number> {
-    const active = await this.dataSource.getRepository(JobRunEntity).find({ where: { state: In(['PENDING', 'RUNNING']) } });
+  async onApplicationShutdown() {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** The key whose absence tells that the queue store was wiped since the schedules were last rebuilt. */
+  private get markKey(): string {
+    return `${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:recovery-mark`;
+  }
+
+  /** Re-enqueues lost runs and, when asked or when the store was wiped, rebuilds the schedules.
+   *  Answers how many runs were enqueued again. */
+  async recover(options: { reconcile: boolean } = { reconcile: true }): Promise<number> {
+    const requeued = await this.requeueLostRuns();
+    const redis = await this.queue.getBackend().client;
+    const wiped = !(await redis.hexists(this.markKey, 'at'));
+    if (options.reconcile || wiped) {
+      if (wiped && !options.reconcile) this.logger.warn('The queue store was wiped: rebuilding the profiles’ schedules');
+      await this.schedules.reconcile(await this.dataSource.getRepository(IntegrationProfileEntity).find());
+      await redis.hset(this.markKey, { at: new Date().toISOString() });
+    }
+    return requeued;
+  }
+
+  private async requeueLostRuns(): Promise<number> {
+    const candidates: JobRunEntity[] = await this.dataSource
+      .getRepository(JobRunEntity)
+      .createQueryBuilder('run')
+      .where(`run.state = 'PENDING' OR (run.state = 'RUNNING' AND run.updated_at < now() - make_interval(secs => :stale))`, { stale: this.settings.staleRunMs / 1000 })
+      .getMany();
     let requeued = 0;
-    for (const run of active) {
+    for (const run of candidates) {
+      if (this.runner.active.has(run.id)) continue;
       const jobId = run.queueJobId ?? `run-${run.id}`;
       const job = await this.queue.getJob(jobId);
       if (job && !(await job.isFailed()) && !(await job.isCompleted())) continue;
       if (job) await job.remove();
+      // Same job id: if the job is added meanwhile by whoever made the run, BullMQ keeps one.
       await this.queue.add(run.jobName, { profileId: run.profileId, jobRunId: run.id, trigger: run.trigger }, { ...DEFAULT_JOB_OPTIONS[QUEUE.IMPORT], jobId });
       if (!run.queueJobId) await this.dataSource.getRepository(JobRunEntity).update({ id: run.id }, { queueJobId: jobId });
       requeued++;
     }
     if (requeued) this.logger.warn(`Re-enqueued ${requeued} interrupted run(s) whose queue job was lost`);
-    await this.schedules.reconcile(await this.dataSource.getRepository(IntegrationProfileEntity).find());
     return requeued;
   }
 }

@@ -41,6 +41,11 @@ function isTransientDependencyError(error: any): boolean {
   return /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(text);
 }
 
+/** A @nestjs/terminus health check result: `{ status: 'error', info, error, details }`. */
+function isHealthReport(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as any).status === 'error' && typeof (body as any).details === 'object';
+}
+
 /** Answers every error in the api.md format: { statusCode, error, code, message[] }. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -60,6 +65,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const body = exception.getResponse() as any;
       message = Array.isArray(body.message) ? body.message : [body.message];
       extra = exception.extra;
+    } else if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
+      // GET /health: terminus's report as it is (api.md: 503 "with the failing part").
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED');

@@ -75,3 +75,17 @@ export async function wipeQueuePrefix(redisUrl: string, prefix: string): Promise
     redis.disconnect();
   }
 }
+
+/** The environment of a service started as a child process with a test's configuration (plus `extra`). */
+export function serviceEnv(config: AppConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    QUEUE_PREFIX: config.queuePrefix,
+    SECRETS_KEY: config.secretsKey,
+    BOOTSTRAP_ADMIN_KEY: config.bootstrapAdminKey ?? TEST_ADMIN_KEY,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}

@@ -1,5 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Type } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { AppConfig } from '@illbridge/common';
 import { QUEUE, redisOptions } from '@illbridge/queues';
@@ -9,12 +9,20 @@ import { ReportEventsApplier } from './report-events.applier';
 /** Consumes the report-events queue. Errors are thrown so BullMQ retries; the applier's id check
  *  makes a retry or redelivery harmless. */
 export class ReportEventsProcessor extends WorkerHost {
+  private readonly logger = new Logger('ReportEventsProcessor');
+
   constructor(private readonly applier: ReportEventsApplier) {
     super();
   }
 
   async process(job: Job<ReportEvent>): Promise<{ applied: boolean }> {
     return { applied: await this.applier.apply(job.data) };
+  }
+
+  /** The worker's own errors (Redis gone, a job's keys wiped under it): logged, not printed raw. */
+  @OnWorkerEvent('error')
+  onError(error: Error) {
+    this.logger.warn(`Queue worker: ${error.message}`);
   }
 }
 
