@@ -7,6 +7,7 @@ import { configuredReportEventsProcessor } from './events/report-events.processo
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { ReportingMetrics } from './metrics/reporting-metrics';
+import { FacetCompactionService } from './requests/facet-compaction.service';
 import { RequestsController } from './requests/requests.controller';
 import { RequestsService } from './requests/requests.service';
 
@@ -23,7 +24,7 @@ export class ReportingModule {
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
       ],
       controllers: [JobsController, JobHistoryController, RequestsController],
-      providers: [JobsService, RequestsService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
+      providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
     };
   }
 }

@@ -5,6 +5,7 @@ import { notFound, Page } from '@illbridge/common';
 import type { Direction } from '@illbridge/database/entities';
 import { REQUEST_DETAIL_FIELDS, REQUEST_LIST_FIELDS, rowView, selectColumns } from '@illbridge/database/request-view';
 import { isUuid, likePattern, SqlWhere } from '../common';
+import { FacetCompactionService } from './facet-compaction.service';
 import type { RequestListQuery } from './requests.dto';
 
 export interface FacetValue {
@@ -17,7 +18,8 @@ export interface RequestFacets {
   partnerCode: FacetValue[];
 }
 
-/** The facet columns, counted in one GROUPING SETS query over the filtered set. */
+/** The facet columns, counted in one GROUPING SETS query over the filtered set (request_facet_delta has the same
+ *  column names as rs_request for these and for every filter but `q`). */
 const FACETS: [keyof RequestFacets, string][] = [
   ['status', 'status'],
   ['externalSystemStatus', 'external_system_status'],
@@ -26,7 +28,10 @@ const FACETS: [keyof RequestFacets, string][] = [
 
 @Injectable()
 export class RequestsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly compaction: FacetCompactionService,
+  ) {}
 
   /** A page of requests (newest change first) and facets counted over the whole filtered set.
    *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
@@ -41,12 +46,21 @@ export class RequestsService {
       const pattern = likePattern(query.q);
       where.add(`(title ILIKE ? ESCAPE '\\' OR author ILIKE ? ESCAPE '\\' OR external_id ILIKE ? ESCAPE '\\')`, pattern, pattern, pattern);
     }
-    const filter = { sql: where.sql, params: [...where.params] };
-
+    // Without `q` every filter is a key of request_facet_delta (kept by triggers on rs_request; migration
+    // RequestFacetCounts): the facets are sums of its rows, the same numbers a count over rs_request gives.
+    // With `q` they are counted over the matching rows (trigram bitmap, then the heap); there `(direction = $1)
+    // IS TRUE` only keeps the planner from ANDing that bitmap with one of all the direction's rows (80% of the
+    // table), which costs more than it saves (BENCHMARKS.md, "Request list with facets").
+    const conditions = [...where.conditions];
+    if (query.q) conditions[0] = '(direction = $1) IS TRUE';
+    const filter = { sql: `WHERE ${conditions.join(' AND ')}`, params: [...where.params] };
+    const sets = `GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`;
+    const columns = `${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}`;
     const facetRows: any[] = await this.dataSource.query(
-      `SELECT ${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}, count(*)::int AS count
-         FROM rs_request ${filter.sql}
-        GROUP BY GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`,
+      query.q
+        ? `SELECT ${columns}, count(*)::int AS count FROM rs_request ${filter.sql} GROUP BY ${sets}`
+        : `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
+             FROM request_facet_delta ${filter.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
       filter.params,
     );
     const facets = {} as RequestFacets;
@@ -57,6 +71,7 @@ export class RequestsService {
         .sort((a, b) => b.count - a.count || String(a.value ?? '\uffff').localeCompare(String(b.value ?? '\uffff')));
     }
     const total = facets.status.reduce((sum, f) => sum + f.count, 0);
+    if (!query.q) this.compaction.notePending(facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.pending : 0), 0));
 
     const limit = where.next(page.limit);
     const offset = where.next(page.offset);
