@@ -82,6 +82,12 @@ export function peakMb(pid: number): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/** Resident memory of a process now (VmRSS), in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
 /** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -178,13 +184,16 @@ export async function startImportStack(url: string, prefix: string) {
   const pg = new Client({ connectionString: url });
   await pg.connect();
   await sleep(1000);
+  // The high-water mark after start-up (the worker runs from source: SWC compiles it at start) and the RSS then.
   const idlePeak = peakMb(worker.process.pid!);
+  const idleRss = rssMb(worker.process.pid!);
   return {
     admin,
     base,
     worker,
     pg,
     idlePeak,
+    idleRss,
     async timedRun(profileId: string) {
       const meter = cpuMeter(worker.process.pid!);
       const started = Date.now();

@@ -147,10 +147,15 @@ export class NacsisCatpServer {
   /** The records of `database` the participant sees: its own borrowing (…O) or its current lending (…A). */
   private visible(database: string, participantId: string): SimRecord[] {
     if (!isSimDatabase(database)) return [];
+    return this.store.allRecords().filter((record) => this.sees(database, participantId, record));
+  }
+
+  /** Whether a stored record is one of `visible(database, participantId)`, without listing them all (a RETRIEVE
+   *  checks every record of its page: listing, which copies and sorts every record, made a page O(N log N) each). */
+  private sees(database: string, participantId: string, record: SimRecord): boolean {
+    if (!isSimDatabase(database)) return false;
     const { side, service } = SIM_DATABASES[database];
-    return this.store
-      .allRecords()
-      .filter((record) => record.service === service && (side === 'BORROWER' ? record.borrowerId === participantId : lenderOf(record) === participantId));
+    return record.service === service && (side === 'BORROWER' ? record.borrowerId === participantId : lenderOf(record) === participantId);
   }
 
   private databasesOf(request: CatpRequest): string[] {
@@ -220,7 +225,7 @@ export class NacsisCatpServer {
     // A record that left this participant's view since the SEARCH is skipped (nacsis-catp.md G8).
     const records = slice.flatMap(({ database, id }) => {
       const record = this.store.record(id);
-      if (!record || !this.visible(database, handle.participantId).includes(record)) return [];
+      if (!record || !this.sees(database, handle.participantId, record)) return [];
       return [this.wire(database, record, editType)];
     });
     const end = start - 1 + slice.length;

@@ -178,6 +178,26 @@ describe('SEARCH and RETRIEVE', () => {
     expect((await client.search(handle, 'COPYA', 'ID="999999999999"')).resultCount).toBe(0);
   });
 
+  it('skips at RETRIEVE a record that left the caller\'s view after the SEARCH, and keeps the others in order', async () => {
+    const a = await createRecord({ as: PARTNER.participantId, candidates: [US.participantId, OTHER.participantId], created: '20250510' });
+    const b = await createRecord({ as: OTHER.participantId, candidates: [US.participantId], created: '20250511' });
+    const c = await createRecord({ as: PARTNER.participantId, candidates: [US.participantId], created: '20250512' });
+    const handle = await login();
+    const result = await client.search(handle, 'COPYA', 'RNWDT>="20250510"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    expect(result.resultCount).toBe(3);
+    // We refuse a: it moves on to OTHER, out of our COPYA (and it never was in our COPYO).
+    await act(a.id, { as: US.participantId, command: 'RECEIVE' });
+    await act(a.id, { as: US.participantId, command: 'PARDON', comment: '所蔵なし' });
+    const page = await client.retrieve(handle, 'COPYA', result, 1, 10);
+    expect(page.records.map((record) => fieldValue(record, 'ID'))).toEqual([b.id, c.id]);
+    expect(page.nextPosition).toBe(0);
+    // By id (a SEARCH by ID, then a RETRIEVE): only the ones in view, in the database asked for.
+    expect((await client.retrieve(handle, 'COPYA', [c.id, a.id, b.id], 1, 10)).records.map((record) => fieldValue(record, 'ID'))).toEqual([b.id, c.id]);
+    expect((await client.retrieve(handle, 'LOANA', [c.id, b.id], 1, 10)).records).toEqual([]);
+    const other = await login(OTHER);
+    expect((await client.retrieve(other, 'COPYA', [c.id, a.id, b.id], 1, 10)).records.map((record) => fieldValue(record, 'ID'))).toEqual([a.id]);
+  });
+
   it('answers a bad search expression with CATP 400 (PERMANENT)', async () => {
     const handle = await login();
     const error = await rejection(client.search(handle, 'COPYA', 'RNWDT=20250512'));

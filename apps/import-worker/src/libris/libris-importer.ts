@@ -11,6 +11,8 @@ import { RunProgress } from '../runs/run-progress';
 
 const DAY_MS = 86_400_000;
 const MAX_WINDOW_DAYS = 31;
+/** Windows asked for at most ahead of the one being written. */
+const MAX_WINDOWS_AHEAD = 2;
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /** Harvests a Libris profile: the outgoing requests created since the last successful run (a day of
@@ -47,8 +49,7 @@ export class LibrisImporter implements Importer {
 
       // Windows of at most 31 days, each as long as the last one's density allows for about maxWindowRecords
       // records, so a dense period is read in short windows and no big window is held. A window whose body is
-      // too long anyway is dropped unparsed and read again shorter. The next window is fetched while the current
-      // one is written (one ahead); a fetch never rejects, it answers its error.
+      // too long anyway is dropped unparsed and read again shorter. A fetch never rejects, it answers its error.
       type Fetched = { window: HarvestWindow; records: unknown[] | null; error: unknown };
       const fetchWindow = (window: HarvestWindow): Promise<Fetched> => {
         const days = windowDays(window);
@@ -58,13 +59,31 @@ export class LibrisImporter implements Importer {
           (error: unknown) => ({ window, records: null, error }),
         );
       };
+      // Windows are asked for ahead of the one being written: one, or two once a window had not been answered yet
+      // when its turn came (the source answers more slowly than the batches are written, as in a re-read of
+      // unchanged records). A window holds about maxWindowRecords records (~1.5 MB parsed for Libris's 2 KB records).
       let days = MAX_WINDOW_DAYS;
-      let window = windowAt(from, to, days);
-      if (window) await tracker.checkAbort();
-      let pending = window ? fetchWindow(window) : null;
-      while (pending) {
-        const fetched = await pending;
-        pending = null;
+      let nextStart: string | null = from;
+      let ahead = 1;
+      const queue: { planned: HarvestWindow; answer: Promise<Fetched>; answered: boolean }[] = [];
+      const askAhead = async () => {
+        while (queue.length < ahead && nextStart !== null) {
+          const window = windowAt(nextStart, to, days);
+          nextStart = window ? dayAfter(window.endDate) : null;
+          if (!window) break;
+          await tracker.checkAbort();
+          const entry = { planned: window, answer: fetchWindow(window), answered: false };
+          void entry.answer.then(() => (entry.answered = true));
+          queue.push(entry);
+        }
+      };
+      await askAhead();
+      let fresh = true; // the window asked last, with nothing to write meanwhile: not counted as waited for
+      while (queue.length) {
+        const { planned, answer, answered } = queue.shift()!;
+        if (!fresh && !answered) ahead = MAX_WINDOWS_AHEAD; // the writing caught up with the reading
+        fresh = false;
+        const fetched = await answer;
         let records = fetched.records;
         if (fetched.error) {
           const error = fetched.error;
@@ -75,11 +94,14 @@ export class LibrisImporter implements Importer {
         } else {
           days = MAX_WINDOW_DAYS;
         }
-        window = windowAt(dayAfter(fetched.window.endDate), to, days);
-        if (window) {
-          await tracker.checkAbort();
-          pending = fetchWindow(window);
+        if (fetched.window.endDate !== planned.endDate) {
+          // Answered for fewer days than planned (too large a body): the windows asked after it are dropped
+          // (their answers ignored) and the harvest goes on from the day after the one answered.
+          queue.length = 0;
+          nextStart = dayAfter(fetched.window.endDate);
+          fresh = true;
         }
+        await askAhead();
         // Written a batch at a time; each batch leaves the window's array once taken, so it is freed once written.
         while (records?.length) {
           const results = records.splice(0, batchSize).map(mapLibrisRecord);
