@@ -6,7 +6,11 @@
    BENCH_PUSH_ACTIONS (5000)            actions pushed, over BENCH_PUSH_ACTIONS/5 requests
    BENCH_LIST_ROWS (1000000)            requests loaded for the list benchmark
    also BENCH_PUSH_CONCURRENCY (64), BENCH_PUSH_CLIENTS (50), BENCH_LIST_CALLS (30), BENCH_KEEP_LIST_DB=true,
-   BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc)
+   BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc),
+   BENCH_FROM_SOURCE=true (run the services from source through SWC instead of building dist/ first)
+
+   The import worker and action-push run as their own processes, compiled (`npm run build` into dist/, as in
+   production and Docker), unless BENCH_FROM_SOURCE=true.
 
    Each part uses its own database (illbridge_bench_<part>, dropped afterwards) and queue prefix
    (bench-<pid>-<part>). In BENCHMARKS.md each part and size has its own section between
@@ -15,7 +19,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { cpus, platform, release, totalmem } from 'os';
 import { resolve } from 'path';
-import { envNumber, PartResult, Row } from './lib';
+import { execFileSync } from 'child_process';
+import { envNumber, PartResult, Row, SERVICES_FROM_DIST } from './lib';
 import { librisBench } from './libris';
 import { listBench } from './list';
 import { nacsisBench } from './nacsis';
@@ -51,7 +56,7 @@ const END = '<!-- bench:sections-end -->';
 const SKELETON = `# Benchmarks
 
 Measured by \`npm run bench\` (bench/bench.ts; see its header for the parts and sizes). Postgres and Redis local, the
-simulator in the bench process, the import worker and action-push as their own processes (from source, SWC).
+simulator in the bench process, the import worker and action-push as their own processes (compiled, from dist/).
 
 ${BEGIN}
 ${END}
@@ -81,6 +86,10 @@ async function main() {
   const parts = selected();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`;
   console.log(`ILL Bridge benchmark: ${parts.join(', ')}\nMachine: ${machine}\n`);
+  if (SERVICES_FROM_DIST && parts.some((p) => p !== 'list')) {
+    console.log('Building dist/ (npm run build): the services run compiled, as deployed');
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: resolve(__dirname, '..'), stdio: 'inherit' });
+  }
   const measured = new Map<string, string>();
   let failed = false;
   for (const part of parts) {

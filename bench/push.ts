@@ -11,7 +11,7 @@ import { databaseOf } from '../apps/action-push/src/nacsis-context';
 import { startSimulator } from '../apps/ill-simulator/src/simulator';
 import { freePort, startService, waitForHealth } from '../scripts/lib/services';
 import { bullmqRoundTrip } from './ceilings';
-import { api, cpuMeter, REDIS_URL, describeCpu, dropDatabase, envNumber, freshDatabase, LOG_DIR, PartResult, percentile, pool, SECRETS_KEY, serviceEnv, sleep } from './lib';
+import { api, cpuMeter, REDIS_URL, describeCpu, dropDatabase, envNumber, freshDatabase, LOG_DIR, PartResult, percentile, pool, SECRETS_KEY, serviceEnv, SERVICES_FROM_DIST, sleep } from './lib';
 
 const DB = 'illbridge_bench_push';
 const US = 'FA100001';
@@ -112,7 +112,7 @@ export async function pushBench(totalActions: number, prefix: string): Promise<P
   await pg.query('ANALYZE');
   notes.push(`Push: ${requests} requests seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s (${PLANS.map((p) => p.name).join(', ')}, in turn), 5 actions each.`);
 
-  const service = startService('action-push', serviceEnv(url, prefix, { PUSH_CONCURRENCY: String(concurrency) }), { port: await freePort(), logDir: LOG_DIR });
+  const service = startService('action-push', serviceEnv(url, prefix, { PUSH_CONCURRENCY: String(concurrency) }), { port: await freePort(), logDir: LOG_DIR, fromDist: SERVICES_FROM_DIST });
   await waitForHealth(service);
   try {
     await sleep(500);

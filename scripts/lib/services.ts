@@ -22,13 +22,17 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts one service from source as a child process; its JSON log goes to `logDir/<name>.log`. */
-export function startService(name: ServiceName, env: NodeJS.ProcessEnv, options: { port?: number; logDir: string }): RunningService {
+/** Starts one service as a child process: from source (SWC, as `npm run start:*`), or with `fromDist` compiled,
+ *  from `dist/` (as in production and Docker: `npm run build` first). Its JSON log goes to `logDir/<name>.log`. */
+export function startService(name: ServiceName, env: NodeJS.ProcessEnv, options: { port?: number; logDir: string; fromDist?: boolean }): RunningService {
   const port = options.port ?? SERVICES[name].port;
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'run.js'), SERVICES[name].entry], {
+  const entry = options.fromDist
+    ? [join(ROOT, 'scripts', 'dist-run.js'), SERVICES[name].entry.replace(/\.ts$/, '.js')]
+    : [join(ROOT, 'scripts', 'run.js'), SERVICES[name].entry];
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
