@@ -4,6 +4,8 @@ import { resolve } from 'path';
 import { AppConfig } from '@illbridge/common';
 import { eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY, testConfig, TestDatabase, wipeQueuePrefix } from '@illbridge/testing';
 import { createProfileConfigApp } from '../../apps/profile-config/src/main';
+import { buildScenario } from '../../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
+import { sendReceipt } from '../../apps/ill-simulator/src/netpunkt/netpunkt-sender';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
 import { freePort, RunningService, ServiceName, startService, waitForHealth } from '../../scripts/lib/services';
 import { NacsisWorld, startNacsisWorld } from '../support/nacsis-fixtures';
@@ -168,6 +170,72 @@ describe('Postgres restarted under load (fault suite)', () => {
       expect(rerun.counters.unchanged).toBeGreaterThan(COUNT / 2);
       expect((await pg.query('SELECT count(*)::int AS n FROM rs_request')).rows[0].n).toBe(COUNT);
     }, 420_000);
+  });
+
+  describe('Netpunkt receipts', () => {
+    const PASSWORD = 'netpunkt-shared-secret';
+    const params = { password: PASSWORD, requesterId: 'DK-820010', pickUpAgencyId: 'DK-820011', responderId: 'DK-710100' };
+    let config: AppConfig;
+    let admin: INestApplication;
+    let endpoint: string;
+
+    beforeAll(async () => {
+      const database = await migratedDatabase(server, 'illbridge_netpunkt');
+      config = testConfig(database.url);
+      admin = await createProfileConfigApp(config);
+      await admin.listen(0, '127.0.0.1');
+      const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
+      endpoint = `${base}/netpunkt/receipt`;
+      const api = jsonClient(base, TEST_ADMIN_KEY);
+      await api('POST', '/api/libraries', { code: 'MAIN', name: 'Hovedbiblioteket', resourceSharing: true });
+      await api('POST', '/api/libraries', { code: 'BRANCH', name: 'Filial', resourceSharing: false });
+      const profile = await api('POST', '/api/integration-profiles', {
+        code: 'NETPUNKT', name: 'Netpunkt', integrationType: 'RESOURCE_SHARING', system: 'NETPUNKT', libraryCode: params.requesterId,
+        resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, password: PASSWORD },
+      });
+      expect(profile.status).toBe(201);
+      const mapped = await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [
+        { libraryCode: 'MAIN', externalLibraryCode: params.requesterId },
+        { libraryCode: 'BRANCH', externalLibraryCode: params.pickUpAgencyId },
+      ]);
+      expect(mapped.status).toBe(200);
+    }, 120_000);
+
+    afterAll(async () => {
+      await admin?.close();
+      await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
+    });
+
+    it('answers temporary_error_please_resend while Postgres is down; the resent receipt becomes one request', async () => {
+      await spawn('import-worker', config, {});
+      const receipt = buildScenario('full', params);
+      let sending: ReturnType<typeof sendReceipt> | undefined;
+      await outage(async () => {
+        const down = await sendReceipt(endpoint, receipt.xml, { retries: 0, baseDelayMs: 0 });
+        expect(down.status).toBe('temporary_error_please_resend');
+        // DBC's way: send again later. The resends start while the database is still away.
+        sending = sendReceipt(endpoint, receipt.xml, { retries: 12, baseDelayMs: 500 });
+      });
+      const result = await sending!;
+      expect(result.status).toBe('ok');
+      expect(result.attempts).toBeGreaterThan(1);
+      const pg = await eventually(async () => connect(config.databaseUrl).catch(() => null), 30_000, 'Postgres to accept connections');
+      try {
+        const request = await eventually(async () => {
+          const { rows } = await pg.query(`SELECT count(*)::int AS n, min(status) AS status FROM rs_request WHERE external_id = $1`, [receipt.orderId]);
+          return rows[0].n > 0 ? rows[0] : null;
+        }, 60_000, 'the receipt to be imported');
+        expect(request.n).toBe(1);
+        expect((await pg.query(`SELECT count(*)::int AS n FROM netpunkt_receipt`)).rows[0].n).toBe(1);
+        const runs = await eventually(async () => {
+          const { rows } = await pg.query(`SELECT state, count(*)::int AS n FROM job_run GROUP BY state`);
+          return rows.length === 1 && rows[0].state === 'COMPLETED_SUCCESSFULLY' ? rows : null;
+        }, 60_000, 'the inbound run to end');
+        expect(runs).toEqual([{ state: 'COMPLETED_SUCCESSFULLY', n: 1 }]);
+      } finally {
+        await pg.end();
+      }
+    }, 180_000);
   });
 
   describe('push to NACSIS-ILL', () => {
