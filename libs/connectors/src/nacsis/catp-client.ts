@@ -270,12 +270,12 @@ export class CatpClient {
   /** One exchange: the answer when its status class is OK, else the matching ExternalSystemError. */
   private async send(label: string, request: CatpRequest): Promise<CatpResponse> {
     const response = await this.post(label, encoded(label, () => encodeRequest(request)));
+    const kind = classifyStatus(response.status);
+    if (kind === 'OK') return response; // its body is decoded once, by the caller
     const outcome = `NACSIS ${label} answered ${response.status} ${response.reasonPhrase}`.trimEnd();
     const details = errorMessages(response.body).join('; ');
     const message = details ? `${outcome}: ${details}` : outcome;
-    switch (classifyStatus(response.status)) {
-      case 'OK':
-        return response;
+    switch (kind) {
       case 'AUTHENTICATION':
         throw new ExternalSystemError('AUTHENTICATION', message, response.status);
       case 'HANDLE_EXPIRED':
