@@ -16,6 +16,10 @@ interface StoredRequest {
 interface LibraryAccount {
   apiKey?: string;
   requests: StoredRequest[];
+  /** The requests by LF number and by request_id (string values only, as `find` compares with strings). */
+  byId: Map<string, StoredRequest>;
+  /** `requests` sorted by creation day (stable: insertion order within a day), made when a window is asked for. */
+  byCreated?: StoredRequest[];
 }
 
 const FIRST_REQUEST_ID = 5_000_001;
@@ -62,13 +66,13 @@ export class LibrisStore {
       { request_id: requestId, lf_number: lfNumber, requesting_library: requestingLibrary, last_modified: String(nowSeconds()) },
       fields,
     );
-    this.account(sigel).requests.push({ created: createdDay, record });
+    this.keep(sigel, { created: createdDay, record });
     return record;
   }
 
   /** Keeps a record exactly as given (wrong types and all), so tests can feed malformed data. */
   addRaw(sigel: string, record: unknown, created: string): void {
-    this.account(sigel).requests.push({ created, record });
+    this.keep(sigel, { created, record });
   }
 
   generate(sigel: string, options: GenerateOptions): LibrisIllRequest[] {
@@ -77,10 +81,22 @@ export class LibrisStore {
 
   /** Requests created in [startDate, endDate], both `YYYY-MM-DD` and inclusive, oldest first. */
   outgoing(sigel: string, startDate: string, endDate: string): unknown[] {
-    return this.requestsOf(sigel)
-      .filter(({ created }) => created >= startDate && created <= endDate)
-      .sort((a, b) => a.created.localeCompare(b.created))
-      .map(({ record }) => record);
+    const account = this.libraries.get(sigel);
+    if (!account) return [];
+    account.byCreated ??= [...account.requests].sort((a, b) => a.created.localeCompare(b.created));
+    const sorted = account.byCreated;
+    const firstFrom = (day: string, after: boolean) => {
+      let low = 0;
+      let high = sorted.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        const c = sorted[mid].created.localeCompare(day);
+        if (c < 0 || (after && c === 0)) low = mid + 1;
+        else high = mid;
+      }
+      return low;
+    };
+    return sorted.slice(firstFrom(startDate, false), firstFrom(endDate, true)).map(({ record }) => record);
   }
 
   all(sigel: string): unknown[] {
@@ -89,7 +105,7 @@ export class LibrisStore {
 
   /** A request by LF number or request_id. */
   find(sigel: string, id: string): unknown | undefined {
-    return this.requestsOf(sigel).find(({ record }) => isObject(record) && (record.lf_number === id || record.request_id === id))?.record;
+    return this.libraries.get(sigel)?.byId.get(id)?.record;
   }
 
   /** Changes fields of a request: `status_code` follows a new `status` (unless given) and
@@ -97,7 +113,10 @@ export class LibrisStore {
   update(sigel: string, id: string, changes: Record<string, unknown>): Record<string, unknown> | undefined {
     const record = this.find(sigel, id);
     if (!isObject(record)) return undefined;
+    const stored = this.libraries.get(sigel)!.byId.get(id)!;
+    this.unindex(sigel, stored);
     Object.assign(record, changes);
+    this.index(sigel, stored);
     if (typeof changes.status === 'string' && changes.status_code === undefined) record.status_code = statusCodeOf(changes.status);
     if (changes.last_modified === undefined) this.touch(record);
     return record;
@@ -110,8 +129,34 @@ export class LibrisStore {
 
   private account(sigel: string): LibraryAccount {
     let account = this.libraries.get(sigel);
-    if (!account) this.libraries.set(sigel, (account = { requests: [] }));
+    if (!account) this.libraries.set(sigel, (account = { requests: [], byId: new Map() }));
     return account;
+  }
+
+  private keep(sigel: string, stored: StoredRequest): void {
+    const account = this.account(sigel);
+    account.requests.push(stored);
+    account.byCreated = undefined;
+    this.index(sigel, stored);
+  }
+
+  /** The first request kept under an id is the one `find` answers (as the scan in insertion order did). */
+  private index(sigel: string, stored: StoredRequest): void {
+    const { byId } = this.account(sigel);
+    if (!isObject(stored.record)) return;
+    for (const id of [stored.record.lf_number, stored.record.request_id]) if (typeof id === 'string' && !byId.has(id)) byId.set(id, stored);
+  }
+
+  private unindex(sigel: string, stored: StoredRequest): void {
+    const account = this.account(sigel);
+    if (!isObject(stored.record)) return;
+    for (const id of [stored.record.lf_number, stored.record.request_id]) {
+      if (typeof id !== 'string' || account.byId.get(id) !== stored) continue;
+      account.byId.delete(id);
+      // Another request kept under the same id (raw records may repeat one) takes its place, the earliest first.
+      const next = account.requests.find((r) => r !== stored && isObject(r.record) && (r.record.lf_number === id || r.record.request_id === id));
+      if (next) account.byId.set(id, next);
+    }
   }
 
   private requestsOf(sigel: string): StoredRequest[] {
