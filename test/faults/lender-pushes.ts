@@ -1,4 +1,5 @@
-import { eventually, jsonClient } from '@illbridge/testing';
+import { eventually, jsonClient, TEST_ADMIN_KEY } from '@illbridge/testing';
+import type { RunningService } from '../../scripts/lib/services';
 import { NacsisWorld, Seeded, spcCallsOf } from '../support/nacsis-fixtures';
 
 /** The push workload of the fault tests: lending copy requests (the partner's ORDER on the record), each
@@ -102,6 +103,29 @@ export async function seedLenderPushes(world: NacsisWorld, requests: number): Pr
       expect(mismatches).toEqual([]);
       const pushed = await world.pg.query(`SELECT count(*)::int AS n FROM request_event WHERE type = 'ACTION_PUSHED' AND request_id = ANY($1)`, [ids]);
       expect(pushed.rows[0].n).toBe(total);
+    },
+  };
+}
+
+/** The push fault tests' common course: `requests` lending requests seeded, every CATP call slowed to 150 ms, action-push
+ *  started (`startPush` with PUSH_FAULT_ENV), every action taken, and a quarter of them SENT with others on their way,
+ *  ready for the fault. `finish` then waits for every action to be SENT and checks each was pushed once and in order. */
+export async function pushesUnderWay(world: NacsisWorld, requests: number, startPush: (env: Record<string, string>) => Promise<RunningService>) {
+  const work = await seedLenderPushes(world, requests);
+  expect((await world.simApi('POST', '/_sim/faults/nacsis', { latencyMs: 150 })).status).toBe(200);
+  await world.simApi('DELETE', '/_sim/nacsis/calls');
+  const push = await startPush(PUSH_FAULT_ENV);
+  await work.takeAll(push.url, TEST_ADMIN_KEY);
+  const atFault = await work.underWay();
+  expect(atFault.SENT).toBeLessThan(work.total);
+  return {
+    work,
+    push,
+    async finish() {
+      expect(await work.allSent(120_000)).toEqual({ SENT: work.total });
+      expect(push.process.exitCode).toBeNull(); // the service lived through the fault
+      await world.simApi('DELETE', '/_sim/faults/nacsis');
+      await work.expectPushedOnceInOrder();
     },
   };
 }

@@ -9,7 +9,7 @@ import { sendReceipt } from '../../apps/ill-simulator/src/netpunkt/netpunkt-send
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
 import { freePort, RunningService, ServiceName, startService, waitForHealth } from '../../scripts/lib/services';
 import { NacsisWorld, startNacsisWorld } from '../support/nacsis-fixtures';
-import { PUSH_FAULT_ENV, seedLenderPushes } from './lender-pushes';
+import { pushesUnderWay } from './lender-pushes';
 import { migratedDatabase, PrivatePostgres, startPrivatePostgres } from '../support/servers';
 import { faultScale } from './scale';
 
@@ -252,13 +252,7 @@ describe('Postgres restarted under load (fault suite)', () => {
     it('pushes every action once and in order although Postgres crashed mid-drain; the action API answers 503 meanwhile', async () => {
       const REQUESTS = faultScale(20, 100);
       // Lender, copy: ACCEPT → RECEIVE, SHIP → SEND, CALLBACK → CALLBACK (history ORDER by the partner first).
-      const work = await seedLenderPushes(world, REQUESTS);
-      expect((await world.simApi('POST', '/_sim/faults/nacsis', { latencyMs: 150 })).status).toBe(200);
-      await world.simApi('DELETE', '/_sim/nacsis/calls');
-      const push = await spawn('action-push', world.config, PUSH_FAULT_ENV);
-      await work.takeAll(push.url, TEST_ADMIN_KEY);
-      const atCrash = await work.underWay();
-      expect(atCrash.SENT).toBeLessThan(work.total);
+      const { work, push, finish } = await pushesUnderWay(world, REQUESTS, (env) => spawn('action-push', world.config, env));
 
       await outage(async () => {
         const refused = await jsonClient(push.url, TEST_ADMIN_KEY)('POST', `/api/requests/${work.seeded[0].requestId}/actions`, { action: 'ACCEPT' });
@@ -267,12 +261,7 @@ describe('Postgres restarted under load (fault suite)', () => {
       });
       await eventually(async () => world.reconnect().then(() => true, () => null), 30_000, 'Postgres to accept connections');
 
-      expect(await work.allSent(120_000)).toEqual({ SENT: work.total });
-      expect(push.process.exitCode).toBeNull();
-      await world.simApi('DELETE', '/_sim/faults/nacsis');
-
-      // Each record: our commands once each, in order, on top of the partner's ORDER; the request IN_SYNC.
-      await work.expectPushedOnceInOrder();
+      await finish();
     }, 300_000);
   });
 });

@@ -7,7 +7,7 @@ import { createProfileConfigApp } from '../../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
 import { freePort, RunningService, ServiceName, startService, waitForHealth } from '../../scripts/lib/services';
 import { NacsisWorld, startNacsisWorld } from '../support/nacsis-fixtures';
-import { PUSH_FAULT_ENV, seedLenderPushes } from './lender-pushes';
+import { pushesUnderWay } from './lender-pushes';
 import { PrivateRedis, startPrivateRedis } from '../support/servers';
 import { faultScale } from './scale';
 
@@ -166,20 +166,9 @@ describe('Redis restarted and wiped under load (fault suite)', () => {
 
     it('pushes every action once and in order although Redis restarted empty mid-drain', async () => {
       const REQUESTS = faultScale(20, 100);
-      const work = await seedLenderPushes(world, REQUESTS);
-      expect((await world.simApi('POST', '/_sim/faults/nacsis', { latencyMs: 150 })).status).toBe(200);
-      await world.simApi('DELETE', '/_sim/nacsis/calls');
-      const push = await spawn('action-push', world.config, PUSH_FAULT_ENV);
-      await work.takeAll(push.url, TEST_ADMIN_KEY);
-      const atWipe = await work.underWay();
-      expect(atWipe.SENT).toBeLessThan(work.total);
+      const { finish } = await pushesUnderWay(world, REQUESTS, (env) => spawn('action-push', world.config, env));
       await redis.restartWiped();
-
-      expect(await work.allSent(120_000)).toEqual({ SENT: work.total });
-      expect(push.process.exitCode).toBeNull();
-      await world.simApi('DELETE', '/_sim/faults/nacsis');
-
-      await work.expectPushedOnceInOrder();
+      await finish();
     }, 300_000);
   });
 });
