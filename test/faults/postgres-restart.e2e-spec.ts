@@ -2,15 +2,15 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { resolve } from 'path';
 import { AppConfig } from '@illbridge/common';
-import { eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY, testConfig, TestDatabase, wipeQueuePrefix } from '@illbridge/testing';
+import { eventually, jsonClient, TEST_ADMIN_KEY, testConfig, TestDatabase, wipeQueuePrefix } from '@illbridge/testing';
 import { createProfileConfigApp } from '../../apps/profile-config/src/main';
 import { buildScenario } from '../../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
 import { sendReceipt } from '../../apps/ill-simulator/src/netpunkt/netpunkt-sender';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
-import { freePort, RunningService, ServiceName, startService, waitForHealth } from '../../scripts/lib/services';
 import { NacsisWorld, startNacsisWorld } from '../support/nacsis-fixtures';
 import { pushesUnderWay } from './lender-pushes';
 import { migratedDatabase, PrivatePostgres, startPrivatePostgres } from '../support/servers';
+import { faultServices } from './fault-services';
 import { faultScale } from './scale';
 
 /** Postgres restarted (crashed: `pg_ctl stop -m immediate`, down for a few seconds, started again) while
@@ -23,14 +23,7 @@ describe('Postgres restarted under load (fault suite)', () => {
   const logDir = resolve(__dirname, '..', '..', 'test-artifacts', 'faults-postgres');
   let server: PrivatePostgres;
   let db: TestDatabase;
-  const children: RunningService[] = [];
-
-  const spawn = async (name: ServiceName, config: AppConfig, extra: Record<string, string>) => {
-    const service = startService(name, serviceEnv(config, extra), { port: await freePort(), logDir });
-    children.push(service);
-    await waitForHealth(service);
-    return service;
-  };
+  const { spawn, health, killAll } = faultServices(logDir);
   /** Crashes Postgres and keeps it down for `OUTAGE_MS`; `during` runs while it is down. */
   const outage = async (during?: () => Promise<void>) => {
     await server.stop('immediate');
@@ -49,17 +42,13 @@ describe('Postgres restarted under load (fault suite)', () => {
     await client.connect();
     return client;
   };
-  const health = async (url: string) => {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
-    return { status: res.status, body: (await res.json()) as any };
-  };
 
   beforeAll(async () => {
     server = await startPrivatePostgres();
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.stop('SIGKILL')));
+    await killAll();
     await server?.destroy();
   });
 

@@ -2,13 +2,13 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { resolve } from 'path';
 import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY, testConfig, TestDatabase } from '@illbridge/testing';
+import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, testConfig, TestDatabase } from '@illbridge/testing';
 import { createProfileConfigApp } from '../../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
-import { freePort, RunningService, ServiceName, startService, waitForHealth } from '../../scripts/lib/services';
 import { NacsisWorld, startNacsisWorld } from '../support/nacsis-fixtures';
 import { pushesUnderWay } from './lender-pushes';
 import { PrivateRedis, startPrivateRedis } from '../support/servers';
+import { faultServices } from './fault-services';
 import { faultScale } from './scale';
 
 /** Redis killed and started again empty (no persistence: every job, schedule and lock is gone) while
@@ -18,25 +18,14 @@ import { faultScale } from './scale';
 describe('Redis restarted and wiped under load (fault suite)', () => {
   const logDir = resolve(__dirname, '..', '..', 'test-artifacts', 'faults-redis');
   let redis: PrivateRedis;
-  const children: RunningService[] = [];
-
-  const spawn = async (name: ServiceName, config: AppConfig, extra: Record<string, string>) => {
-    const service = startService(name, serviceEnv(config, extra), { port: await freePort(), logDir });
-    children.push(service);
-    await waitForHealth(service);
-    return service;
-  };
-  const health = async (url: string) => {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const { spawn, health, killAll } = faultServices(logDir);
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
   });
 
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.stop('SIGKILL')));
+    await killAll();
     await redis?.destroy();
   });
 

@@ -13,19 +13,6 @@ export type ReportEvent =
   | { type: 'push'; id: string; requestId: string; actionId: string; result: PushResult };
 export type PushResult = 'sent' | 'transient' | 'refused';
 
-export const EMPTY_COUNTERS: Readonly<JobCounters> = Object.freeze({
-  totalRecordsProcessed: 0,
-  borrowingProcessed: 0,
-  borrowingSucceeded: 0,
-  borrowingFailed: 0,
-  lendingProcessed: 0,
-  lendingSucceeded: 0,
-  lendingFailed: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-});
-
 /** Publishes report events without ever making a worker wait on, or fail because of, reporting:
  *  a queue store that is down loses the event (the run's final counters are computed by the worker
  *  from its record events anyway), and the failure is logged. */

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { DataSource } from 'typeorm';
 import type { IncomingRequest, MappingResult } from '@illbridge/connectors/types';
 import { Direction, FINAL_STATUSES, JobCounters, RecordOutcome, RequestStatus } from '@illbridge/database/entities';
-import { EMPTY_COUNTERS } from '@illbridge/queues/report-events';
+import { ZERO_COUNTERS } from '@illbridge/database/job-counters';
 import type { RunContext } from './run-context';
 
 /** Where importers put mapped records, a batch at a time. Answers the batch's outcomes as counters
@@ -20,7 +20,7 @@ export interface BatchResult {
 
 /** The job report counters of a set of record outcomes. */
 export function countersOf(events: { direction: Direction; outcome: RecordOutcome }[]): JobCounters {
-  const c = { ...EMPTY_COUNTERS };
+  const c = { ...ZERO_COUNTERS };
   for (const e of events) {
     c.totalRecordsProcessed++;
     const failed = e.outcome === 'FAILED';
@@ -271,7 +271,7 @@ export class RequestWriter implements BatchSink {
     const keys = hashesFirst && prepared.size ? JSON.stringify([...prepared.values()].map((p) => keyOf(p, null))) : null;
     const rows = keys === null ? rowsOf([...prepared.values()]) : null;
     return async () => {
-      const delta = { ...EMPTY_COUNTERS };
+      const delta = { ...ZERO_COUNTERS };
       for (const f of failures.values()) count(delta, f.direction, 'FAILED', 1);
       let unchanged = 0;
       /** Settles the unchanged records of `sent` (sent as `json`, keys and hashes); answers the others with

@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '@illbridge/common';
-import { EMPTY_COUNTERS, ReportEvent } from '@illbridge/queues/report-events';
+import { ZERO_COUNTERS } from '@illbridge/database/job-counters';
+import type { ReportEvent } from '@illbridge/queues/report-events';
 
-const COUNTER_KEYS = Object.keys(EMPTY_COUNTERS);
+const COUNTER_KEYS = Object.keys(ZERO_COUNTERS);
 /** counters + $2 (a delta), key by key, in SQL: concurrent events for one run add up without losing any. */
 const ADD_DELTA = `jsonb_build_object(${COUNTER_KEYS.map((k) => `'${k}', COALESCE((counters->>'${k}')::int, 0) + COALESCE(($2::jsonb->>'${k}')::int, 0)`).join(', ')})`;
 
