@@ -220,6 +220,29 @@ describe('profile-config (Postgres + Redis)', () => {
       await http().delete(`/api/integration-profiles/${b.body.id}`).set(admin).expect(204);
     });
 
+    it('never deletes a profile with history: 409 PROFILE_IN_USE, runs and requests kept; deactivation is the way', async () => {
+      const used = await http().post('/api/integration-profiles').set(admin).send(libris({ code: 'USED', name: 'Used', schedule: { type: 'NOT_SCHEDULED' } })).expect(201);
+      const run = await http().post(`/api/integration-profiles/${used.body.id}/run`).set(operator).expect(202);
+      await pg.query(
+        `INSERT INTO rs_request (profile_id, system, direction, external_id, status, owner_library_code, title) VALUES ($1, 'LIBRIS', 'BORROWING', 'Hig-1', 'CREATED_BORROWING_REQUEST', 'MAIN', 'Kept')`,
+        [used.body.id],
+      );
+      const refused = await http().delete(`/api/integration-profiles/${used.body.id}`).set(admin).expect(409);
+      expect(refused.body.code).toBe('PROFILE_IN_USE');
+      expect(String(refused.body.message)).toContain('1 request(s), 1 job run(s)');
+      await http().get(`/api/integration-profiles/${used.body.id}`).set(viewer).expect(200);
+      const kept = await pg.query('SELECT (SELECT count(*) FROM job_run WHERE id = $1)::int AS runs, (SELECT count(*) FROM rs_request WHERE profile_id = $2)::int AS requests', [run.body.jobRunId, used.body.id]);
+      expect(kept.rows[0]).toEqual({ runs: 1, requests: 1 });
+      // The database refuses it too, whatever writes it: no cascade, no orphaned request.
+      await expect(pg.query('DELETE FROM integration_profile WHERE id = $1', [used.body.id])).rejects.toThrow(/foreign key/);
+      const inactive = await http().patch(`/api/integration-profiles/${used.body.id}`).set(admin).send({ active: false }).expect(200);
+      expect(inactive.body.active).toBe(false);
+      // The same code cannot be created again beside it, so its requests are never imported twice under a new profile.
+      const again = await http().post('/api/integration-profiles').set(admin).send(libris({ code: 'USED', name: 'Used again' })).expect(409);
+      expect(again.body.code).toBe('CONFLICT');
+      await http().patch(`/api/integration-profiles/${used.body.id}`).set(admin).send({ active: true }).expect(200);
+    });
+
     it('runs an active profile now, once at a time', async () => {
       const profile = await http().post('/api/integration-profiles').set(admin).send(libris({ code: 'RUN', name: 'Run now', schedule: { type: 'NOT_SCHEDULED' } })).expect(201);
       await http().post(`/api/integration-profiles/${profile.body.id}/run`).set(viewer).expect(403);

@@ -4,3 +4,8 @@ import { QueryFailedError } from 'typeorm';
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof QueryFailedError && (error as any).driverError?.code === '23505';
 }
+
+/** A Postgres foreign key violation (SQLSTATE 23503): a row is still referenced (or references nothing). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error as any).driverError?.code === '23503';
+}

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { notFound, PageQuery, pageOf, RequireRole } from '@illbridge/common';
@@ -59,6 +59,9 @@ export class ProfilesController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
+  @ApiOperation({ summary: 'Delete a profile that has no history (no requests, job runs or Netpunkt receipts)' })
+  @ApiNoContentResponse({ description: 'Deleted, with its library-code mappings and schedule' })
+  @ApiConflictResponse({ description: '`PROFILE_IN_USE`: the profile has requests, job runs or receipts; deactivate it instead (`PATCH active=false`)' })
   remove(@Param('id', uuid) id: string) {
     return this.profiles.remove(id);
   }

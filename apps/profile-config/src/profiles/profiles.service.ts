@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiError, conflict, notFound, SecretBox, serviceUnavailable, validationFailed } from '@illbridge/common';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, ProfileSystem } from '@illbridge/database/entities';
-import { isUniqueViolation } from '@illbridge/database/errors';
+import { isForeignKeyViolation, isUniqueViolation } from '@illbridge/database/errors';
 import { DEFAULT_JOB_OPTIONS, ImportJobData, importJobName, nextRunAfter, QUEUE, SchedulesService, wantedSchedule } from '@illbridge/queues';
 import { ProfileDto } from './profile.dto';
 import { profileProblems, ValidProfile } from './profile-validation';
@@ -79,14 +79,30 @@ export class ProfilesService {
     return this.view(saved);
   }
 
+  /** Deletes a profile that has no history: a profile with requests, job runs or Netpunkt receipts answers 409
+   *  `PROFILE_IN_USE` (deactivate it instead), so its history and requests are never lost or orphaned. The profile
+   *  row is locked first; the foreign keys (ON DELETE RESTRICT) refuse what a concurrent writer adds meanwhile. */
   async remove(id: string) {
-    await this.dataSource.transaction(async (manager) => {
-      const profile = await this.find(id, manager);
-      await manager.getRepository(IntegrationProfileEntity).delete({ id: profile.id });
-      await this.schedules.remove(profile.id).catch((error) => {
-        throw serviceUnavailable(`The queue store is unavailable, the profile was not deleted: ${error.message}`);
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const profile = await this.find(id, manager);
+        await manager.query('SELECT 1 FROM integration_profile WHERE id = $1 FOR UPDATE', [profile.id]);
+        const [use] = await manager.query(
+          `SELECT (SELECT count(*) FROM rs_request WHERE profile_id = $1)::int AS requests,
+                  (SELECT count(*) FROM job_run WHERE profile_id = $1)::int AS runs,
+                  (SELECT count(*) FROM netpunkt_receipt WHERE profile_id = $1)::int AS receipts`,
+          [profile.id],
+        );
+        if (use.requests || use.runs || use.receipts) throw profileInUse(profile.code, use);
+        await manager.getRepository(IntegrationProfileEntity).delete({ id: profile.id });
+        await this.schedules.remove(profile.id).catch((error) => {
+          throw serviceUnavailable(`The queue store is unavailable, the profile was not deleted: ${error.message}`);
+        });
       });
-    });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw profileInUse(id, null);
+      throw error;
+    }
   }
 
   /** "Run now": a PENDING run, then its job. One active run per profile (unique index). */
@@ -245,4 +261,11 @@ export class ProfilesService {
       return nextRunAfter(spec, new Date());
     }
   }
+}
+
+function profileInUse(code: string, use: { requests: number; runs: number; receipts: number } | null): ApiError {
+  const what = use
+    ? [`${use.requests} request(s)`, `${use.runs} job run(s)`, `${use.receipts} Netpunkt receipt(s)`].filter((part) => !part.startsWith('0 ')).join(', ')
+    : 'history that was added meanwhile';
+  return new ApiError(HttpStatus.CONFLICT, 'PROFILE_IN_USE', `Profile ${code} has ${what} and cannot be deleted; deactivate it instead (PATCH active=false)`);
 }

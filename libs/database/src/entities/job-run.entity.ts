@@ -12,7 +12,8 @@ import type { Direction, JobStage, JobState, JobTrigger, RecordOutcome } from '.
 export class JobRunEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid' }) profileId: string;
-  @ManyToOne('IntegrationProfileEntity', { onDelete: 'CASCADE' })
+  /** RESTRICT: a profile with job history cannot be deleted (deactivate it instead). */
+  @ManyToOne('IntegrationProfileEntity', { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'profile_id', foreignKeyConstraintName: 'fk_job_run_profile' })
   profile?: unknown;
   @Column({ name: 'job_name', type: 'varchar', length: 300 }) jobName: string;

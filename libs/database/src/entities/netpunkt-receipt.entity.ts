@@ -6,7 +6,8 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 export class NetpunktReceiptEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid' }) profileId: string;
-  @ManyToOne('IntegrationProfileEntity', { onDelete: 'CASCADE' })
+  /** RESTRICT: the receipts DBC was answered for stay with their profile. */
+  @ManyToOne('IntegrationProfileEntity', { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'profile_id', foreignKeyConstraintName: 'fk_netpunkt_receipt_profile' })
   profile?: unknown;
   @Index('uq_netpunkt_receipt_uuid', { unique: true })

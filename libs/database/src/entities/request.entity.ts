@@ -20,7 +20,8 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 export class RequestEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
-  @ManyToOne('IntegrationProfileEntity', { onDelete: 'SET NULL' })
+  /** RESTRICT: deleting a profile never orphans its requests (deactivate it instead). */
+  @ManyToOne('IntegrationProfileEntity', { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'profile_id', foreignKeyConstraintName: 'fk_rs_request_profile' })
   profile?: unknown;
   @Column({ type: 'varchar', length: 16 }) system: string;
