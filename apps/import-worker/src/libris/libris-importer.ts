@@ -1,3 +1,4 @@
+import { nextHarvestDay } from '@illbridge/workflow';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -9,7 +10,6 @@ import { Importer, ImportOutcome, RunContext } from '../runs/run-context';
 import { JobRunsService } from '../runs/job-runs.service';
 import { RunProgress } from '../runs/run-progress';
 
-const DAY_MS = 86_400_000;
 const MAX_WINDOW_DAYS = 31;
 /** Windows asked for at most ahead of the one being written. */
 const MAX_WINDOWS_AHEAD = 2;
@@ -39,7 +39,7 @@ export class LibrisImporter implements Importer {
       retry: this.settings.retry,
     });
     const now = new Date();
-    const from = profile.harvestCursor ? day(new Date(profile.harvestCursor.getTime() - DAY_MS)) : profile.harvestStartDate!.slice(0, 10);
+    const from = nextHarvestDay(profile)!;
     const to = day(now);
     const failures: ImportOutcome['failures'] = [];
     const seen = new Set<string>();

@@ -1,3 +1,4 @@
+import { nextHarvestDay } from '@illbridge/workflow';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -12,7 +13,6 @@ import { Importer, ImportOutcome, RunContext, RunFailure } from '../runs/run-con
 import { JobRunsService } from '../runs/job-runs.service';
 import { RunProgress } from '../runs/run-progress';
 
-const DAY_MS = 86_400_000;
 const SYSTEM_NAME = 'NACSIS-ILL';
 const day = (date: Date) => date.toISOString().slice(0, 10);
 /** Our borrowing first, then our lending (nacsis-ill.md §5 step 2). */
@@ -49,7 +49,7 @@ export class NacsisImporter implements Importer {
     const call = <T>(fn: () => Promise<T>) => withRetry(fn, { ...policy, systemName: SYSTEM_NAME }, (error) => classifyHttpError(error, SYSTEM_NAME));
 
     const now = new Date();
-    const from = profile.harvestCursor ? day(new Date(profile.harvestCursor.getTime() - DAY_MS)) : profile.harvestStartDate!.slice(0, 10);
+    const from = nextHarvestDay(profile)!;
     const to = day(now);
     const query = searchTerm('RNWDT', from.replaceAll('-', ''), '>=');
     const failures: ImportOutcome['failures'] = [];

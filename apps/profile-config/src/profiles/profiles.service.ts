@@ -7,6 +7,7 @@ import { ApiError, conflict, notFound, SecretBox, serviceUnavailable, validation
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, ProfileSystem } from '@illbridge/database/entities';
 import { isForeignKeyViolation, isUniqueViolation } from '@illbridge/database/errors';
 import { DEFAULT_JOB_OPTIONS, ImportJobData, importJobName, nextRunAfter, QUEUE, SchedulesService, wantedSchedule } from '@illbridge/queues';
+import { nextHarvestFrom, rewindsHarvest } from '@illbridge/workflow';
 import { ProfileDto } from './profile.dto';
 import { profileProblems, ValidProfile } from './profile-validation';
 
@@ -73,7 +74,13 @@ export class ProfilesService {
     const profile = await this.validated(merged, existing);
     const saved = await this.saveAndSchedule(async (manager) => {
       const entity = await this.find(id, manager);
+      // Moving the harvest start date before where the next run would start re-imports from the new date.
+      const rewind = rewindsHarvest(entity, profile.system === 'NETPUNKT' ? null : (profile.harvestStartDate ?? null));
       this.assign(entity, profile);
+      if (rewind) {
+        entity.harvestCursor = null;
+        this.logger.log(`Profile ${entity.code}: harvest start date moved to ${entity.harvestStartDate}; the next run harvests from there`);
+      }
       return manager.getRepository(IntegrationProfileEntity).save(entity);
     });
     return this.view(saved);
@@ -236,6 +243,7 @@ export class ProfilesService {
       active: p.active,
       harvestStartDate: p.harvestStartDate,
       granularity: p.granularity,
+      nextHarvestFrom: p.system === 'NETPUNKT' ? null : nextHarvestFrom(p),
       schedule: {
         type: p.scheduleType,
         ...(p.scheduleTime ? { time: p.scheduleTime } : {}),
