@@ -44,7 +44,7 @@ export interface NacsisWorld {
   catp: CatpClient;
   catpHandle: CatpHandle;
   /** A NACSIS record in the simulator and the request the import would have made of it. */
-  seed(direction: Direction, stat: string, service?: Service): Promise<Seeded>;
+  seed(direction: Direction, stat: string, service?: Service, options?: { candidates?: string[] }): Promise<Seeded>;
   simRecord(recordId: string): Promise<any>;
   /** The record's history (SENDG) as `COMMAND:US` / `COMMAND:P`. */
   history(recordId: string): Promise<string[]>;
@@ -101,10 +101,11 @@ export async function startNacsisWorld(options: { database?: TestDatabase; redis
     profileId,
     catp,
     catpHandle,
-    async seed(direction, stat, service = 'COPY') {
+    async seed(direction, stat, service = 'COPY', options = {}) {
       const borrower = direction === 'BORROWING' ? US : PARTNER;
       const lender = direction === 'BORROWING' ? PARTNER : US;
-      const created = ok('record', await simApi('POST', '/_sim/nacsis/records', { as: borrower, candidates: [lender], service, stat }), 201);
+      const candidates = options.candidates ?? [lender];
+      const created = ok('record', await simApi('POST', '/_sim/nacsis/records', { as: borrower, candidates, service, stat }), 201);
       const recordId: string = created.body.id;
       const page = await catp.retrieve(catpHandle, databaseOf(direction, service), [recordId], 1, 1);
       if (page.records.length !== 1) throw new Error(`record ${recordId} not found over CATP`);
