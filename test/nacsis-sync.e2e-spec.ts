@@ -1,6 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
-import { AddressInfo } from 'net';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
@@ -8,6 +6,7 @@ import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { CatpRelay } from './support/catp-relay';
 
 /** Us, two partner libraries, and a library that is only a further candidate. */
 const US = { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' };
@@ -16,38 +15,6 @@ const KYOTO = { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto'
 /** Our participant id as the relay rewrites it into one record: a library of ours nobody mapped. */
 const UNMAPPED_ID = 'FA099999';
 const UNMAPPED_ONO = 'UNMAPPED-1';
-
-/** A CATP relay in front of the simulator. Every participant sees only records naming its own id, so a
- *  record whose library is not mapped cannot come from the simulator itself: the relay rewrites OMLID in
- *  the records with ONO=UNMAPPED-1 (same length, so the CATP Content-Length stays right). */
-class CatpRelay {
-  private server?: Server;
-  url = '';
-  constructor(private readonly target: string) {}
-  async open() {
-    this.server = createServer((req, res) => void this.forward(req, res));
-    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-  private async forward(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    try {
-      const answer = await fetch(`${this.target}${req.url}`, { method: req.method, headers: { 'content-type': 'text/plain' }, body: Buffer.concat(chunks) });
-      const text = (await answer.text())
-        .split('--NACSIS-CATP')
-        .map((block) => (block.includes(`ONO=${UNMAPPED_ONO}`) ? block.replace(`OMLID=${US.participantId}`, `OMLID=${UNMAPPED_ID}`) : block))
-        .join('--NACSIS-CATP');
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
-      res.end(text);
-    } catch {
-      res.writeHead(502).end();
-    }
-  }
-  async close() {
-    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
-  }
-}
 
 /** The NACSIS-ILL synchronisation end to end: profile-config and the import worker (real BullMQ,
  *  Postgres, Redis) against the CATP simulator over HTTP. */
@@ -117,7 +84,8 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
     config = testConfig(db.url);
     sim = await startSimulator({ logLevels: false });
     simApi = jsonClient(sim.url);
-    relay = new CatpRelay(sim.url);
+    // The records with ONO=UNMAPPED-1 name a library of ours that nobody mapped.
+    relay = new CatpRelay(sim.url, (block) => (block.includes(`ONO=${UNMAPPED_ONO}`) ? block.replace(`OMLID=${US.participantId}`, `OMLID=${UNMAPPED_ID}`) : block));
     await relay.open();
     admin = await createProfileConfigApp(config);
     await admin.listen(0, '127.0.0.1');
