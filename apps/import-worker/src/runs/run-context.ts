@@ -1,4 +1,6 @@
-import type { IntegrationProfileEntity, JobRunEntity } from '@illbridge/database/entities';
+import { nextHarvestDay } from '@illbridge/workflow';
+import type { MappingResult } from '@illbridge/connectors/types';
+import type { IntegrationProfileEntity, JobCounters, JobRunEntity } from '@illbridge/database/entities';
 import type { LibraryResolver, PartnerResolver } from './resolvers';
 
 /** What an importer gets for one run: the run, its profile (secret decrypted), resolvers loaded once. */
@@ -10,9 +12,17 @@ export interface RunContext {
   partners: PartnerResolver;
 }
 
-/** An importer harvests one system for one run and returns where the next run should continue from. */
-export interface Importer {
-  run(ctx: RunContext, writer: import('./request-writer').BatchSink): Promise<ImportOutcome>;
+/** Where importers put mapped records, a batch at a time (the request writer). Answers the batch's outcomes
+ *  as counters and the external ids it covered. */
+export interface BatchSink {
+  write(ctx: RunContext, results: MappingResult[]): Promise<BatchResult>;
+  /** Optional: the CPU work of `write` now, the writing when the answered function is called. */
+  prepare?(ctx: RunContext, results: MappingResult[]): () => Promise<BatchResult>;
+}
+
+export interface BatchResult {
+  delta: JobCounters;
+  externalIds: string[];
 }
 
 export interface ImportOutcome {
@@ -22,6 +32,15 @@ export interface ImportOutcome {
   windowTo: string | null;
   /** Parts that could not be read (e.g. a window with a malformed response): the run fails with these. */
   failures: { code: string; message: string }[];
+}
+
+const day = (date: Date) => date.toISOString().slice(0, 10);
+
+/** The days a harvest reads (YYYY-MM-DD): from where the profile's next harvest starts (libs/workflow `nextHarvestDay`:
+ *  the day before where the last successful run stopped, never before the harvest start date; the start date on the
+ *  first run or after a rewind), to today. */
+export function harvestSpan(profile: Pick<IntegrationProfileEntity, 'harvestCursor' | 'harvestStartDate' | 'granularity'>, now = new Date()): { from: string; to: string } {
+  return { from: nextHarvestDay(profile)!, to: day(now) };
 }
 
 /** Why a run failed as a whole. */
