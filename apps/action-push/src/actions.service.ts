@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiError, conflict, notFound, validationFailed } from '@illbridge/common';
 import type { Direction, Format, RequestStatus } from '@illbridge/database/entities/enums';
+import { FINAL_STATUSES } from '@illbridge/database/entities/enums';
 import { REQUEST_LIST_FIELDS } from '@illbridge/database/request-view';
 import { allowedActions, allowedLocalActions, evaluateAction, evaluateLocalAction, isLocalAction, isNacsisAction } from '@illbridge/workflow';
 import type { NacsisActionContext } from '@illbridge/workflow';
@@ -279,7 +280,12 @@ export class ActionsService {
     const verdict = evaluateLocalAction(direction, request.status, body.action);
     if (!verdict.allowed) throw refuse(verdict.message, verdict.allowedActions);
     const note = normaliseNote(body.note) ?? null;
-    const [updated] = await returning(em, `UPDATE rs_request SET status = $2, updated_at = now() WHERE id = $1 RETURNING *`, [request.id, verdict.toStatus]);
+    // Set by staff: the next import keeps it (and records the external change); a final status closes the request.
+    const [updated] = await returning(
+      em,
+      `UPDATE rs_request SET status = $2::text, status_by_staff = true, closed = $2::text = ANY($3::text[]), updated_at = now() WHERE id = $1 RETURNING *`,
+      [request.id, verdict.toStatus, FINAL_STATUSES],
+    );
     const data = { local: true, action: body.action, note, idempotencyKey: idempotencyKey ?? null };
     const [event] = await em.query(
       `INSERT INTO request_event (request_id, type, from_status, to_status, external_system_status, message, data) VALUES ($1, 'ACTION_REQUESTED', $2, $3, $4, $5, $6) RETURNING id, created_at`,

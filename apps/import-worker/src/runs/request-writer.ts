@@ -318,7 +318,7 @@ const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) 
 /** The stored row of input record `i` (profile $1), one index lookup per record. LIMIT 1 keeps the planner from
  *  turning the lookups into a hash join over all of the profile's rows (it did so on every batch while the
  *  table's statistics still described it as small: O(n) per batch, with JIT compilation on top). */
-const LOOKUP = `SELECT r.id, r.direction, r.external_id, r.status, r.external_system_status, r.content_hash FROM rs_request r
+const LOOKUP = `SELECT r.id, r.direction, r.external_id, r.status, r.external_system_status, r.status_by_staff, r.content_hash FROM rs_request r
    WHERE r.profile_id = $1 AND r.direction = i.direction AND r.external_id = i.external_id LIMIT 1`;
 
 /** Whether the stored row `b` has a hash of an earlier version (then compared in JS with that version's hash). */
@@ -369,8 +369,9 @@ before AS (
   SELECT b.*, ${STORED_OLDER} AS older FROM input i CROSS JOIN LATERAL (${LOOKUP}) b
 ),
 changed AS (
-  SELECT i.*, b.id AS before_id, b.status AS before_status, b.external_system_status AS before_external_status,
-         COALESCE(i.mapped_status, b.status, i.default_status) AS new_status
+  SELECT i.*, b.id AS before_id, b.status AS before_status, b.external_system_status AS before_external_status, b.status_by_staff,
+         -- A local status set by staff stays; the external status, the data and the raw record are updated all the same.
+         CASE WHEN b.status_by_staff THEN b.status ELSE COALESCE(i.mapped_status, b.status, i.default_status) END AS new_status
     FROM input i LEFT JOIN before b ON b.direction = i.direction AND b.external_id = i.external_id
    WHERE b.id IS NULL OR (b.content_hash IS DISTINCT FROM i.content_hash AND ($9 OR NOT b.older))
 ),
@@ -394,7 +395,8 @@ request_events AS (
          d.before_status, d.new_status, d.external_system_status, $4,
          CASE WHEN d.before_id IS NULL THEN 'Imported by ' || $5
               WHEN d.status_changed THEN 'External status ' || COALESCE(d.before_external_status, '—') || ' → ' || COALESCE(d.external_system_status, '—')
-                   || CASE WHEN d.before_status = d.new_status THEN ' (no matching local status: local status kept)' ELSE '' END
+                   || CASE WHEN d.status_by_staff THEN ' (the local status set by staff is kept)'
+                           WHEN d.before_status = d.new_status THEN ' (no matching local status: local status kept)' ELSE '' END
               ELSE 'Updated from the external system' END
     FROM done d
 ),

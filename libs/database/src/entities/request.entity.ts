@@ -32,6 +32,9 @@ export class RequestEntity {
   @Column({ type: 'varchar', length: 40 }) status: RequestStatus;
   @Column({ name: 'external_system_status', type: 'varchar', length: 64, nullable: true }) externalSystemStatus: string | null;
   @Column({ type: 'boolean', default: false }) closed: boolean;
+  /** The local status was set by staff (a local workflow action on a Libris or Netpunkt request): imports keep it
+   *  and only record the external change. */
+  @Column({ name: 'status_by_staff', type: 'boolean', default: false }) statusByStaff: boolean;
   @Column({ name: 'partner_code', type: 'varchar', length: 64, nullable: true }) partnerCode: string | null;
   @Column({ type: 'jsonb', default: () => "'[]'" }) partners: string[];
   @Column({ name: 'owner_library_code', type: 'varchar', length: 64 }) ownerLibraryCode: string;
