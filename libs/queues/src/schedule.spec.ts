@@ -1,4 +1,4 @@
-import { nextRunAfter, repeatSpecFor } from './schedule';
+import { nextRunAfter, repeatSpecFor, scheduleMinuteMs } from './schedule';
 import { importJobName, jitteredBackoff } from './names';
 
 describe('schedules', () => {
@@ -41,5 +41,15 @@ describe('schedules', () => {
       expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
       expect(delay).toBeLessThanOrEqual(ceiling);
     }
+  });
+});
+
+describe('the length of a schedule minute', () => {
+  it('is a minute in production whatever SCHEDULE_MINUTE_MS says, and shortened only in test and development', () => {
+    expect(scheduleMinuteMs({ NODE_ENV: 'production', SCHEDULE_MINUTE_MS: '200' })).toBe(60_000);
+    expect(scheduleMinuteMs({ NODE_ENV: 'test', SCHEDULE_MINUTE_MS: '200' })).toBe(200);
+    expect(scheduleMinuteMs({ NODE_ENV: 'development', SCHEDULE_MINUTE_MS: 'soon' })).toBe(60_000);
+    expect(scheduleMinuteMs({ NODE_ENV: 'test' })).toBe(60_000);
+    expect(repeatSpecFor({ type: 'INTERVAL', everyMinutes: 5 }, 200)).toEqual({ every: 1000 });
   });
 });

@@ -7,6 +7,9 @@ import { runCounters } from '@illbridge/database/job-counters';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { importJobName } from '@illbridge/queues';
 
+/** The partial unique index that allows one active harvest per profile. */
+const ACTIVE_RUN_INDEX = 'uq_job_run_active_profile';
+
 /** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
 @Injectable()
 export class JobRunsService {
@@ -22,8 +25,8 @@ export class JobRunsService {
   }
 
   /** The run a queue job executes: the one created for it (run now, inbound), the one a previous
-   *  attempt of this job started (retry after a crash), or a new one (scheduled). Null when another
-   *  run of the profile is active: two runs of a profile never overlap. */
+   *  attempt of this job started (retry after a crash), or a new one (scheduled). When another run of the
+   *  profile is active (two runs of a profile never overlap), a SKIPPED run that says so. */
   async claim(queueJobId: string, profile: IntegrationProfileEntity, trigger: JobTrigger, jobRunId?: string): Promise<JobRunEntity | null> {
     const found = jobRunId ? await this.repo.findOne({ where: { id: jobRunId } }) : await this.repo.findOne({ where: { queueJobId } });
     if (found) return found;
@@ -31,9 +34,36 @@ export class JobRunsService {
     try {
       return await this.repo.save(this.repo.create({ profileId: profile.id, jobName: importJobName(profile.name), trigger, state: 'PENDING', stage: 'QUEUED', queueJobId }));
     } catch (error) {
-      if (isUniqueViolation(error)) return null;
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === ACTIVE_RUN_INDEX) return this.skipped(queueJobId, profile, trigger);
+      return null;
     }
+  }
+
+  /** A tick that met an active run of its profile leaves a trace in the job history: a SKIPPED run with the
+   *  reason, once per queue job (a redelivered tick finds it again). */
+  private async skipped(queueJobId: string, profile: IntegrationProfileEntity, trigger: JobTrigger): Promise<JobRunEntity | null> {
+    const [active] = await this.dataSource.query(`SELECT id FROM job_run WHERE profile_id = $1 AND state IN ('PENDING', 'RUNNING') AND trigger <> 'INBOUND' LIMIT 1`, [profile.id]);
+    await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({
+        profileId: profile.id,
+        jobName: importJobName(profile.name),
+        trigger,
+        state: 'SKIPPED',
+        stage: 'DONE',
+        queueJobId,
+        errorCode: 'JOB_ALREADY_RUNNING',
+        error: `A run of profile ${profile.code} was still active${active ? ` (run ${active.id})` : ''}; this ${trigger.toLowerCase()} run was skipped`,
+        startedAt: () => 'now()',
+        finishedAt: () => 'now()',
+      })
+      .orIgnore()
+      .execute();
+    const run = await this.repo.findOne({ where: { queueJobId } });
+    if (run) this.logger.warn(`Run ${run.id} of profile ${profile.code} SKIPPED: ${run.error}`);
+    return run;
   }
 
   /** PENDING/RUNNING → RUNNING, conditionally: a run an operator aborted meanwhile is not revived.

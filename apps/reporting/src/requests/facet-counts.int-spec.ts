@@ -236,7 +236,7 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
     await expectConsistent();
   });
 
-  it('follows a deleted profile (ON DELETE SET NULL) and TRUNCATE', async () => {
+  it('follows requests moved off a profile (a profile in use cannot be deleted) and TRUNCATE', async () => {
     const { rows } = await pg.query(
       `INSERT INTO integration_profile (code, name, system, library_code, resource_sharing_library_code, version) VALUES ('GONE', 'Gone', 'LIBRIS', 'Hig', 'MAIN', 1) RETURNING id`,
     );
@@ -245,6 +245,10 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
       [rows[0].id],
     );
     await compact();
+    // A profile with requests is never deleted (ON DELETE RESTRICT): the counts stay as they were.
+    await expect(pg.query(`DELETE FROM integration_profile WHERE id = $1`, [rows[0].id])).rejects.toThrow(/foreign key/);
+    await expectConsistent();
+    await pg.query(`UPDATE rs_request SET profile_id = NULL WHERE profile_id = $1`, [rows[0].id]);
     await pg.query(`DELETE FROM integration_profile WHERE id = $1`, [rows[0].id]);
     await expectConsistent();
 

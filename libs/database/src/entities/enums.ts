@@ -45,7 +45,8 @@ export type SyncState = (typeof SYNC_STATES)[number];
 export const JOB_TRIGGERS = ['SCHEDULED', 'MANUAL', 'INBOUND'] as const;
 export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
-export const JOB_STATES = ['PENDING', 'RUNNING', 'COMPLETED_SUCCESSFULLY', 'COMPLETED_WITH_ERRORS', 'FAILED', 'ABORTED'] as const;
+/** SKIPPED: a scheduled tick that met a run of the same profile still active (error code JOB_ALREADY_RUNNING). */
+export const JOB_STATES = ['PENDING', 'RUNNING', 'COMPLETED_SUCCESSFULLY', 'COMPLETED_WITH_ERRORS', 'FAILED', 'ABORTED', 'SKIPPED'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export const ACTIVE_JOB_STATES: readonly JobState[] = ['PENDING', 'RUNNING'];
 
