@@ -10,6 +10,7 @@ import { Doorbell } from './doorbell';
 import { PushDrainer } from './push-drainer';
 import { configuredPushProcessor, PushRecovery } from './push.processor';
 import { PushSettings } from './push-settings';
+import { PushStore } from './push-store';
 
 /** Without the worker, the API still shows the push queue's depth in /metrics. */
 class QueueMetrics implements OnApplicationBootstrap {
@@ -36,7 +37,7 @@ export class ActionPushModule {
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
       ],
       controllers: [ActionsController],
-      providers: [{ provide: PushSettings, useValue: settings }, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
+      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
     };
   }
 }

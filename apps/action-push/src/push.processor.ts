@@ -1,13 +1,12 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Type } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { AppConfig, MetricsService } from '@illbridge/common';
 import { jitteredBackoff, PushJobData, QUEUE, redisOptions } from '@illbridge/queues';
 import { Doorbell } from './doorbell';
 import { DrainOutcome, LeaseBusyError, PushDrainer, TransientPushError } from './push-drainer';
 import { PushSettings } from './push-settings';
+import { PushStore } from './push-store';
 
 /** Consumes drain jobs. Errors are thrown, never swallowed: a transient failure or a request held by
  *  another drain is retried by BullMQ with the jittered backoff. */
@@ -75,7 +74,7 @@ export class PushRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   private sweeping?: Promise<number>;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: PushStore,
     private readonly doorbell: Doorbell,
     private readonly settings: PushSettings,
     private readonly metrics: MetricsService,
@@ -104,12 +103,9 @@ export class PushRecovery implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** At start-up every waiting request; later only those no drain holds now. */
   async sweep(all: boolean): Promise<number> {
-    const rows: { request_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT a.request_id FROM outbound_action a JOIN rs_request r ON r.id = a.request_id
-        WHERE a.state IN ('PENDING', 'SENDING') ${all ? '' : 'AND (r.push_lease_until IS NULL OR r.push_lease_until < now())'}`,
-    );
-    for (const { request_id } of rows) await this.doorbell.ring(request_id);
-    return rows.length;
+    const waiting = await this.store.waitingRequests(!all);
+    for (const requestId of waiting) await this.doorbell.ring(requestId);
+    return waiting.length;
   }
 
   async onApplicationShutdown() {
