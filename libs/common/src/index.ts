@@ -10,3 +10,4 @@ export * from './core.module';
 export * from './http-app';
 export * from './pagination';
 export * from './ids';
+export * from './backoff';
