@@ -64,7 +64,7 @@ describe('PushStore (Postgres)', () => {
     expect((await store.takeInput(ds, requestId))!).toMatchObject({ pendingActions: ['ACCEPT'], nextSeq: 2 });
   });
 
-  it('writes nothing when the request row changed since it was read (STALE), and onRequest judges again under the lock', async () => {
+  it('writes nothing when the request row changed since it was read (STALE), and onRequest judges again (then under the lock)', async () => {
     const stale = (await store.takeInput(ds, requestId))!;
     // Another take got in between: the row and the actions changed.
     const other = (await store.takeInput(ds, requestId))!;
@@ -75,16 +75,14 @@ describe('PushStore (Postgres)', () => {
     expect(await count('request_event')).toBe(1);
 
     const runs: { locked: boolean; nextSeq: number }[] = [];
-    let first = true;
     const written = await store.onRequest(requestId, async (db, locked) => {
       const input = (await store.takeInput(db, requestId))!;
       runs.push({ locked, nextSeq: input.nextSeq });
-      // The first run judges on what was read before the other take (as if it had come in between).
-      const version = first ? stale.rowVersion : input.rowVersion;
-      first = false;
-      return store.recordNacsisAction(db, version, action(input.nextSeq));
+      // The runs without the lock judge on what was read before the other take (as if one came in between each time).
+      return store.recordNacsisAction(db, locked ? input.rowVersion : stale.rowVersion, action(input.nextSeq));
     });
     expect(runs).toEqual([
+      { locked: false, nextSeq: 2 },
       { locked: false, nextSeq: 2 },
       { locked: true, nextSeq: 2 },
     ]);

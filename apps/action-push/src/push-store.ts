@@ -23,6 +23,9 @@ import type { CatpFieldValues } from './ship-fields';
 /** A database handle: the data source (each statement on its own) or a transaction's manager. */
 export type Db = DataSource | EntityManager;
 
+/** How often `onRequest` runs a step without the row lock before it takes the lock. */
+const OPTIMISTIC_TRIES = 2;
+
 /** Answered by an `onRequest` step whose guarded statement did not apply: the row changed since it was read. */
 export const STALE = Symbol('stale');
 export type Stale = typeof STALE;
@@ -170,11 +173,15 @@ export class PushStore {
   }
 
   /** Runs `step` on its own (its guarded statements apply only to the row version they read); when it answers
-   *  STALE, runs it again in a transaction holding the request row's lock (request row first, as everywhere), where
+   *  STALE (twice), runs it again in a transaction holding the request row's lock (request row first, as everywhere), where
    *  its guards hold. `locked` tells the step which of the two it is. */
   async onRequest<T>(requestId: string, step: (db: Db, locked: boolean) => Promise<T | Stale>): Promise<T> {
-    const first = await step(this.dataSource, false);
-    if (first !== STALE) return first;
+    // Tried twice without the lock: what changed the row in between is mostly a push's SENT that has committed
+    // (a take racing its own request's drain), and the second try then goes through at the cost of a single try.
+    for (let attempt = 0; attempt < OPTIMISTIC_TRIES; attempt++) {
+      const done = await step(this.dataSource, false);
+      if (done !== STALE) return done;
+    }
     return this.locked(requestId, async (em) => {
       const again = await step(em, true);
       if (again === STALE) throw new Error(`Request ${requestId} changed while its row was locked`);

@@ -4,3 +4,4 @@ export * from './nacsis/actions';
 export * from './nacsis/state-table';
 export * from './nacsis/states';
 export * from './nacsis/status-mapping';
+export * from './vocabulary';
