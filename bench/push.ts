@@ -5,9 +5,8 @@ import { QueueEvents } from 'bullmq';
 import { Client } from 'pg';
 import { QUEUE, redisOptions } from '@illbridge/queues';
 import { SecretBox } from '@illbridge/common';
-import { CatpClient, fieldValue } from '@illbridge/connectors/nacsis';
+import { CatpClient, fieldValue, nacsisDatabaseOf } from '@illbridge/connectors/nacsis';
 import { mapNacsisStatus } from '@illbridge/workflow';
-import { databaseOf } from '../apps/action-push/src/nacsis-context';
 import { startSimulator } from '../apps/ill-simulator/src/simulator';
 import { freePort, startService, waitForHealth } from '../scripts/lib/services';
 import { bullmqRoundTrip } from './ceilings';
@@ -83,7 +82,7 @@ export async function pushBench(totalActions: number, prefix: string): Promise<P
     const ids = recordIds.filter((_, i) => plans[i] === plan);
     for (let i = 0; i < ids.length; i += 100) {
       const slice = ids.slice(i, i + 100);
-      const page = await catp.retrieve(handle, databaseOf(plan.direction, plan.service), slice, 1, slice.length);
+      const page = await catp.retrieve(handle, nacsisDatabaseOf(plan.direction, plan.service), slice, 1, slice.length);
       for (const record of page.records) rawById.set(fieldValue(record, 'ID')!, record);
     }
   }

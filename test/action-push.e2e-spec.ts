@@ -1,12 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig, SecretBox } from '@illbridge/common';
-import { CatpClient } from '@illbridge/connectors/nacsis';
+import { CatpClient, nacsisDatabaseOf } from '@illbridge/connectors/nacsis';
 import type { CatpHandle } from '@illbridge/connectors/nacsis';
 import { mapNacsisStatus } from '@illbridge/workflow';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
-import { databaseOf } from '../apps/action-push/src/nacsis-context';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
 
@@ -46,7 +45,7 @@ describe('action-push (end to end)', () => {
     const created = await simApi('POST', '/_sim/nacsis/records', { as: borrower, candidates: [lender], service, stat });
     expect(created.status).toBe(201);
     const recordId: string = created.body.id;
-    const page = await catp.retrieve(catpHandle, databaseOf(direction, service), [recordId], 1, 1);
+    const page = await catp.retrieve(catpHandle, nacsisDatabaseOf(direction, service), [recordId], 1, 1);
     expect(page.records).toHaveLength(1);
     const status = mapNacsisStatus(stat, direction) ?? (direction === 'BORROWING' ? 'REQUEST_SENT_TO_PARTNER' : 'BEING_PROCESSED');
     const { rows } = await pg.query(
@@ -59,7 +58,7 @@ describe('action-push (end to end)', () => {
 
   /** What the next import would bring: the record as NACSIS has it now. */
   const reimport = async ({ requestId, recordId }: Seeded, direction: Direction) => {
-    const page = await catp.retrieve(catpHandle, databaseOf(direction, 'COPY'), [recordId], 1, 1);
+    const page = await catp.retrieve(catpHandle, nacsisDatabaseOf(direction, 'COPY'), [recordId], 1, 1);
     const stat = page.records[0].find((e: any) => e.tag === 'STAT') as any;
     await pg.query('UPDATE rs_request SET raw = $2, external_system_status = $3 WHERE id = $1', [requestId, JSON.stringify(page.records[0]), stat.value]);
   };

@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
+import { importJobId, QUEUE } from '@illbridge/queues';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
@@ -21,6 +23,18 @@ describe('Libris import (end to end)', () => {
   let api: ReturnType<typeof jsonClient>;
   let simApi: ReturnType<typeof jsonClient>;
   let profileId: string;
+  let importQueue: Queue;
+  /** The run's job as the queue dashboard shows it: its state, attempts and reason. */
+  const jobOf = async (runId: string) => {
+    importQueue ??= new Queue(QUEUE.IMPORT, { connection: { url: config.redisUrl }, prefix: config.queuePrefix });
+    const job = (await importQueue.getJob(importJobId(runId)))!;
+    return { state: await job.getState(), attemptsMade: job.attemptsMade, failedReason: job.failedReason };
+  };
+  const failedJob = (runId: string) =>
+    eventually(async () => {
+      const job = await jobOf(runId);
+      return job.state === 'failed' && job;
+    }, 10_000, 'the job failed');
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
   const runNow = async () => {
@@ -82,6 +96,7 @@ describe('Libris import (end to end)', () => {
     await admin?.close();
     await sim?.close();
     await pg?.end();
+    await importQueue?.close();
     await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
     await db?.drop();
   });
@@ -183,6 +198,7 @@ describe('Libris import (end to end)', () => {
     expect(run.state).toBe('FAILED');
     expect(run.error_code).toBe('EXTERNAL_SYSTEM_UNAVAILABLE');
     expect(run.error).toMatch(/after 3 attempts/);
+    expect((await failedJob(run.id)).failedReason).toContain('EXTERNAL_SYSTEM_UNAVAILABLE');
   });
 
   it('fails the run at once with AUTHENTICATION_FAILED on a wrong key', async () => {
@@ -193,6 +209,8 @@ describe('Libris import (end to end)', () => {
     expect(run.error_code).toBe('AUTHENTICATION_FAILED');
     const calls = (await simApi('GET', '/_sim/libris/calls')).body.calls;
     expect(calls).toHaveLength(1); // refused once, never retried
+    // and its queue job failed for good, with the reason (not "completed"), after one attempt
+    expect(await failedJob(run.id)).toMatchObject({ attemptsMade: 1, failedReason: expect.stringContaining('AUTHENTICATION_FAILED') });
     expect((await api('PATCH', `/api/integration-profiles/${profileId}`, { authentication: { enabled: true, apiKey: LIBRIS_KEY } })).status).toBe(200);
   });
 

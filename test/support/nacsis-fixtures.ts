@@ -1,10 +1,9 @@
 import { Client } from 'pg';
 import { AppConfig, SecretBox } from '@illbridge/common';
-import { CatpClient } from '@illbridge/connectors/nacsis';
+import { CatpClient, nacsisDatabaseOf } from '@illbridge/connectors/nacsis';
 import type { CatpHandle } from '@illbridge/connectors/nacsis';
 import { mapNacsisStatus } from '@illbridge/workflow';
 import { createTestDatabase, jsonClient, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { databaseOf } from '../../apps/action-push/src/nacsis-context';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
 
 /** Shared set-up of the action-push end-to-end tests: a test database and queue prefix, the NACSIS-ILL
@@ -107,7 +106,7 @@ export async function startNacsisWorld(options: { database?: TestDatabase; redis
       const candidates = options.candidates ?? [lender];
       const created = ok('record', await simApi('POST', '/_sim/nacsis/records', { as: borrower, candidates, service, stat }), 201);
       const recordId: string = created.body.id;
-      const page = await catp.retrieve(catpHandle, databaseOf(direction, service), [recordId], 1, 1);
+      const page = await catp.retrieve(catpHandle, nacsisDatabaseOf(direction, service), [recordId], 1, 1);
       if (page.records.length !== 1) throw new Error(`record ${recordId} not found over CATP`);
       const status = mapNacsisStatus(stat, direction) ?? (direction === 'BORROWING' ? 'REQUEST_SENT_TO_PARTNER' : 'BEING_PROCESSED');
       const inserted = await pg.query(

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
-import { DEFAULT_JOB_OPTIONS, QUEUE } from '@illbridge/queues';
+import { DEFAULT_JOB_OPTIONS, QUEUE, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { ActionsController } from './actions.controller';
 import { ActionsService } from './actions.service';
@@ -10,6 +10,7 @@ import { Doorbell } from './doorbell';
 import { PushDrainer } from './push-drainer';
 import { configuredPushProcessor, PushRecovery } from './push.processor';
 import { PushSettings } from './push-settings';
+import { PushStore } from './push-store';
 
 /** Without the worker, the API still shows the push queue's depth in /metrics. */
 class QueueMetrics implements OnApplicationBootstrap {
@@ -34,9 +35,10 @@ export class ActionPushModule {
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         BullModule.registerQueue({ name: QUEUE.PUSH, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.PUSH] }),
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
+        QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),
       ],
       controllers: [ActionsController],
-      providers: [{ provide: PushSettings, useValue: settings }, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
+      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
     };
   }
 }

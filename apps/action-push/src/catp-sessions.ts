@@ -67,8 +67,8 @@ export class CatpSessions implements OnApplicationShutdown {
     let password: string;
     try {
       password = this.secrets.decrypt(profile.secret_enc);
-    } catch (error: any) {
-      throw new ExternalSystemError('PERMANENT', `The NACSIS profile's password cannot be read (${error.message}); set it again`);
+    } catch (error) {
+      throw new ExternalSystemError('PERMANENT', `The NACSIS profile's password cannot be read (${error instanceof Error ? error.message : String(error)}); set it again`);
     }
     const client = new CatpClient({ baseUrl: profile.base_url, timeoutMs: this.settings.httpTimeoutMs });
     const handle = await client.getHandle(profile.auth_user_id, password);
@@ -96,8 +96,8 @@ export class CatpSessions implements OnApplicationShutdown {
         try {
           const session = await entry.session;
           await session.client.releaseHandle(session.handle);
-        } catch (error: any) {
-          this.logger.debug?.(`Could not release a CATP handle: ${error?.message}`);
+        } catch (error) {
+          this.logger.debug?.(`Could not release a CATP handle: ${error instanceof Error ? error.message : String(error)}`);
         }
       }),
     );

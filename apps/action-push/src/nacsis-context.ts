@@ -1,5 +1,5 @@
 import type { CatpElement, CatpField, CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
-import { nacsisRecordState } from '@illbridge/connectors/nacsis';
+import { nacsisDatabaseOf, nacsisRecordState } from '@illbridge/connectors/nacsis';
 import type { Direction, Format, RequestStatus } from '@illbridge/database/entities/enums';
 import {
   NACSIS_PASSED_ON_LENDING_STATUS,
@@ -23,13 +23,6 @@ export interface NacsisRequestRow {
 
 export function sideOf(direction: Direction): NacsisSide {
   return direction === 'BORROWING' ? 'BORROWER' : 'LENDER';
-}
-
-/** The database a request's record lives in: the side by direction, the service by format. */
-export function databaseOf(direction: Direction, format: Format | null): NacsisDatabase {
-  const loan = format === 'LOAN';
-  if (direction === 'BORROWING') return loan ? 'LOANO' : 'COPYO';
-  return loan ? 'LOANA' : 'COPYA';
 }
 
 function isCatpRecord(value: unknown): value is CatpRecord {
@@ -60,7 +53,7 @@ export function baseContext(request: NacsisRequestRow, ourParticipantId: string 
   const side = sideOf(request.direction);
   const format: Format = request.format ?? 'COPY';
   const raw = rawRecordOf(request);
-  const record = raw ? nacsisRecordState(raw, databaseOf(request.direction, request.format)) : null;
+  const record = raw ? nacsisRecordState(raw, nacsisDatabaseOf(request.direction, request.format)) : null;
   if (record && ourParticipantId) return actionContextFor({ ...record, stat }, side, ourParticipantId);
   return { side, stat, format, ourParticipantId: ourParticipantId ?? '' };
 }

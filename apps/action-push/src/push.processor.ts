@@ -1,20 +1,20 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Type } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Job } from 'bullmq';
-import { DataSource } from 'typeorm';
-import { AppConfig, MetricsService } from '@illbridge/common';
-import { jitteredBackoff, PushJobData, QUEUE, redisOptions } from '@illbridge/queues';
+import { AppConfig, jitteredBackoff, MetricsService } from '@illbridge/common';
+import { configuredProcessor, PushJobData, QUEUE } from '@illbridge/queues';
 import { Doorbell } from './doorbell';
 import { DrainOutcome, LeaseBusyError, PushDrainer, TransientPushError } from './push-drainer';
 import { PushSettings } from './push-settings';
+import { PushStore } from './push-store';
 
 /** Consumes drain jobs. Errors are thrown, never swallowed: a transient failure or a request held by
  *  another drain is retried by BullMQ with the jittered backoff. */
+@Injectable()
 export class PushProcessor extends WorkerHost {
   protected readonly logger = new Logger('PushProcessor');
 
-  constructor(readonly drainer: PushDrainer) {
+  constructor(private readonly drainer: PushDrainer) {
     super();
   }
 
@@ -39,17 +39,10 @@ export class PushProcessor extends WorkerHost {
   }
 }
 
-/** The processor class for one configuration: the worker gets its own connection (workers wait for
- *  Redis: maxRetriesPerRequest null), the concurrency and the jittered backoff of the settings. */
+/** The processor for one configuration: the concurrency, lock and jittered backoff of the settings (a Retry-After
+ *  longer than the backoff is waited for, up to the cap). */
 export function configuredPushProcessor(config: AppConfig, settings: PushSettings): Type<PushProcessor> {
-  @Injectable()
-  class ConfiguredPushProcessor extends PushProcessor {
-    constructor(drainer: PushDrainer) {
-      super(drainer);
-    }
-  }
-  Processor(QUEUE.PUSH, {
-    connection: redisOptions(config.redisUrl, 'worker'),
+  return configuredProcessor(PushProcessor, QUEUE.PUSH, config.redisUrl, {
     concurrency: settings.concurrency,
     lockDuration: settings.lockDurationMs,
     stalledInterval: settings.lockDurationMs,
@@ -61,8 +54,7 @@ export function configuredPushProcessor(config: AppConfig, settings: PushSetting
         return Math.max(delay, Math.min(retryAfter, settings.backoffCapMs));
       },
     },
-  })(ConfiguredPushProcessor);
-  return ConfiguredPushProcessor;
+  });
 }
 
 /** Postgres is the ordered log; Redis only rings. At start-up, and then every `sweepIntervalMs`,
@@ -75,7 +67,7 @@ export class PushRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   private sweeping?: Promise<number>;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: PushStore,
     private readonly doorbell: Doorbell,
     private readonly settings: PushSettings,
     private readonly metrics: MetricsService,
@@ -104,12 +96,9 @@ export class PushRecovery implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** At start-up every waiting request; later only those no drain holds now. */
   async sweep(all: boolean): Promise<number> {
-    const rows: { request_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT a.request_id FROM outbound_action a JOIN rs_request r ON r.id = a.request_id
-        WHERE a.state IN ('PENDING', 'SENDING') ${all ? '' : 'AND (r.push_lease_until IS NULL OR r.push_lease_until < now())'}`,
-    );
-    for (const { request_id } of rows) await this.doorbell.ring(request_id);
-    return rows.length;
+    const waiting = await this.store.waitingRequests(!all);
+    for (const requestId of waiting) await this.doorbell.ring(requestId);
+    return waiting.length;
   }
 
   async onApplicationShutdown() {

@@ -1,4 +1,5 @@
-/** Answer shapes (api.md "action-push"), from raw rows. */
+/** Answer shapes (api.md "action-push"), from rows. */
+import type { OutboundActionRow } from './push-store';
 
 export interface OutboundActionView {
   id: string | null;
@@ -18,10 +19,7 @@ export interface OutboundActionView {
   updatedAt: Date;
 }
 
-export const OUTBOUND_COLUMNS =
-  'id, request_id, seq, action, nacsis_command, state, attempts, last_error, created_at, sent_at, from_external_status, to_external_status, note, fields, updated_at, idempotency_key';
-
-export function outboundView(row: any): OutboundActionView {
+export function outboundView(row: OutboundActionRow): OutboundActionView {
   return {
     id: row.id,
     requestId: row.request_id,
@@ -42,10 +40,3 @@ export function outboundView(row: any): OutboundActionView {
 }
 
 export { requestView } from '@illbridge/database/request-view';
-
-/** The rows of an `UPDATE … RETURNING`: TypeORM's Postgres driver answers UPDATE and DELETE with
- *  `[rows, rowCount]`, other statements with the rows. */
-export async function returning(runner: { query(sql: string, params?: unknown[]): Promise<any> }, sql: string, params: unknown[]): Promise<any[]> {
-  const result = await runner.query(sql, params);
-  return Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
-}

@@ -2,9 +2,9 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
-import { DEFAULT_JOB_OPTIONS, QUEUE, ReportEventsPublisher, SchedulesService } from '@illbridge/queues';
+import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, queuesConsumedBy, ReportEventsPublisher, SchedulesService } from '@illbridge/queues';
 import { ImportSettings } from './import-settings';
-import { ImportProcessor } from './import.processor';
+import { configuredImportProcessor } from './import.processor';
 import { ImporterRegistry, IMPORTERS, ImportRunner } from './import-runner';
 import { LibrisImporter } from './libris/libris-importer';
 import { NacsisImporter } from './nacsis/nacsis-importer';
@@ -32,6 +32,7 @@ export class ImportWorkerModule {
         CoreModule.forRoot({ config, redisRole: 'worker' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
+        QueueProcessorsCheckModule.forQueues(queuesConsumedBy('import-worker')),
       ],
       providers: [
         { provide: ImportSettings, useValue: settings },
@@ -47,7 +48,8 @@ export class ImportWorkerModule {
           useFactory: (libris: LibrisImporter, netpunkt: NetpunktImporter, nacsis: NacsisImporter): ImporterRegistry => ({ LIBRIS: libris, NETPUNKT: netpunkt, NACSIS: nacsis }),
         },
         ImportRunner,
-        ImportProcessor,
+        configuredImportProcessor(config.redisUrl, settings),
+        ImportJobs,
         SchedulesService,
         RecoveryService,
         QueueMetrics,

@@ -4,7 +4,7 @@ import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '@illbridge/common';
 import { ExternalSystemError } from '@illbridge/connectors/types';
-import { IntegrationProfileEntity, JobRunEntity, ProfileSystem } from '@illbridge/database/entities';
+import { ACTIVE_JOB_STATES, IntegrationProfileEntity, JobRunEntity, ProfileSystem } from '@illbridge/database/entities';
 import type { ImportJobData } from '@illbridge/queues';
 import { JobRunsService } from './runs/job-runs.service';
 import { RequestWriter } from './runs/request-writer';
@@ -13,6 +13,13 @@ import type { Importer } from './runs/importer';
 import { RunAborted, RunContext, RunFailure } from './runs/run-context';
 
 export const IMPORTERS = Symbol('IMPORTERS');
+
+/** What a job came to: its run (if any), the state the run is in, and why it failed. */
+export interface JobOutcome {
+  jobRunId: string | null;
+  state: string;
+  error?: { code: string; message: string };
+}
 export type ImporterRegistry = Partial<Record<ProfileSystem, Importer>>;
 
 const FAILURE_CODE: Record<ExternalSystemError['kind'], string> = {
@@ -39,7 +46,7 @@ export class ImportRunner {
   /** Runs being executed by this process right now (the recovery never takes these over). */
   readonly active = new Set<string>();
 
-  async execute(job: Job<ImportJobData>): Promise<{ jobRunId: string | null; state: string }> {
+  async execute(job: Job<ImportJobData>): Promise<JobOutcome> {
     const mine: string[] = [];
     try {
       return await this.executeJob(job, (runId) => {
@@ -51,7 +58,7 @@ export class ImportRunner {
     }
   }
 
-  private async executeJob(job: Job<ImportJobData>, track: (runId: string) => void): Promise<{ jobRunId: string | null; state: string }> {
+  private async executeJob(job: Job<ImportJobData>, track: (runId: string) => void): Promise<JobOutcome> {
     const { profileId, trigger, jobRunId } = job.data;
     const profile = await this.dataSource.getRepository(IntegrationProfileEntity).findOne({ where: { id: profileId } });
     if (!profile) {
@@ -64,7 +71,7 @@ export class ImportRunner {
       return { jobRunId: null, state: 'SKIPPED' };
     }
     track(run.id);
-    if (!['PENDING', 'RUNNING'].includes(run.state)) return { jobRunId: run.id, state: run.state }; // delivered again after it ended
+    if (!ACTIVE_JOB_STATES.includes(run.state)) return { jobRunId: run.id, state: run.state }; // delivered again after it ended
     if (run.abortRequested) return { jobRunId: run.id, state: (await this.runs.finish(run, 'ABORTED')).state };
     if (!(await this.runs.start(run))) return { jobRunId: run.id, state: 'ENDED' }; // aborted before it started
 
@@ -109,13 +116,14 @@ export class ImportRunner {
   async giveUp(job: Job<ImportJobData>, error: Error) {
     const repo = this.dataSource.getRepository(JobRunEntity);
     const run = await repo.findOne({ where: job.data.jobRunId ? { id: job.data.jobRunId } : { queueJobId: String(job.id) } });
-    if (run && ['PENDING', 'RUNNING'].includes(run.state)) {
+    if (run && ACTIVE_JOB_STATES.includes(run.state)) {
       await this.runs.finish(run, 'FAILED', { code: 'INTERNAL_ERROR', message: `Gave up after ${job.attemptsMade} attempts: ${error.message}` });
     }
   }
 
-  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure) {
-    const ended = await this.runs.finish(run, state, failure ? { code: failure.code, message: failure.message } : undefined);
-    return { jobRunId: run.id, state: ended.state };
+  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure): Promise<JobOutcome> {
+    const error = failure ? { code: failure.code, message: failure.message } : undefined;
+    const ended = await this.runs.finish(run, state, error);
+    return { jobRunId: run.id, state: ended.state, ...(error && { error }) };
   }
 }

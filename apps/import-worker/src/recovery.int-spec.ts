@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@illbridge/database/data-source';
-import { ImportJobData, QUEUE, SchedulesService, schedulerIdFor } from '@illbridge/queues';
+import { ImportJobData, ImportJobs, QUEUE, SchedulesService, schedulerIdFor } from '@illbridge/queues';
 import { createTestDatabase, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import type { ImportRunner } from './import-runner';
 import { ImportSettings } from './import-settings';
@@ -40,7 +40,7 @@ describe('RecoveryService (Postgres and Redis)', () => {
        VALUES ('R', 'R', 'LIBRIS', 'http://127.0.0.1:9/libris', 'Hig', 'MAIN', 'DAILY', '02:30', 'Europe/Stockholm', 1) RETURNING id`,
     );
     profileId = profile.id;
-    recovery = new RecoveryService(ds, queue, new SchedulesService(queue), { active } as unknown as ImportRunner, new ImportSettings({ recoveryIntervalMs: 0, staleRunMs: 120_000 }));
+    recovery = new RecoveryService(ds, new ImportJobs(queue), new SchedulesService(queue), { active } as unknown as ImportRunner, new ImportSettings({ recoveryIntervalMs: 0, staleRunMs: 120_000 }));
   });
 
   afterAll(async () => {

@@ -1,10 +1,8 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { IntegrationProfileEntity, JobRunEntity } from '@illbridge/database/entities';
-import { DEFAULT_JOB_OPTIONS, ImportJobData, QUEUE, SchedulesService } from '@illbridge/queues';
+import { ImportJobs, importJobId, SchedulesService } from '@illbridge/queues';
 import { ImportRunner } from './import-runner';
 import { ImportSettings } from './import-settings';
 
@@ -23,7 +21,7 @@ export class RecoveryService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QUEUE.IMPORT) private readonly queue: Queue<ImportJobData>,
+    private readonly importJobs: ImportJobs,
     private readonly schedules: SchedulesService,
     private readonly runner: ImportRunner,
     private readonly settings: ImportSettings,
@@ -49,14 +47,14 @@ export class RecoveryService implements OnApplicationBootstrap, OnApplicationShu
 
   /** The key whose absence tells that the queue store was wiped since the schedules were last rebuilt. */
   private get markKey(): string {
-    return `${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:recovery-mark`;
+    return `${this.importJobs.queue.opts.prefix ?? 'bull'}:${this.importJobs.queue.name}:recovery-mark`;
   }
 
   /** Re-enqueues lost runs and, when asked or when the store was wiped, rebuilds the schedules.
    *  Answers how many runs were enqueued again. */
   async recover(options: { reconcile: boolean } = { reconcile: true }): Promise<number> {
     const requeued = await this.requeueLostRuns();
-    const redis = await this.queue.getBackend().client;
+    const redis = await this.importJobs.queue.getBackend().client;
     const wiped = !(await redis.hexists(this.markKey, 'at'));
     if (options.reconcile || wiped) {
       if (wiped && !options.reconcile) this.logger.warn('The queue store was wiped: rebuilding the profiles’ schedules');
@@ -75,12 +73,12 @@ export class RecoveryService implements OnApplicationBootstrap, OnApplicationShu
     let requeued = 0;
     for (const run of candidates) {
       if (this.runner.active.has(run.id)) continue;
-      const jobId = run.queueJobId ?? `run-${run.id}`;
-      const job = await this.queue.getJob(jobId);
+      const jobId = run.queueJobId ?? importJobId(run.id);
+      const job = await this.importJobs.queue.getJob(jobId);
       if (job && !(await job.isFailed()) && !(await job.isCompleted())) continue;
       if (job) await job.remove();
       // Same job id: if the job is added meanwhile by whoever made the run, BullMQ keeps one.
-      await this.queue.add(run.jobName, { profileId: run.profileId, jobRunId: run.id, trigger: run.trigger }, { ...DEFAULT_JOB_OPTIONS[QUEUE.IMPORT], jobId });
+      await this.importJobs.enqueueRun({ ...run, queueJobId: jobId });
       if (!run.queueJobId) await this.dataSource.getRepository(JobRunEntity).update({ id: run.id }, { queueJobId: jobId });
       requeued++;
     }

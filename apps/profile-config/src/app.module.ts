@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
 import { IntegrationProfileEntity } from '@illbridge/database/entities';
-import { DEFAULT_JOB_OPTIONS, QUEUE, SchedulesService } from '@illbridge/queues';
+import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, SchedulesService } from '@illbridge/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { LibrariesController } from './libraries/libraries.controller';
@@ -45,9 +45,10 @@ export class ProfileConfigModule {
       imports: [
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
+        QueueProcessorsCheckModule.forQueues([]),
       ],
       controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
-      providers: [SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, ScheduleReconciler],
+      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, ScheduleReconciler],
     };
   }
 }

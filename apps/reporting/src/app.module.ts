@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@illbridge/common';
-import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from '@illbridge/queues';
+import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
@@ -22,6 +22,7 @@ export class ReportingModule {
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         // Every queue of the product: the import queue's depth in /metrics, all of them in the dashboard.
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
+        QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
       controllers: [JobsController, JobHistoryController, RequestsController],
       providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],

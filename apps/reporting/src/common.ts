@@ -1,9 +1,6 @@
 /** Small helpers shared by the reporting controllers. */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are uuids: a malformed id is simply not found (404), never a database error. */
-export const isUuid = (value: string | undefined | null): value is string => !!value && UUID.test(value);
+export { isUuid } from '@illbridge/common';
 
 /** A `to` bound given as a bare date (2026-11-22) includes that whole day. */
 export function upperBound(to: string): { sql: '<' | '<='; value: string } {

@@ -9,3 +9,5 @@ export * from './health';
 export * from './core.module';
 export * from './http-app';
 export * from './pagination';
+export * from './ids';
+export * from './backoff';

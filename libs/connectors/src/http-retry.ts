@@ -1,5 +1,6 @@
 import { isAxiosError } from 'axios';
 import { setTimeout as sleep } from 'timers/promises';
+import { backoffDelay } from '@illbridge/common/backoff';
 import { ExternalSystemError } from './types';
 
 /** How often and how patiently a call to an external system is retried. */
@@ -36,8 +37,7 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
 /** Capped exponential backoff with full jitter before retry number `retry` (1 = the first retry):
  *  a random delay up to min(maxDelayMs, baseDelayMs · 2^(retry-1)), never shorter than `retryAfterMs`. */
 export function backoffDelayMs(retry: number, policy: RetryPolicy, retryAfterMs = 0, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.max(Math.round(random() * ceiling), retryAfterMs);
+  return Math.max(backoffDelay(retry, policy.baseDelayMs, policy.maxDelayMs, 0, random), retryAfterMs);
 }
 
 /** What the server said, in a few words: the `error` / `message` of a JSON body, or the start of the text. */

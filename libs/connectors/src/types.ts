@@ -1,4 +1,4 @@
-import type { Direction, Format, RequestStatus } from '@illbridge/database/entities/enums';
+import type { Direction, Format, RequestStatus } from '@illbridge/workflow/vocabulary';
 
 /** An external record turned into our model by a connector's mapper, before library and partner
  *  resolution. Every connector (Libris, NACSIS, Netpunkt) produces this one shape; the import

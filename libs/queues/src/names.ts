@@ -1,5 +1,4 @@
 import type { JobsOptions } from 'bullmq';
-import type { JobTrigger } from '@illbridge/database/entities/enums';
 
 /** Every queue of the product, in one place. */
 export const QUEUE = {
@@ -13,26 +12,12 @@ export const QUEUE = {
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUE);
 
-/** Payload of each queue's jobs: ids, never entities. */
-export interface ImportJobData {
-  profileId: string;
-  trigger: JobTrigger;
-  /** Set when the run was created before enqueueing (run now, inbound receipt); scheduled jobs create theirs. */
-  jobRunId?: string;
-}
-export interface PushJobData {
-  requestId: string;
-}
-export interface QueuePayloads {
-  [QUEUE.IMPORT]: ImportJobData;
-  [QUEUE.PUSH]: PushJobData;
-  [QUEUE.REPORT_EVENTS]: import('./report-events').ReportEvent;
-}
-
-/** The job's name shown in the queue dashboard and in job history (product.md §2). */
-export function importJobName(profileName: string): string {
-  return `Import resource sharing requests using profile ${profileName}`;
-}
+/** The one service whose worker processes each queue (checked at its start-up: `QueueProcessorsCheck`). */
+export const QUEUE_CONSUMER: Record<QueueName, 'import-worker' | 'action-push' | 'reporting'> = {
+  [QUEUE.IMPORT]: 'import-worker',
+  [QUEUE.PUSH]: 'action-push',
+  [QUEUE.REPORT_EVENTS]: 'reporting',
+};
 
 /** Default options per queue: bounded retries with backoff, bounded retention. */
 export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
@@ -55,9 +40,3 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
   },
 };
-
-/** Capped exponential backoff with jitter: random in [ceiling/2, ceiling], ceiling = min(cap, base·2^(n-1)). */
-export function jitteredBackoff(attemptsMade: number, baseMs = 500, capMs = 60_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attemptsMade - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}

@@ -1,5 +1,6 @@
 import { nextRunAfter, repeatSpecFor, scheduleMinuteMs } from './schedule';
-import { importJobName, jitteredBackoff } from './names';
+import { jitteredBackoff } from '@illbridge/common/backoff';
+import { importJobName } from './import-jobs';
 
 describe('schedules', () => {
   const stockholmDaily = repeatSpecFor({ type: 'DAILY', time: '02:30', timezone: 'Europe/Stockholm' })!;

@@ -2,7 +2,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { IntegrationProfileEntity } from '@illbridge/database/entities';
-import { DEFAULT_JOB_OPTIONS, ImportJobData, importJobName, QUEUE } from './names';
+import { ImportJobs } from './import-jobs';
+import { QUEUE } from './names';
+import type { ImportJobData } from './payloads';
 import { RepeatSpec, repeatSpecFor, SCHEDULER_ID_PREFIX, schedulerIdFor } from './schedule';
 
 type ScheduledProfile = Pick<
@@ -37,12 +39,7 @@ export class SchedulesService {
       await this.queue.removeJobScheduler(id);
       return;
     }
-    const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS[QUEUE.IMPORT];
-    await this.queue.upsertJobScheduler(id, spec, {
-      name: importJobName(profile.name),
-      data: { profileId: profile.id, trigger: 'SCHEDULED' },
-      opts: { attempts, backoff, removeOnComplete, removeOnFail },
-    });
+    await this.queue.upsertJobScheduler(id, spec, ImportJobs.scheduledJob(profile));
   }
 
   async remove(profileId: string): Promise<void> {

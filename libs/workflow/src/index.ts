@@ -5,3 +5,4 @@ export * from './nacsis/state-table';
 export * from './nacsis/states';
 export * from './nacsis/status-mapping';
 export * from './harvest';
+export * from './vocabulary';

@@ -1,4 +1,4 @@
-import type { Format, RequestStatus } from '@illbridge/database/entities/enums';
+import type { Format, RequestStatus } from './vocabulary';
 
 /** The local status a Libris status moves a borrowing request to: one status, one per format
  *  (a delivery is physical for a loan and digital for a copy), or null when there is no local match. */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { IntegrationProfileEntity, JobCounters, JobRunEntity, JobStage, JobState, JobTrigger } from '@illbridge/database/entities';
+import { ACTIVE_JOB_STATES, IntegrationProfileEntity, JobCounters, JobRunEntity, JobStage, JobState, JobTrigger } from '@illbridge/database/entities';
 import { isUniqueViolation } from '@illbridge/database/errors';
 import { runCounters } from '@illbridge/database/job-counters';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
@@ -73,7 +73,7 @@ export class JobRunsService {
       .createQueryBuilder()
       .update()
       .set({ state: 'RUNNING', stage: 'STARTING', startedAt: () => 'COALESCE(started_at, now())', attempts: () => 'attempts + 1' })
-      .where('id = :id AND state IN (:...active)', { id: run.id, active: ['PENDING', 'RUNNING'] })
+      .where('id = :id AND state IN (:...active)', { id: run.id, active: ACTIVE_JOB_STATES })
       .returning('started_at, attempts')
       .execute();
     if (!result.affected) return false;

@@ -1,12 +1,10 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
 import { safeEqual, SecretBox } from '@illbridge/common';
 import { agencyIdVariants, NetpunktReceipt, parseReceipt, ReceiptStatus, redactReceipt } from '@illbridge/connectors/netpunkt';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, LibraryMappingEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
-import { DEFAULT_JOB_OPTIONS, ImportJobData, importJobName, QUEUE } from '@illbridge/queues';
+import { ImportJobs, importJobId, importJobName } from '@illbridge/queues';
 
 export interface ReceiptOutcome {
   status: ReceiptStatus;
@@ -31,7 +29,7 @@ export class NetpunktReceiptsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QUEUE.IMPORT) private readonly importQueue: Queue<ImportJobData>,
+    private readonly importJobs: ImportJobs,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -83,7 +81,7 @@ export class NetpunktReceiptsService {
       const created = await manager.getRepository(JobRunEntity).save(
         manager.getRepository(JobRunEntity).create({ profileId: profile.id, jobName, trigger: 'INBOUND', state: 'PENDING', stage: 'QUEUED' }),
       );
-      created.queueJobId = `receipt-${created.id}`;
+      created.queueJobId = importJobId(created.id);
       await manager.getRepository(JobRunEntity).update({ id: created.id }, { queueJobId: created.queueJobId });
       await manager.getRepository(NetpunktReceiptEntity).insert({
         profileId: profile.id,
@@ -97,7 +95,7 @@ export class NetpunktReceiptsService {
       return created;
     });
     try {
-      await this.importQueue.add(jobName, { profileId: profile.id, jobRunId: run.id, trigger: 'INBOUND' }, { ...DEFAULT_JOB_OPTIONS[QUEUE.IMPORT], jobId: run.queueJobId! });
+      await this.importJobs.enqueueRun(run);
     } catch (error) {
       await this.dataSource.transaction(async (manager) => {
         await manager.getRepository(NetpunktReceiptEntity).delete({ jobRunId: run.id });

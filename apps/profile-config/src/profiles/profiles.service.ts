@@ -1,12 +1,10 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiError, conflict, notFound, SecretBox, serviceUnavailable, validationFailed } from '@illbridge/common';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, ProfileSystem } from '@illbridge/database/entities';
 import { isForeignKeyViolation, isUniqueViolation } from '@illbridge/database/errors';
-import { DEFAULT_JOB_OPTIONS, ImportJobData, importJobName, nextRunAfter, QUEUE, SchedulesService, wantedSchedule } from '@illbridge/queues';
+import { ImportJobs, importJobName, nextRunAfter, SchedulesService, wantedSchedule } from '@illbridge/queues';
 import { nextHarvestFrom, rewindsHarvest } from '@illbridge/workflow';
 import { ProfileDto } from './profile.dto';
 import { profileProblems, ValidProfile } from './profile-validation';
@@ -23,7 +21,7 @@ export class ProfilesService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QUEUE.IMPORT) private readonly importQueue: Queue<ImportJobData>,
+    private readonly importJobs: ImportJobs,
     private readonly schedules: SchedulesService,
     private readonly secrets: SecretBox,
   ) {}
@@ -125,9 +123,9 @@ export class ProfilesService {
       if (isUniqueViolation(error)) throw new ApiError(HttpStatus.CONFLICT, 'JOB_ALREADY_RUNNING', `A run of profile ${profile.code} is already pending or running`);
       throw error;
     }
-    const jobId = `run-${run.id}`;
+    let jobId: string;
     try {
-      await this.importQueue.add(importJobName(profile.name), { profileId: profile.id, jobRunId: run.id, trigger: 'MANUAL' }, { ...DEFAULT_JOB_OPTIONS[QUEUE.IMPORT], jobId });
+      jobId = await this.importJobs.enqueueRun(run);
     } catch (error: any) {
       await runs.delete({ id: run.id });
       throw serviceUnavailable(`The queue store is unavailable, nothing was started: ${error.message}`);

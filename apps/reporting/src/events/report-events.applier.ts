@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '@illbridge/common';
+import { ACTIVE_JOB_STATES } from '@illbridge/database/entities';
 import { ZERO_COUNTERS } from '@illbridge/database/job-counters';
 import type { ReportEvent } from '@illbridge/queues/report-events';
 
@@ -34,7 +35,7 @@ export class ReportEventsApplier {
       const inserted: unknown[] = await em.query(`INSERT INTO report_event (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING id`, [event.id, event.type]);
       if (!inserted.length) return false;
       if (event.type === 'records') {
-        await em.query(`UPDATE job_run SET counters = ${ADD_DELTA} WHERE id = $1 AND state IN ('PENDING', 'RUNNING')`, [event.runId, JSON.stringify(event.delta)]);
+        await em.query(`UPDATE job_run SET counters = ${ADD_DELTA} WHERE id = $1 AND state = ANY($3::text[])`, [event.runId, JSON.stringify(event.delta), ACTIVE_JOB_STATES]);
       }
       return true;
     });

@@ -1,13 +1,14 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { AppConfig } from '@illbridge/common';
-import { QUEUE, redisOptions } from '@illbridge/queues';
+import { configuredProcessor, QUEUE } from '@illbridge/queues';
 import type { ReportEvent } from '@illbridge/queues/report-events';
 import { ReportEventsApplier } from './report-events.applier';
 
 /** Consumes the report-events queue. Errors are thrown so BullMQ retries; the applier's id check
  *  makes a retry or redelivery harmless. */
+@Injectable()
 export class ReportEventsProcessor extends WorkerHost {
   private readonly logger = new Logger('ReportEventsProcessor');
 
@@ -28,12 +29,5 @@ export class ReportEventsProcessor extends WorkerHost {
 
 /** The processor with its own worker connection (workers wait for Redis; the HTTP API fails fast). */
 export function configuredReportEventsProcessor(config: AppConfig): Type<ReportEventsProcessor> {
-  @Injectable()
-  class ConfiguredReportEventsProcessor extends ReportEventsProcessor {
-    constructor(applier: ReportEventsApplier) {
-      super(applier);
-    }
-  }
-  Processor(QUEUE.REPORT_EVENTS, { connection: redisOptions(config.redisUrl, 'worker'), concurrency: 4 })(ConfiguredReportEventsProcessor);
-  return ConfiguredReportEventsProcessor;
+  return configuredProcessor(ReportEventsProcessor, QUEUE.REPORT_EVENTS, config.redisUrl, { concurrency: 4 });
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { conflict, notFound, Page } from '@illbridge/common';
 import type { Direction, JobCounters, JobStage, JobState, JobTrigger, RecordOutcome } from '@illbridge/database/entities';
+import { ACTIVE_JOB_STATES } from '@illbridge/database/entities';
 import { isUuid, SqlWhere, upperBound } from '../common';
 import { COUNTERS_JSONB_FOR_RUN, runCounters, runsCounters, ZERO_COUNTERS } from '@illbridge/database/job-counters';
 import type { EventsFilter, JobHistoryQuery, JobsQuery } from './jobs.dto';
@@ -147,8 +148,8 @@ export class JobsService {
     );
     if (!rowCount(endedNow)) {
       const flagged = await this.dataSource.query(
-        `UPDATE job_run SET abort_requested = true, updated_at = now() WHERE id = $1 AND state IN ('PENDING', 'RUNNING') RETURNING id`,
-        [id],
+        `UPDATE job_run SET abort_requested = true, updated_at = now() WHERE id = $1 AND state = ANY($2::text[]) RETURNING id`,
+        [id, ACTIVE_JOB_STATES],
       );
       if (!rowCount(flagged)) {
         const row = await this.row(id);

@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { MetricsService } from '@illbridge/common';
-import { JOB_STATES, RECORD_OUTCOMES } from '@illbridge/database/entities';
+import { ACTIVE_JOB_STATES, JOB_STATES, RECORD_OUTCOMES } from '@illbridge/database/entities';
 import { QUEUE } from '@illbridge/queues';
 import { COUNTERS_COLUMNS } from '@illbridge/database/job-counters';
 
@@ -60,13 +60,14 @@ export class ReportingMetrics implements OnApplicationBootstrap {
                         coalesce(sum((counters->>'updated')::int), 0)::bigint AS updated,
                         coalesce(sum((counters->>'unchanged')::int), 0)::bigint AS unchanged,
                         coalesce(sum((counters->>'borrowingFailed')::int + (counters->>'lendingFailed')::int), 0)::bigint AS failed
-                   FROM job_run WHERE state NOT IN ('PENDING', 'RUNNING') AND counters IS NOT NULL),
+                   FROM job_run WHERE state <> ALL($1::text[]) AND counters IS NOT NULL),
                live AS (
                  SELECT ${COUNTERS_COLUMNS} FROM record_event
-                  WHERE job_run_id IN (SELECT id FROM job_run WHERE state IN ('PENDING', 'RUNNING')))
+                  WHERE job_run_id IN (SELECT id FROM job_run WHERE state = ANY($1::text[])))
                SELECT f.created + l.created AS created, f.updated + l.updated AS updated, f.unchanged + l.unchanged AS unchanged,
                       f.failed + l.bf + l.lf AS failed
                  FROM finished f, live l`,
+              [ACTIVE_JOB_STATES],
             );
             const values: Record<string, number> = { CREATED: Number(row.created), UPDATED: Number(row.updated), UNCHANGED: Number(row.unchanged), FAILED: Number(row.failed) };
             for (const outcome of RECORD_OUTCOMES) this.set({ outcome }, values[outcome] ?? 0);

@@ -1,4 +1,4 @@
-import type { Format } from '@illbridge/database/entities/enums';
+import type { Format } from '@illbridge/workflow/vocabulary';
 import { isKnownLibrisStatus, mapLibrisStatus } from '@illbridge/workflow/libris-status';
 import type { IncomingRequest, MappingFailure, MappingResult } from '../types';
 import type { LibrisIllRequest, LibrisReceivingLibrary, LibrisRecipient } from './libris-wire';

@@ -1,4 +1,4 @@
-import type { Direction, Format } from '@illbridge/database/entities/enums';
+import type { Direction, Format } from '@illbridge/workflow/vocabulary';
 import { NACSIS_COMMANDS, isNacsisStat, mapNacsisStatus } from '@illbridge/workflow';
 import type { NacsisCommand, NacsisHistoryEntry, NacsisRecordState } from '@illbridge/workflow';
 import type { IncomingRequest, MappingResult } from '../types';

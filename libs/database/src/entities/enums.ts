@@ -1,12 +1,10 @@
-/** Shared vocabularies of the domain (product.md §1–5). */
+/** Shared vocabularies of the domain (product.md §1–5). The request's own (directions, statuses, formats) belong to
+ *  the workflow rules and the external systems to the connectors; they are re-exported here for the entities. */
+export * from '@illbridge/workflow/vocabulary';
+export * from '@illbridge/connectors/systems';
+
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-
-export const PARTNER_SYSTEMS = ['LIBRIS', 'NACSIS', 'NETPUNKT', 'ISO18626', 'EMAIL'] as const;
-export type PartnerSystem = (typeof PARTNER_SYSTEMS)[number];
-
-export const PROFILE_SYSTEMS = ['LIBRIS', 'NACSIS', 'NETPUNKT'] as const;
-export type ProfileSystem = (typeof PROFILE_SYSTEMS)[number];
 
 export const INTEGRATION_TYPES = ['RESOURCE_SHARING'] as const;
 export const GRANULARITIES = ['DAY', 'SECOND'] as const;
@@ -16,28 +14,6 @@ export const SCHEDULE_TYPES = ['NOT_SCHEDULED', 'DAILY', 'WEEKLY', 'INTERVAL'] a
 export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
 export const DAYS_OF_WEEK = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
 export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
-
-export const DIRECTIONS = ['BORROWING', 'LENDING'] as const;
-export type Direction = (typeof DIRECTIONS)[number];
-
-export const BORROWING_STATUSES = [
-  'CREATED_BORROWING_REQUEST', 'REQUEST_SENT_TO_PARTNER', 'REQUEST_ACCEPTED', 'CONDITIONAL', 'REJECTED_BY_PARTNER',
-  'SHIPPED_PHYSICALLY', 'SHIPPED_DIGITALLY', 'PHYSICALLY_RECEIVED_BY_LIBRARY', 'DIGITALLY_RECEIVED_BY_LIBRARY',
-  'RENEW_REQUESTED', 'RETURNED_ITEM_TO_PARTNER', 'REQUEST_COMPLETED', 'CANCELED_BY_STAFF', 'CANCELED_BY_PARTNER',
-] as const;
-export const LENDING_STATUSES = [
-  'CREATED_LENDING_REQUEST', 'BEING_PROCESSED', 'CONDITIONAL', 'SHIPPED_PHYSICALLY', 'SHIPPED_DIGITALLY',
-  'RECEIVED_BY_PARTNER', 'RENEW_REQUESTED', 'RETURNED_BY_PARTNER', 'REJECTED', 'CANCELLED', 'REQUEST_COMPLETED',
-] as const;
-export type BorrowingStatus = (typeof BORROWING_STATUSES)[number];
-export type LendingStatus = (typeof LENDING_STATUSES)[number];
-export type RequestStatus = BorrowingStatus | LendingStatus;
-
-/** Statuses after which an external system no longer changes a request. */
-export const FINAL_STATUSES: readonly RequestStatus[] = ['REQUEST_COMPLETED', 'CANCELED_BY_STAFF', 'CANCELED_BY_PARTNER', 'CANCELLED', 'REJECTED'];
-
-export const FORMATS = ['LOAN', 'COPY'] as const;
-export type Format = (typeof FORMATS)[number];
 
 export const SYNC_STATES = ['IN_SYNC', 'PUSH_PENDING', 'PUSH_FAILED'] as const;
 export type SyncState = (typeof SYNC_STATES)[number];

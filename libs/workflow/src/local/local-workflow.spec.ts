@@ -1,5 +1,5 @@
-import { BORROWING_STATUSES, LENDING_STATUSES } from '@illbridge/database/entities/enums';
-import type { BorrowingStatus } from '@illbridge/database/entities/enums';
+import { BORROWING_STATUSES, LENDING_STATUSES } from '../vocabulary';
+import type { BorrowingStatus } from '../vocabulary';
 import { LOCAL_ACTIONS, allowedLocalActions, evaluateLocalAction, isLocalAction } from './local-workflow';
 import type { LocalAction } from './local-workflow';
 

@@ -1,4 +1,4 @@
-import type { BorrowingStatus, Direction, RequestStatus } from '@illbridge/database/entities/enums';
+import type { BorrowingStatus, Direction, RequestStatus } from '../vocabulary';
 
 /** Staff actions on requests that are processed locally: those of Libris and Netpunkt (product.md §5,
  *  last bullet). They change the local status only; nothing is pushed. */

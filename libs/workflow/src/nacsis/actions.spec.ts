@@ -1,4 +1,4 @@
-import type { Format } from '@illbridge/database/entities/enums';
+import type { Format } from '../vocabulary';
 import {
   NACSIS_ACTIONS,
   NACSIS_ACTION_TABLE,

@@ -1,4 +1,4 @@
-import type { Format } from '@illbridge/database/entities/enums';
+import type { Format } from '../vocabulary';
 import { MAX_HISTORY_ENTRIES, currentLender, isClaimCycle, transitionsFor } from './state-table';
 import type { CatpTransition, NacsisCommand, NacsisRecordState } from './state-table';
 import type { NacsisSide, NacsisStat } from './states';

@@ -1,4 +1,4 @@
-import type { Format } from '@illbridge/database/entities/enums';
+import type { Format } from '../vocabulary';
 import { CATP_STATE_TABLE, NACSIS_COMMANDS, applyCommand, currentLender, isClaimCycle } from './state-table';
 import type { CommandInput, CommandOutcome, NacsisCommand, NacsisHistoryEntry, NacsisRecordState } from './state-table';
 import { NACSIS_STATES, NACSIS_STATS } from './states';

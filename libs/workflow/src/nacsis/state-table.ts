@@ -1,4 +1,4 @@
-import type { Format } from '@illbridge/database/entities/enums';
+import type { Format } from '../vocabulary';
 import type { NacsisSide, NacsisStat } from './states';
 
 /** The ILL commands of SERVERPROCEDURECALL (`ILL-command`), nacsis-ill-research.md §2.1. */

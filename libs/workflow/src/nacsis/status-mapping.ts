@@ -1,4 +1,4 @@
-import type { BorrowingStatus, Direction, LendingStatus, RequestStatus } from '@illbridge/database/entities/enums';
+import type { BorrowingStatus, Direction, LendingStatus, RequestStatus } from '../vocabulary';
 import { isNacsisStat } from './states';
 import type { NacsisStat } from './states';
 

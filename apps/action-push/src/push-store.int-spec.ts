@@ -1,0 +1,104 @@
+import { DataSource } from 'typeorm';
+import { createDataSource } from '@illbridge/database/data-source';
+import { createTestDatabase, TestDatabase } from '@illbridge/testing';
+import { NacsisActionInput, PushStore, STALE } from './push-store';
+
+/** The push store's guarded writes against the real Postgres: a write judged on a row version that has changed
+ *  since writes nothing, and `onRequest` then judges and writes again under the row lock. */
+describe('PushStore (Postgres)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let store: PushStore;
+  let requestId: string;
+
+  const action = (seq: number, overrides: Partial<NacsisActionInput> = {}): NacsisActionInput => {
+    const actionId = crypto.randomUUID();
+    return {
+      actionId,
+      seq,
+      action: 'ACCEPT',
+      command: 'ANSWER',
+      fromStat: 'REQUEST',
+      toStat: 'ACCEPT',
+      note: null,
+      fields: {},
+      idempotencyKey: null,
+      toStatus: 'BEING_PROCESSED',
+      held: false,
+      event: { requestId, type: 'ACTION_REQUESTED', fromStatus: 'CREATED_LENDING_REQUEST', toStatus: 'BEING_PROCESSED', externalSystemStatus: 'REQUEST', message: `#${seq}`, data: { seq } },
+      ...overrides,
+    };
+  };
+  const count = async (table: string) => Number((await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE request_id = $1`, [requestId]))[0].n);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = createDataSource(db.url);
+    await ds.initialize();
+    store = new PushStore(ds);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  beforeEach(async () => {
+    [{ id: requestId }] = await ds.query(
+      `INSERT INTO rs_request (system, direction, external_id, status, external_system_status, owner_library_code)
+       VALUES ('NACSIS', 'LENDING', $1, 'CREATED_LENDING_REQUEST', 'REQUEST', 'MAIN') RETURNING id`,
+      [`L-${Date.now()}-${Math.random()}`],
+    );
+  });
+
+  it('records an action, the request status and the event in one statement when the row is the version read', async () => {
+    const input = (await store.takeInput(ds, requestId))!;
+    expect(input).toMatchObject({ pendingActions: [], hasFailed: false, nextSeq: 1 });
+    const written = await store.recordNacsisAction(ds, input.rowVersion, action(input.nextSeq));
+    expect(written).not.toBe(STALE);
+    if (written === STALE) return;
+    expect(written.action).toMatchObject({ seq: 1, state: 'PENDING', action: 'ACCEPT' });
+    expect(written.request).toMatchObject({ status: 'BEING_PROCESSED', sync_state: 'PUSH_PENDING' });
+    expect(written.drainHoldsLease).toBe(false);
+    expect(await count('request_event')).toBe(1);
+    expect((await store.takeInput(ds, requestId))!).toMatchObject({ pendingActions: ['ACCEPT'], nextSeq: 2 });
+  });
+
+  it('writes nothing when the request row changed since it was read (STALE), and onRequest judges again (then under the lock)', async () => {
+    const stale = (await store.takeInput(ds, requestId))!;
+    // Another take got in between: the row and the actions changed.
+    const other = (await store.takeInput(ds, requestId))!;
+    expect(await store.recordNacsisAction(ds, other.rowVersion, action(other.nextSeq))).not.toBe(STALE);
+
+    expect(await store.recordNacsisAction(ds, stale.rowVersion, action(stale.nextSeq))).toBe(STALE);
+    expect(await count('outbound_action')).toBe(1);
+    expect(await count('request_event')).toBe(1);
+
+    const runs: { locked: boolean; nextSeq: number }[] = [];
+    const written = await store.onRequest(requestId, async (db, locked) => {
+      const input = (await store.takeInput(db, requestId))!;
+      runs.push({ locked, nextSeq: input.nextSeq });
+      // The runs without the lock judge on what was read before the other take (as if one came in between each time).
+      return store.recordNacsisAction(db, locked ? input.rowVersion : stale.rowVersion, action(input.nextSeq));
+    });
+    expect(runs).toEqual([
+      { locked: false, nextSeq: 2 },
+      { locked: false, nextSeq: 2 },
+      { locked: true, nextSeq: 2 },
+    ]);
+    expect(written).toMatchObject({ action: { seq: 2 } });
+    expect(await count('outbound_action')).toBe(2);
+  });
+
+  it('finish releases the lease only when nothing is left to push, and says the drain is over', async () => {
+    const claimed = await store.claim(requestId, 30_000, 'drain-1');
+    expect(claimed?.actions).toEqual([]);
+    const input = (await store.takeInput(ds, requestId))!;
+    await store.recordNacsisAction(ds, input.rowVersion, action(1));
+    expect(await store.finish(requestId, 'drain-1')).toEqual({ over: false, released: false });
+    await ds.query(`UPDATE outbound_action SET state = 'SENT' WHERE request_id = $1`, [requestId]);
+    expect(await store.finish(requestId, 'drain-1')).toEqual({ over: true, released: true });
+    const [row] = await ds.query('SELECT sync_state, push_lease_owner FROM rs_request WHERE id = $1', [requestId]);
+    expect(row).toEqual({ sync_state: 'IN_SYNC', push_lease_owner: null });
+  });
+});
