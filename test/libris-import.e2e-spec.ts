@@ -42,7 +42,7 @@ describe('Libris import (end to end)', () => {
     simApi = jsonClient(sim.url);
     admin = await createProfileConfigApp(config);
     await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
+    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
     await worker.init();
     api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
     pg = new Client({ connectionString: db.url });
@@ -205,14 +205,23 @@ describe('Libris import (end to end)', () => {
     expect(run.counters.unchanged).toBe(30);
   });
 
-  it('fails a window whose response body is malformed, with a clear reason, and keeps the cursor', async () => {
+  it.each([
+    ['a body that is not JSON', { malformedNext: 1 }, /the body is not JSON; HTTP 200, application\/json; charset=utf-8\), starting "\{\\"ill_requests\\"/],
+    ['an HTML login page', { htmlNext: 1 }, /the body is not JSON; HTTP 200, text\/html; charset=utf-8\), starting "<!DOCTYPE html>/],
+  ])('fails the run at once with UNEXPECTED_RESPONSE on %s, showing its first bytes, and keeps the cursor', async (_case, fault, shown) => {
     const cursorBefore = (await pg.query('SELECT harvest_cursor FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursor;
-    await simApi('POST', '/_sim/faults/libris', { malformedNext: 1 });
+    await simApi('POST', '/_sim/faults/libris', fault);
+    await simApi('DELETE', '/_sim/libris/calls');
     const run = await runNow();
     await simApi('DELETE', '/_sim/faults/libris');
     expect(run.state).toBe('FAILED');
-    expect(run.error_code).toBe('MALFORMED_RESPONSE');
-    expect(run.error).toMatch(/Window \d{4}-\d{2}-\d{2}…\d{4}-\d{2}-\d{2}: Libris sent a malformed response/);
+    expect(run.error_code).toBe('UNEXPECTED_RESPONSE');
+    expect(run.error).toMatch(/^Window \d{4}-\d{2}-\d{2}…\d{4}-\d{2}-\d{2}: Libris answered something other than the expected JSON \(/);
+    expect(run.error).toMatch(shown);
+    // Not a malformed record per window: no record of the run failed, and no refresh was tried after it.
+    expect((await pg.query(`SELECT count(*)::int AS n FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED'`, [run.id])).rows[0].n).toBe(0);
+    const calls = (await simApi('GET', '/_sim/libris/calls')).body.calls as { path: string }[];
+    expect(calls.every((call) => call.path.endsWith('/outgoing'))).toBe(true);
     const cursorAfter = (await pg.query('SELECT harvest_cursor FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursor;
     expect(cursorAfter).toEqual(cursorBefore); // the next run reads that window again
   });

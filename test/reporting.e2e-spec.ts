@@ -67,7 +67,7 @@ describe('reporting (end to end)', () => {
     await admin.listen(0, '127.0.0.1');
     reporting = await createReportingApp(config);
     await reporting.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 5000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
+    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 5000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
     await worker.init();
     api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
     reportingUrl = await urlOf(reporting);

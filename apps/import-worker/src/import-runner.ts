@@ -20,6 +20,7 @@ const FAILURE_CODE: Record<ExternalSystemError['kind'], string> = {
   TRANSIENT: 'EXTERNAL_SYSTEM_UNAVAILABLE',
   PERMANENT: 'EXTERNAL_SYSTEM_ERROR',
   MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
+  UNEXPECTED_RESPONSE: 'UNEXPECTED_RESPONSE',
 };
 
 /** Executes one import job: claims its run, checks the profile, lets the system's importer harvest,

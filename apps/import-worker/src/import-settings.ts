@@ -13,6 +13,8 @@ export class ImportSettings {
   /** Libris: batches written at a time (each on its own connection) while the next is read and prepared. */
   writeConcurrency = Number(process.env.IMPORT_WRITE_CONCURRENCY || 2);
   refreshConcurrency = Number(process.env.IMPORT_REFRESH_CONCURRENCY || 4);
+  /** Libris: calls a second at most, per run (KB may throttle or block a client that overloads its API). */
+  librisMaxRequestsPerSecond = Number(process.env.LIBRIS_MAX_REQUESTS_PER_SECOND || 2);
   httpTimeoutMs = Number(process.env.IMPORT_HTTP_TIMEOUT_MS || 10_000);
   retry: Partial<RetryPolicy> = {
     attempts: Number(process.env.IMPORT_HTTP_ATTEMPTS || 4),

@@ -66,10 +66,11 @@ export class LibrisControlController {
     return record;
   }
 
+  /** The calls received, oldest first, and the most received within any one second. */
   @Get('calls')
   calls() {
     const calls = this.callLog.list();
-    return { count: calls.length, calls };
+    return { count: calls.length, maxPerSecond: this.callLog.maxPerSecond(), calls };
   }
 
   @Delete('calls')

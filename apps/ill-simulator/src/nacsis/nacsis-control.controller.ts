@@ -150,6 +150,10 @@ export class NacsisControlController {
   settings(@Body() body: SettingsDto) {
     if (body.handleTtlMs !== undefined) this.store.settings.handleTtlMs = body.handleTtlMs;
     if (body.today !== undefined) this.store.settings.today = body.today;
+    if (body.retrievePageSize !== undefined) this.store.settings.retrievePageSize = body.retrievePageSize;
+    if (body.rangeOperators !== undefined) this.store.settings.rangeOperators = body.rangeOperators;
+    if (body.invalidHandle !== undefined) this.store.settings.invalidHandle = { ...body.invalidHandle };
+    if (body.getHandleExtraLine !== undefined) this.store.settings.getHandleExtraLine = body.getHandleExtraLine;
     return { ...this.store.settings, today: this.store.today() };
   }
 

@@ -439,3 +439,82 @@ describe('control routes', () => {
     expect(strip(again.data.records)).toEqual(strip(first.data.records));
   });
 });
+
+describe('as strict as the real server is known to be', () => {
+  const rawCatp = (text: string) => http.post('/nacsis/catp', text, { headers: { 'content-type': 'text/plain' }, responseType: 'text' });
+
+  it('returns at most a page (retrievePageSize, default 100) whatever RETRIEVE asks, with the next position', async () => {
+    await http.post('/_sim/nacsis/generate', { ourParticipantId: US.participantId, count: 400, seed: 5 });
+    const handle = await login();
+    const result = await client.search(handle, 'COPYA,LOANA,COPYO,LOANO', 'RNWDT="2*"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    expect(result.resultCount).toBeGreaterThan(150);
+    const page = await client.retrieve(handle, 'COPYA', result, 1, 500);
+    expect(page.records).toHaveLength(100);
+    expect(page.nextPosition).toBe(101);
+    expect((await http.post('/_sim/nacsis/settings', { retrievePageSize: 30 })).data).toMatchObject({ retrievePageSize: 30 });
+    const smaller = await client.retrieve(handle, 'COPYA', result, 101, 500);
+    expect(smaller).toMatchObject({ nextPosition: 131 });
+    expect(smaller.records).toHaveLength(30);
+  });
+
+  it('refuses a range operator with the bad-request error once range operators are off, and logs the refusal', async () => {
+    expect((await http.post('/_sim/nacsis/settings', { rangeOperators: false })).data).toMatchObject({ rangeOperators: false });
+    const handle = await login();
+    await http.delete('/_sim/nacsis/calls');
+    for (const query of ['RNWDT>="20250512"', 'RNWDT="20250512" OR RNWDT<"20250101"']) {
+      const error = await rejection(client.search(handle, 'COPYA', query));
+      expect(error).toMatchObject({ kind: 'PERMANENT', status: 400 });
+      expect(error.message).toMatch(/bad search expression: the range operator (>=|<) is not supported \(RNWDT\)/);
+    }
+    await expect(client.search(handle, 'COPYA', 'RNWDT="20250512" OR RNWDT="202505*"')).resolves.toMatchObject({ resultCount: 0 });
+    const logged = await calls();
+    expect(logged.map((call) => [call.method, call.catpStatus, call.query])).toEqual([
+      ['SEARCH', 400, 'RNWDT>="20250512"'],
+      ['SEARCH', 400, 'RNWDT="20250512" OR RNWDT<"20250101"'],
+      ['SEARCH', 200, 'RNWDT="20250512" OR RNWDT="202505*"'],
+    ]);
+    expect(logged[0].refusal).toMatch(/^bad search expression: the range operator >= is not supported/);
+    expect(logged[2].refusal).toBeNull();
+  });
+
+  it('logs every refusal with its reason: an unreadable message, a refused handle, a refused login', async () => {
+    await rawCatp('not CATP at all');
+    await rawCatp('SEARCH ZZZZZZZZZZ 001 CATP/1.1 000 REQUEST\r\nDatabase-names: COPYA\r\n\r\nID="1"');
+    await rejection(client.getHandle(US.userId, 'wrong'));
+    expect((await calls()).map((call) => [call.httpStatus, call.catpStatus, call.refusal])).toEqual([
+      [400, null, 'not a request line: "not CATP at all"'],
+      [200, 420, 'handle is unknown, released or expired (ZZZZZZZZZZ)'],
+      [200, 401, 'user id or password refused'],
+    ]);
+  });
+
+  it('sends a GETHANDLE line that is not "Name: value" when asked, which the client reads', async () => {
+    await http.post('/_sim/nacsis/settings', { getHandleExtraLine: 'GETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL' });
+    const raw = await rawCatp(`GETHANDLE 0123456789 000 CATP/1.1 000 REQUEST\r\nAuthenticate: ${US.userId},${US.password}\r\n\r\n`);
+    expect(raw.data).toMatch(/^GETHANDLE [A-Z0-9]{10} 001 CATP\/1\.1 200 OK\r\nGETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL\r\nContent-Length:0\r\n\r\n$/);
+    const handle = await login();
+    expect(handle.id).toMatch(/^[A-Z0-9]{10}$/);
+  });
+
+  it('answers a refused handle with the configured code; the client renews it once all the same', async () => {
+    await http.post('/_sim/nacsis/settings', { invalidHandle: { status: 400, reasonPhrase: 'Bad Request', message: 'invalid handle' } });
+    const { id } = await createRecord({ as: PARTNER.participantId, candidates: [US.participantId] });
+    const handle = await login();
+    await http.post('/_sim/nacsis/faults', { expireHandles: true });
+    await http.delete('/_sim/nacsis/calls');
+    expect(await idsIn(handle, 'COPYA', `ID="${id}"`)).toEqual([id]);
+    expect((await calls()).map((call) => [call.method, call.catpStatus])).toEqual([
+      ['SEARCH', 400],
+      ['GETHANDLE', 200],
+      ['SEARCH', 200],
+    ]);
+  });
+
+  it('refuses bad settings, listing every problem', async () => {
+    const response = await http.post('/_sim/nacsis/settings', { retrievePageSize: 0, rangeOperators: 'yes', invalidHandle: { status: 200, reasonPhrase: 'x' } });
+    expect(response.status).toBe(400);
+    expect(response.data.message).toEqual(
+      expect.arrayContaining(['retrievePageSize must not be less than 1', 'rangeOperators must be a boolean value', 'invalidHandle.status must not be less than 300']),
+    );
+  });
+});

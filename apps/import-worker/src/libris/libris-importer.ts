@@ -37,6 +37,7 @@ export class LibrisImporter implements Importer {
       apiKey: profile.authEnabled ? (ctx.secret ?? undefined) : undefined,
       timeoutMs: this.settings.httpTimeoutMs,
       retry: this.settings.retry,
+      maxRequestsPerSecond: this.settings.librisMaxRequestsPerSecond,
     });
     const now = new Date();
     const from = profile.harvestCursor ? day(new Date(profile.harvestCursor.getTime() - DAY_MS)) : profile.harvestStartDate!.slice(0, 10);
@@ -86,9 +87,13 @@ export class LibrisImporter implements Importer {
         const fetched = await answer;
         let records = fetched.records;
         if (fetched.error) {
+          // An answer that is not the JSON envelope (a login page, an error text) fails the run at once: what
+          // the other windows would bring is as suspect. It names its window; the cursor stays where it was.
           const error = fetched.error;
-          if (!(error instanceof ExternalSystemError && error.kind === 'MALFORMED_RESPONSE')) throw error;
-          failures.push({ code: 'MALFORMED_RESPONSE', message: `Window ${fetched.window.startDate}…${fetched.window.endDate}: ${error.message}` });
+          if (error instanceof ExternalSystemError && error.kind === 'UNEXPECTED_RESPONSE') {
+            throw new ExternalSystemError(error.kind, `Window ${fetched.window.startDate}…${fetched.window.endDate}: ${error.message}`, error.status);
+          }
+          throw error;
         } else if (records!.length) {
           days = (this.settings.maxWindowRecords * windowDays(fetched.window)) / records!.length;
         } else {
@@ -116,7 +121,7 @@ export class LibrisImporter implements Importer {
       // then the records that failed in the last run (each id once).
       const retried = new Set(await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING'));
       const refresh = async (slice: { externalId: string; externalRef: string | null }[]) => {
-        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getRequest(r.externalRef ?? r.externalId));
+        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getByLfNumber(r.externalId));
         const results: MappingResult[] = fetched.filter((raw) => raw !== null).map(mapLibrisRecord);
         await tracker.write(sink, results);
       };

@@ -196,6 +196,41 @@ describe('CatpClient: the exchanges of nacsis-catp.md §7', () => {
   });
 });
 
+describe('CatpClient: GETHANDLE answers', () => {
+  it('reads a GETHANDLE answer with a second line that is not "Name: value" (the ruby client\'s "supported methods")', async () => {
+    answers.push('GETHANDLE A7K2M9Q4X1 001 CATP/1.1 200 OK\r\nGETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL\r\nContent-Length:0\r\n\r\n');
+    await expect(client().getHandle('USER0001', 'secret')).resolves.toEqual({ id: 'A7K2M9Q4X1', frame: '001' });
+  });
+});
+
+describe('CatpClient: refused handles, whatever the code', () => {
+  it.each([
+    [400, 'Bad Request', 'invalid handle'],
+    [500, 'Server Error', 'ハンドルが無効です'],
+    [404, 'Handle Not Found', 'no such session'],
+  ])('takes a %i answer that speaks of the handle for an expired one: one new GETHANDLE, one retry', async (status, phrase, message) => {
+    const { catpClient, handle } = await connected();
+    answers.push(refusal('SEARCH', status, phrase, message), catp('GETHANDLE', 'B8L3N0R5Y2', '001', 200, 'OK'), SEARCH_ONE_HIT);
+    await expect(catpClient.search(handle, 'COPYO', 'ID="250512000101"')).resolves.toMatchObject({ resultCount: 1 });
+    expect(handle.id).toBe('B8L3N0R5Y2');
+    expect(received.map((text) => decodeRequest(text).method)).toEqual(['SEARCH', 'GETHANDLE', 'SEARCH']);
+  });
+
+  it('renews once only: the same refusal again is thrown with its own code', async () => {
+    const { catpClient, handle } = await connected();
+    answers.push(refusal('SEARCH', 400, 'Bad Request', 'invalid handle'), catp('GETHANDLE', 'B8L3N0R5Y2', '001', 200, 'OK'), refusal('SEARCH', 400, 'Bad Request', 'invalid handle'));
+    expect(await failure(catpClient.search(handle, 'COPYO', 'ID="1"'))).toMatchObject({ status: 400, message: 'NACSIS SEARCH answered 400 Bad Request: invalid handle' });
+    expect(received).toHaveLength(3);
+  });
+
+  it('does not renew on a refusal that says nothing of the handle', async () => {
+    const { catpClient, handle } = await connected();
+    answers.push(refusal('SEARCH', 400, 'Bad Request', 'bad search expression'));
+    expect(await failure(catpClient.search(handle, 'COPYO', 'ID="1"'))).toMatchObject({ kind: 'PERMANENT', status: 400 });
+    expect(received).toHaveLength(1);
+  });
+});
+
 describe('CatpClient: expired handles (420)', () => {
   it('gets a new handle with the same credentials and retries once, renewing the handle in place', async () => {
     const { catpClient, handle } = await connected();
