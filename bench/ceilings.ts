@@ -7,15 +7,9 @@ import { mapLibrisRecord } from '@illbridge/connectors/libris';
 import type { IncomingRequest } from '@illbridge/connectors/types';
 import { FINAL_STATUSES } from '@illbridge/database/entities';
 import type { RequestStatus } from '@illbridge/database/entities';
+import { DATA_COLUMNS as DATA_FIELDS } from '../apps/import-worker/src/runs/content-hash';
 import { percentile } from './lib';
 
-/** The columns the import worker's upsert writes (apps/import-worker/src/runs/request-writer.ts), in its order. */
-const DATA_FIELDS = [
-  ['external_ref', 'externalRef'], ['external_system_status', 'externalSystemStatus'], ['requester_name', 'requesterName'], ['requester_id', 'requesterId'],
-  ['title', 'title'], ['author', 'author'], ['isbn', 'isbn'], ['issn', 'issn'], ['publisher', 'publisher'], ['place_of_publication', 'placeOfPublication'],
-  ['year', 'year'], ['edition', 'edition'], ['volume', 'volume'], ['issue', 'issue'], ['pages', 'pages'], ['article_title', 'articleTitle'],
-  ['article_author', 'articleAuthor'], ['format', 'format'], ['note', 'note'], ['last_interest_date', 'lastInterestDate'],
-] as const;
 const COLUMNS = [
   'profile_id', 'system', 'direction', 'external_id', 'status', 'closed', 'partner_code', 'partners', 'owner_library_code', 'pickup_library_code',
   ...DATA_FIELDS.map(([column]) => column), 'raw', 'content_hash', 'last_job_run_id',

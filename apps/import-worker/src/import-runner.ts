@@ -6,11 +6,11 @@ import { SecretBox } from '@illbridge/common';
 import { ExternalSystemError } from '@illbridge/connectors/types';
 import { IntegrationProfileEntity, JobRunEntity, ProfileSystem } from '@illbridge/database/entities';
 import type { ImportJobData } from '@illbridge/queues';
-import { LibrisImporter } from './libris/libris-importer';
 import { JobRunsService } from './runs/job-runs.service';
 import { RequestWriter } from './runs/request-writer';
 import { LibraryResolver, PartnerResolver } from './runs/resolvers';
-import { Importer, RunAborted, RunContext, RunFailure } from './runs/run-context';
+import type { Importer } from './runs/importer';
+import { RunAborted, RunContext, RunFailure } from './runs/run-context';
 
 export const IMPORTERS = Symbol('IMPORTERS');
 export type ImporterRegistry = Partial<Record<ProfileSystem, Importer>>;

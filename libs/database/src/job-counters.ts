@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { JobCounters } from './entities';
+import type { Direction, JobCounters, RecordOutcome } from './entities';
 
 /** The job report's counters, aggregated over record_event (the import worker when a run ends,
  *  reporting while it runs): counted from the record events, they are right however often a run was resumed. */
@@ -27,6 +27,24 @@ export const ZERO_COUNTERS: Readonly<JobCounters> = Object.freeze({
   updated: 0,
   unchanged: 0,
 });
+
+/** Adds `n` records of one direction and outcome to counters `c`. */
+export function addOutcome(c: JobCounters, direction: Direction, outcome: RecordOutcome, n = 1) {
+  c.totalRecordsProcessed += n;
+  const failed = outcome === 'FAILED';
+  if (direction === 'BORROWING') {
+    c.borrowingProcessed += n;
+    if (failed) c.borrowingFailed += n;
+    else c.borrowingSucceeded += n;
+  } else {
+    c.lendingProcessed += n;
+    if (failed) c.lendingFailed += n;
+    else c.lendingSucceeded += n;
+  }
+  if (outcome === 'CREATED') c.created += n;
+  else if (outcome === 'UPDATED') c.updated += n;
+  else if (outcome === 'UNCHANGED') c.unchanged += n;
+}
 
 export function countersFromRow(row: any): JobCounters {
   if (!row) return { ...ZERO_COUNTERS };

@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { dayAfter, HarvestWindow, LibrisClient, mapLibrisRecord, windowAt, windowDays } from '@illbridge/connectors/libris';
 import { ExternalSystemError, MappingResult } from '@illbridge/connectors/types';
 import { ImportSettings } from '../import-settings';
-import { BatchSink } from '../runs/request-writer';
-import { Importer, ImportOutcome, RunContext } from '../runs/run-context';
+import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
+import type { OpenRequest, RequestWriter } from '../runs/request-writer';
+import { harvestSpan, ImportOutcome, RunContext } from '../runs/run-context';
 import { RunProgress } from '../runs/run-progress';
 
-const DAY_MS = 86_400_000;
 const MAX_WINDOW_DAYS = 31;
 /** Windows asked for at most ahead of the one being written. */
 const MAX_WINDOWS_AHEAD = 2;
-const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /** Harvests a Libris profile: the outgoing requests created since the last successful run (a day of
  *  overlap; the harvest start date on the first run) in windows of at most 31 days (shorter where the
@@ -23,13 +20,12 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 @Injectable()
 export class LibrisImporter implements Importer {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settings: ImportSettings,
     private readonly progress: RunProgress,
     private readonly runs: JobRunsService,
   ) {}
 
-  async run(ctx: RunContext, sink: BatchSink): Promise<ImportOutcome> {
+  async run(ctx: RunContext, writer: RequestWriter): Promise<ImportOutcome> {
     const { profile } = ctx;
     const client = new LibrisClient({
       baseUrl: profile.baseUrl!,
@@ -39,9 +35,7 @@ export class LibrisImporter implements Importer {
       retry: this.settings.retry,
       maxRequestsPerSecond: this.settings.librisMaxRequestsPerSecond,
     });
-    const now = new Date();
-    const from = profile.harvestCursor ? day(new Date(profile.harvestCursor.getTime() - DAY_MS)) : profile.harvestStartDate!.slice(0, 10);
-    const to = day(now);
+    const { from, to } = harvestSpan(profile);
     const failures: ImportOutcome['failures'] = [];
     const seen = new Set<string>();
     const tracker = this.progress.start(ctx, 'HARVESTING', { pipelined: this.settings.writeConcurrency });
@@ -111,7 +105,7 @@ export class LibrisImporter implements Importer {
         while (records?.length) {
           const results = records.splice(0, batchSize).map(mapLibrisRecord);
           for (const r of results) if (r.ok) seen.add(r.request.externalId);
-          await tracker.write(sink, results);
+          await tracker.write(writer, results);
         }
         records = null;
       }
@@ -120,25 +114,20 @@ export class LibrisImporter implements Importer {
       // The library's open imported requests the windows did not bring, read by keyset a page at a time;
       // then the records that failed in the last run (each id once).
       const retried = new Set(await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING'));
-      const refresh = async (slice: { externalId: string; externalRef: string | null }[]) => {
+      const refresh = async (slice: Pick<OpenRequest, 'externalId' | 'externalRef'>[]) => {
         const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getByLfNumber(r.externalId));
         const results: MappingResult[] = fetched.filter((raw) => raw !== null).map(mapLibrisRecord);
-        await tracker.write(sink, results);
+        await tracker.write(writer, results);
       };
       let after = '';
-      let carry: { externalId: string; externalRef: string | null }[] = [];
+      const carry: Pick<OpenRequest, 'externalId' | 'externalRef'>[] = [];
       for (;;) {
-        const page: { external_id: string; external_ref: string | null }[] = await this.dataSource.query(
-          `SELECT external_id, external_ref FROM rs_request
-            WHERE profile_id = $1 AND direction = 'BORROWING' AND closed = false AND external_id > $2
-            ORDER BY profile_id, direction, external_id LIMIT $3`, // the order of uq_rs_request_external: an index scan
-          [profile.id, after, batchSize],
-        );
+        const page = await writer.openRequests(ctx, 'BORROWING', { after, limit: batchSize });
         if (!page.length) break;
-        after = page[page.length - 1].external_id;
+        after = page[page.length - 1].externalId;
         for (const r of page) {
-          retried.delete(r.external_id);
-          if (!seen.has(r.external_id)) carry.push({ externalId: r.external_id, externalRef: r.external_ref });
+          retried.delete(r.externalId);
+          if (!seen.has(r.externalId)) carry.push(r);
         }
         if (carry.length >= batchSize) {
           await refresh(carry.splice(0, batchSize));

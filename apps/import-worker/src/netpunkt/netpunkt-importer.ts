@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { agencyIdVariants, mapReceipt, NetpunktReceipt } from '@illbridge/connectors/netpunkt';
 import { NetpunktReceiptEntity } from '@illbridge/database/entities';
-import { BatchSink } from '../runs/request-writer';
-import { Importer, ImportOutcome, RunContext, RunFailure } from '../runs/run-context';
+import type { Importer } from '../runs/importer';
+import type { RequestWriter } from '../runs/request-writer';
+import { ImportOutcome, RunContext, RunFailure } from '../runs/run-context';
 import { RunProgress } from '../runs/run-progress';
 
 /** Imports the one Netpunkt receipt of an INBOUND run as a borrowing request (netpunkt.md §3).
@@ -17,7 +18,7 @@ export class NetpunktImporter implements Importer {
     private readonly progress: RunProgress,
   ) {}
 
-  async run(ctx: RunContext, sink: BatchSink): Promise<ImportOutcome> {
+  async run(ctx: RunContext, writer: RequestWriter): Promise<ImportOutcome> {
     const stored = await this.dataSource.getRepository(NetpunktReceiptEntity).findOne({ where: { jobRunId: ctx.run.id } });
     if (!stored) throw new RunFailure('RECEIPT_NOT_FOUND', `No Netpunkt receipt belongs to run ${ctx.run.id}`);
     const receipt = stored.receipt as unknown as NetpunktReceipt;
@@ -34,16 +35,8 @@ export class NetpunktImporter implements Importer {
     }
     request.raw = content;
     const tracker = this.progress.start(ctx, 'HARVESTING');
-    await tracker.write(sink, [mapped]);
-    if (mapped.originalOrderId) {
-      await this.dataSource.query(
-        `UPDATE rs_request r SET replaces_request_id = o.id
-           FROM rs_request o
-          WHERE r.profile_id = $1 AND r.direction = 'BORROWING' AND r.external_id = $2
-            AND o.profile_id = $1 AND o.direction = 'BORROWING' AND o.external_id = $3`,
-        [ctx.profile.id, request.externalId, mapped.originalOrderId],
-      );
-    }
+    await tracker.write(writer, [mapped]);
+    if (mapped.originalOrderId) await writer.linkReplacement(ctx, request.externalId, mapped.originalOrderId);
     await tracker.flush();
     return { cursor: null, windowFrom: null, windowTo: null, failures: [] };
   }

@@ -3,7 +3,8 @@ import { mapLibrisRecord } from '@illbridge/connectors/libris';
 import type { MappingResult } from '@illbridge/connectors/types';
 import { createDataSource } from '@illbridge/database/data-source';
 import { createTestDatabase, TestDatabase } from '@illbridge/testing';
-import { contentHash, HashedContent, legacyContentHash, RequestWriter } from './request-writer';
+import { contentHash, HashedContent, legacyContentHash } from './content-hash';
+import { RequestWriter } from './request-writer';
 import type { LibraryResolver, PartnerResolver } from './resolvers';
 import type { RunContext } from './run-context';
 

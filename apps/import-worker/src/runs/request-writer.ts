@@ -1,56 +1,24 @@
-import { createHash } from 'crypto';
 import { DataSource } from 'typeorm';
 import type { IncomingRequest, MappingResult } from '@illbridge/connectors/types';
-import { Direction, FINAL_STATUSES, JobCounters, RecordOutcome, RequestStatus } from '@illbridge/database/entities';
-import { ZERO_COUNTERS } from '@illbridge/database/job-counters';
-import type { RunContext } from './run-context';
+import { Direction, FINAL_STATUSES, JobCounters, RecordOutcome } from '@illbridge/database/entities';
+import { addOutcome, ZERO_COUNTERS } from '@illbridge/database/job-counters';
+import { contentHash, DATA_COLUMNS, HASH_PREFIX, hashVersionOf, isCurrentHash, OLDER_HASHES, storedRow } from './content-hash';
+import type { BatchResult, BatchSink, RunContext } from './run-context';
 
-/** Where importers put mapped records, a batch at a time. Answers the batch's outcomes as counters
- *  and the external ids it covered. */
-export interface BatchSink {
-  write(ctx: RunContext, results: MappingResult[]): Promise<BatchResult>;
-  /** Optional: the CPU work of `write` now, the writing when the answered function is called. */
-  prepare?(ctx: RunContext, results: MappingResult[]): () => Promise<BatchResult>;
-}
+/* The import's only writer of rs_request (and of the request and record events that go with its rows). A batch
+   goes through four steps:
+     resolve  (resolveBatch)  mapping failures, pickup library and partners, content hash: CPU only;
+     diff     (diff)          after a mostly unchanged batch, the records whose stored hash is theirs are settled
+                              UNCHANGED with their hashes alone (UNCHANGED_SQL: one statement with their record events);
+     upsert   (upsert)        the others are sent in full (WRITE_SQL): new and changed rows upserted …
+     events                   … and, in the same statement, one request event per change and one record event per
+                              record (the REQUEST_EVENTS and RECORD_EVENTS parts of WRITE_SQL).
+   Rows stored with a hash of an earlier version are compared with that version's hash (settleOlderHashes).
+   The few other changes an import makes to requests (NACSIS order-number links and moved-on lending requests,
+   Netpunkt replacements) are its methods too, as are the importers' reads of rs_request. */
 
-export interface BatchResult {
-  delta: JobCounters;
-  externalIds: string[];
-}
-
-/** The job report counters of a set of record outcomes. */
-export function countersOf(events: { direction: Direction; outcome: RecordOutcome }[]): JobCounters {
-  const c = { ...ZERO_COUNTERS };
-  for (const e of events) {
-    c.totalRecordsProcessed++;
-    const failed = e.outcome === 'FAILED';
-    if (e.direction === 'BORROWING') {
-      c.borrowingProcessed++;
-      if (failed) c.borrowingFailed++;
-      else c.borrowingSucceeded++;
-    } else {
-      c.lendingProcessed++;
-      if (failed) c.lendingFailed++;
-      else c.lendingSucceeded++;
-    }
-    if (e.outcome === 'CREATED') c.created++;
-    else if (e.outcome === 'UPDATED') c.updated++;
-    else if (e.outcome === 'UNCHANGED') c.unchanged++;
-  }
-  return c;
-}
-
-interface RecordEventRow {
-  externalId: string;
-  direction: Direction;
-  outcome: RecordOutcome;
-  reasonCode: string | null;
-  message: string | null;
-  warnings: string[];
-  requestId: string | null;
-}
-
-interface Prepared {
+/** A record of a batch as the run resolved it: what its row is made of, and its content hash. */
+interface Resolved {
   request: IncomingRequest;
   warnings: string[];
   pickupLibraryCode: string;
@@ -59,157 +27,96 @@ interface Prepared {
   hash: string;
 }
 
-const DEFAULT_STATUS: Record<Direction, RequestStatus> = { BORROWING: 'CREATED_BORROWING_REQUEST', LENDING: 'CREATED_LENDING_REQUEST' };
-
-/** Columns written from an incoming record (status handled separately: it may stay as it was). */
-const DATA_COLUMNS = [
-  ['external_ref', 'externalRef'],
-  ['external_system_status', 'externalSystemStatus'],
-  ['requester_name', 'requesterName'],
-  ['requester_id', 'requesterId'],
-  ['title', 'title'],
-  ['author', 'author'],
-  ['isbn', 'isbn'],
-  ['issn', 'issn'],
-  ['publisher', 'publisher'],
-  ['place_of_publication', 'placeOfPublication'],
-  ['year', 'year'],
-  ['edition', 'edition'],
-  ['volume', 'volume'],
-  ['issue', 'issue'],
-  ['pages', 'pages'],
-  ['article_title', 'articleTitle'],
-  ['article_author', 'articleAuthor'],
-  ['format', 'format'],
-  ['note', 'note'],
-  ['last_interest_date', 'lastInterestDate'],
-] as const;
-
-/** The version of the content hash that `contentHash` gives, stored as its prefix (`v2:` and 37 hex digits of
- *  sha1: `content_hash` is char(40)). A stored hash without a prefix is the version 1 hash (`legacyContentHash`).
- *  Bump the version (and keep the old function in `OLDER_HASHES`) when the hashed text changes for records
- *  whose content did not: a stored hash of another version is then compared with that version's hash. */
-export const CONTENT_HASH_VERSION = 'v2';
-const HASH_PREFIX = `${CONTENT_HASH_VERSION}:`;
-
-/** A mapped record (with the raw record it carries) and what the run resolved for it: what a row is made of. */
-export interface HashedContent {
-  request: IncomingRequest;
-  pickup: string;
-  partners: string[];
-  partnerCode: string | null;
+/** A record that could not be imported, as its record event is written (WRITE_SQL's $8). */
+interface FailedRecord {
+  external_id: string;
+  direction: Direction;
+  reason_code: string;
+  message: string;
+  warnings: string[];
 }
 
-/** The row the writer stores for a record, as JSON without its hash (and without the record's warnings, which
- *  are not stored with it): every column written from the record, the raw record last, in the order it came
- *  (the source's JSON order). */
-function rowJson(content: HashedContent): string {
-  return JSON.stringify(storedRow(content));
+export interface ResolvedBatch {
+  /** By direction|externalId: the last copy of a record in the batch wins. */
+  records: Map<string, Resolved>;
+  /** By direction|externalId; a record that both failed and imported in one batch counts as imported. */
+  failed: Map<string, FailedRecord>;
+  /** The external ids the batch covered (imported, then failed). */
+  externalIds: string[];
 }
 
-function storedRow(content: HashedContent): Record<string, unknown> {
-  const { request } = content;
-  const row: Record<string, unknown> = {
-    direction: request.direction,
-    external_id: request.externalId,
-    mapped_status: request.mappedStatus ?? null,
-    default_status: DEFAULT_STATUS[request.direction],
-    partner_code: content.partnerCode,
-    partners: content.partners,
-    pickup_library_code: content.pickup,
-  };
-  for (const [column, field] of DATA_COLUMNS) row[column] = request[field] ?? null;
-  row.raw = request.raw ?? null;
-  return row;
-}
+const keyOfRequest = (r: { direction: Direction; externalId: string }) => `${r.direction}|${r.externalId}`;
 
-/** The content hash (version 2) of a row's JSON (`rowJson`): sha1 of the hash version and that text, so any change
- *  to a column the writer stores or to the raw record (even a field no column reads) changes it, and a change to
- *  the mapping changes it where it changes what is stored. One plain `JSON.stringify` in the order the record came,
- *  about a third of the CPU of the version 1 hash (sorted keys). A source that sent the same record with its keys
- *  in another order would show as UPDATED once: Libris, NACSIS and Netpunkt send a record the same way each time. */
-function hashOfRow(json: string): string {
-  const hash = createHash('sha1');
-  // A text with no character past U+00FF (most records) is hashed as its Latin-1 bytes, a copy, instead of being
-  // encoded as UTF-8; the first byte tells the two encodings apart, so different texts still hash differently.
-  if (BEYOND_LATIN1.test(json)) hash.update(`U${CONTENT_HASH_VERSION}\n`).update(json, 'utf8');
-  else hash.update(`L${CONTENT_HASH_VERSION}\n`).update(json, 'latin1');
-  return HASH_PREFIX + hash.digest('hex').slice(0, 40 - HASH_PREFIX.length);
-}
-
-const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
-
-/** The content hash (version 2) of a record: `hashOfRow(rowJson(content))`. */
-export function contentHash(content: HashedContent): string {
-  return hashOfRow(rowJson(content));
-}
-
-/** The version 1 content hash (stored by earlier versions, without a prefix). Computed only for records
- *  whose stored hash is of that version, to tell whether they changed. */
-export function legacyContentHash(content: HashedContent): string {
-  return stableHash({ request: content.request, pickup: content.pickup, partners: content.partners, partnerCode: content.partnerCode });
-}
-
-/** Hashes of earlier versions, by the version a stored hash names (`hashVersionOf`). */
-const OLDER_HASHES: Record<string, (content: HashedContent) => string> = { v1: legacyContentHash };
-
-/** The version of a stored hash: its prefix, or v1 for a hash without one. */
-export function hashVersionOf(stored: string): string {
-  const match = /^(v\d+):/.exec(stored);
-  return match ? match[1] : 'v1';
-}
-
-/** sha1 of a value's JSON with object keys sorted: the version 1 content hash. Serialized in one pass, giving
- *  the very string `JSON.stringify` gives for a copy of the value with sorted keys (the hashes stored by
- *  earlier versions stay valid), without building that copy. */
-export function stableHash(value: unknown): string {
-  return createHash('sha1').update(canonicalJson(value) ?? 'undefined').digest('hex');
-}
-
-const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
-const isIndexKey = (key: string) => INDEX_KEY.test(key) && Number(key) < 4294967295;
-
-/** As `JSON.stringify(canonical(value))` where canonical copies objects with their own keys sorted (into plain
- *  objects, where integer-like keys come first in numeric order) and arrays element-wise. */
-export function canonicalJson(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return JSON.stringify(value);
-    case 'object':
-      break;
-    default:
-      return undefined;
+/** Step 1 — resolve: checks each mapped record's pickup library and partners against the run's resolvers, and hashes
+ *  what will be stored. CPU only. */
+export function resolveBatch(ctx: Pick<RunContext, 'profile' | 'libraries' | 'partners'>, results: readonly MappingResult[]): ResolvedBatch {
+  const failed = new Map<string, FailedRecord>();
+  const records = new Map<string, Resolved>();
+  for (const result of results) {
+    if (!result.ok) {
+      const f = result.failure;
+      const externalId = f.externalId || '(no id)';
+      failed.set(`${f.direction}|${externalId}`, { external_id: externalId, direction: f.direction, reason_code: f.reasonCode, message: f.message, warnings: [] });
+      continue;
+    }
+    const request = result.request;
+    const pickup = ctx.libraries.resolve(request.externalLibraryCode);
+    if (!pickup) {
+      failed.set(keyOfRequest(request), {
+        external_id: request.externalId,
+        direction: request.direction,
+        reason_code: 'LIBRARY_NOT_MAPPED',
+        message: `Library code "${request.externalLibraryCode ?? ''}" is not mapped in profile ${ctx.profile.code} and no local library has that code`,
+        warnings: result.warnings,
+      });
+      continue;
+    }
+    const warnings = [...result.warnings];
+    const partners = request.partnerCodes.map((code) => {
+      const known = ctx.partners.resolve(code);
+      if (!known) warnings.push(`Unknown partner code "${code}"`);
+      return known ?? code;
+    });
+    const active = request.activePartnerCode;
+    const partnerCode = active ? (ctx.partners.resolve(active) ?? active) : null;
+    if (active && !ctx.partners.resolve(active) && !request.partnerCodes.includes(active)) warnings.push(`Unknown partner code "${active}"`);
+    records.set(keyOfRequest(request), { request, warnings, pickupLibraryCode: pickup, partners, partnerCode, hash: contentHash({ request, pickup, partners, partnerCode }) });
   }
-  if (value === null) return 'null';
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + (canonicalJson(value[i]) ?? 'null');
-    return out + ']';
+  for (const key of records.keys()) failed.delete(key);
+  const externalIds = [...records.values()].map((p) => p.request.externalId).concat([...failed.values()].map((f) => f.external_id));
+  return { records, failed, externalIds };
+}
+
+/** The counters of one batch as its statements answer them, and how many of its imported records were unchanged. */
+class BatchTally {
+  readonly delta: JobCounters = { ...ZERO_COUNTERS };
+  unchanged = 0;
+
+  add(direction: Direction, outcome: RecordOutcome, n: number) {
+    addOutcome(this.delta, direction, outcome, n);
+    if (outcome === 'UNCHANGED') this.unchanged += n;
   }
-  const keys = Object.keys(value).sort();
-  const indexes = keys.filter(isIndexKey);
-  const ordered = indexes.length ? [...indexes.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndexKey(k))] : keys;
-  let out = '{';
-  let first = true;
-  for (const key of ordered) {
-    const json = canonicalJson((value as Record<string, unknown>)[key]);
-    if (json === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + json;
-    first = false;
-  }
-  return out + '}';
+}
+
+/** A record whose stored row (if any) did not have its hash, with the stored hash. */
+interface Different {
+  record: Resolved;
+  stored: string | null;
+}
+
+/** One open request of a profile, as the importers' refresh steps read them. */
+export interface OpenRequest {
+  externalId: string;
+  externalRef: string | null;
+  format: string | null;
 }
 
 /** Idempotent, batched import of mapped records: one statement per batch (atomic on its own). It reads
  *  the rows already there, upserts only the new and changed ones, and writes one request event per change
  *  and one record event per record — an UNCHANGED record (same content hash) costs a lookup and its record
- *  event, nothing else. The batch travels as one jsonb parameter (no per-row placeholders). */
+ *  event, nothing else. The batch travels as one jsonb parameter (no per-row placeholders). One writer per run. */
 export class RequestWriter implements BatchSink {
-  /** Of the last batch's imported records, the share that was unchanged (one writer per run). */
+  /** Of the last batch's imported records, the share that was unchanged. */
   private unchangedShare = 0;
   /** Requests this writer created, in all and when it last had the table analyzed. */
   private created = 0;
@@ -221,164 +128,163 @@ export class RequestWriter implements BatchSink {
     return this.prepare(ctx, results)();
   }
 
-  /** Does the batch's CPU work now (mapping checks, hashes, the statement's parameters) and answers the
+  /** Does the batch's CPU work now (resolving, hashes, the statement's parameters) and answers the
    *  function that writes it, so that a caller can prepare the next batch while one is being written. */
   prepare(ctx: RunContext, results: MappingResult[]): () => Promise<BatchResult> {
+    const batch = resolveBatch(ctx, results);
+    const records = [...batch.records.values()];
     // When the last batch was mostly unchanged (a re-read), first settle the unchanged records with their hashes
     // alone (their record events written in the same statement), then send the full rows of the others only.
-    const hashesFirst = results.length > 0 && this.unchangedShare >= 0.5;
-    const failures = new Map<string, RecordEventRow>();
-    const prepared = new Map<string, Prepared>(); // by direction|externalId: the last copy of a record wins
-    for (const result of results) {
-      if (!result.ok) {
-        const f = result.failure;
-        const externalId = f.externalId || '(no id)';
-        failures.set(`${f.direction}|${externalId}`, { externalId, direction: f.direction, outcome: 'FAILED', reasonCode: f.reasonCode, message: f.message, warnings: [], requestId: null });
-        continue;
-      }
-      const request = result.request;
-      const pickup = ctx.libraries.resolve(request.externalLibraryCode);
-      if (!pickup) {
-        failures.set(`${request.direction}|${request.externalId}`, {
-          externalId: request.externalId,
-          direction: request.direction,
-          outcome: 'FAILED',
-          reasonCode: 'LIBRARY_NOT_MAPPED',
-          message: `Library code "${request.externalLibraryCode ?? ''}" is not mapped in profile ${ctx.profile.code} and no local library has that code`,
-          warnings: result.warnings,
-          requestId: null,
-        });
-        continue;
-      }
-      const warnings = [...result.warnings];
-      const partners = request.partnerCodes.map((code) => {
-        const known = ctx.partners.resolve(code);
-        if (!known) warnings.push(`Unknown partner code "${code}"`);
-        return known ?? code;
-      });
-      const partnerCode = request.activePartnerCode ? (ctx.partners.resolve(request.activePartnerCode) ?? request.activePartnerCode) : null;
-      if (request.activePartnerCode && !ctx.partners.resolve(request.activePartnerCode) && !request.partnerCodes.includes(request.activePartnerCode)) {
-        warnings.push(`Unknown partner code "${request.activePartnerCode}"`);
-      }
-      const key = `${request.direction}|${request.externalId}`;
-      prepared.set(key, { request, warnings, pickupLibraryCode: pickup, partners, partnerCode, hash: contentHash({ request, pickup, partners, partnerCode }) });
-    }
-    // A record that both failed and imported in one batch counts as imported (as before: its later event won).
-    for (const key of prepared.keys()) failures.delete(key);
-
-    const externalIds = [...prepared.values()].map((p) => p.request.externalId).concat([...failures.values()].map((f) => f.externalId));
-    const failed = JSON.stringify([...failures.values()].map((f) => ({ external_id: f.externalId, direction: f.direction, reason_code: f.reasonCode, message: f.message, warnings: f.warnings })));
-    const keys = hashesFirst && prepared.size ? JSON.stringify([...prepared.values()].map((p) => keyOf(p, null))) : null;
-    const rows = keys === null ? rowsOf([...prepared.values()]) : null;
+    const keysJson = results.length > 0 && this.unchangedShare >= 0.5 && records.length ? JSON.stringify(records.map((r) => keyOf(r, null))) : null;
+    const rowsJson = keysJson === null ? rowsOf(records) : null;
+    const failedJson = JSON.stringify([...batch.failed.values()]);
     return async () => {
-      const delta = { ...ZERO_COUNTERS };
-      for (const f of failures.values()) count(delta, f.direction, 'FAILED', 1);
-      let unchanged = 0;
-      /** Settles the unchanged records of `sent` (sent as `json`, keys and hashes); answers the others with
-       *  their stored hash (null when there is no row or no hash). */
-      const settle = async (sent: Prepared[], json: string, upgrade = false): Promise<Different[]> => {
-        const others: { direction: Direction; external_id: string; stored_hash: string | null }[] = await this.dataSource.query(
-          upgrade ? UNCHANGED_UPGRADE_SQL : UNCHANGED_SQL,
-          [ctx.profile.id, ctx.run.id, json],
-        );
-        const storedHashes = new Map(others.map((o) => [`${o.direction}|${o.external_id}`, o.stored_hash]));
-        const different: Different[] = [];
-        for (const p of sent) {
-          const key = `${p.request.direction}|${p.request.externalId}`;
-          if (storedHashes.has(key)) different.push({ p, stored: storedHashes.get(key) ?? null });
-          else {
-            count(delta, p.request.direction, 'UNCHANGED', 1);
-            unchanged++;
-          }
-        }
-        return different;
-      };
-      /** Writes records in full (and the failed ones); `olderJudged`: records stored with a hash of an earlier
-       *  version were compared with it already, so a different hash means a change. Otherwise they are left
-       *  alone and answered, to be compared with the hash of their version first. */
-      const writeRows = async (rowsJson: string, failedJson: string, olderJudged: boolean): Promise<Different[]> => {
-        const answered: { direction: Direction; outcome: RecordOutcome | typeof OLDER_HASH; n: number; external_id: string | null; stored_hash: string | null }[] =
-          await this.dataSource.query(WRITE_SQL, [
-            ctx.profile.id,
-            ctx.profile.system,
-            ctx.profile.resourceSharingLibraryCode,
-            ctx.run.id,
-            ctx.run.jobName,
-            FINAL_STATUSES,
-            rowsJson,
-            failedJson,
-            olderJudged,
-          ]);
-        const older: Different[] = [];
-        for (const a of answered) {
-          if (a.outcome === OLDER_HASH) {
-            older.push({ p: prepared.get(`${a.direction}|${a.external_id}`)!, stored: a.stored_hash });
-            continue;
-          }
-          count(delta, a.direction, a.outcome, a.n);
-          if (a.outcome === 'UNCHANGED') unchanged += a.n;
-        }
-        return older;
-      };
-
+      const tally = new BatchTally();
+      for (const f of batch.failed.values()) tally.add(f.direction, 'FAILED', 1);
+      let toWrite = records;
       let older: Different[] = [];
-      let toWrite: Prepared[] = [...prepared.values()];
-      if (keys !== null) {
-        const different = await settle(toWrite, keys);
-        toWrite = [];
-        for (const d of different) {
-          if (d.stored !== null && !isCurrentHash(d.stored)) older.push(d);
-          else toWrite.push(d.p);
-        }
+      if (keysJson !== null) ({ toWrite, older } = await this.diff(ctx, records, keysJson, tally));
+      if (toWrite.length || batch.failed.size) {
+        const rows = toWrite.length ? (rowsJson ?? rowsOf(toWrite)) : '[]';
+        older = older.concat(await this.upsert(ctx, batch, rows, failedJson, keysJson !== null, tally));
       }
-      if (toWrite.length || failures.size) {
-        const rowsJson = rows ?? rowsOf(toWrite);
-        older = older.concat(await writeRows(toWrite.length ? rowsJson : '[]', failed, keys !== null));
-      }
-      if (older.length) {
-        // Stored by an earlier version with that version's hash: unchanged if it equals that hash (the stored hash
-        // is then upgraded, with no request event); the others are written as changed.
-        const hashed = older.map((d) => {
-          const hasher = OLDER_HASHES[hashVersionOf(d.stored!)];
-          return keyOf(d.p, hasher ? hasher({ request: d.p.request, pickup: d.p.pickupLibraryCode, partners: d.p.partners, partnerCode: d.p.partnerCode }) : null);
-        });
-        const changed = await settle(older.map((d) => d.p), JSON.stringify(hashed), true);
-        if (changed.length) await writeRows(rowsOf(changed.map((d) => d.p)), '[]', true);
-      }
-      if (prepared.size) this.unchangedShare = unchanged / prepared.size;
-      this.created += delta.created;
-      // A big first import grows rs_request from nothing within one run, faster than autovacuum analyzes it. With
-      // statistics that still describe a small table the planner looked records up through the profile's index
-      // (profile_id, direction, closed), i.e. read all of the profile's rows for every record: O(n) per record.
-      // So the table is analyzed each time this run has doubled what it had created at the last analysis.
-      if (this.created - this.createdAtAnalyze >= Math.max(ANALYZE_AFTER, this.createdAtAnalyze)) {
-        this.createdAtAnalyze = this.created;
-        await this.dataSource.query('ANALYZE rs_request');
-      }
-      return { delta, externalIds };
+      if (older.length) await this.settleOlderHashes(ctx, batch, older, tally);
+      if (batch.records.size) this.unchangedShare = tally.unchanged / batch.records.size;
+      await this.analyzeWhenGrown(tally.delta.created);
+      return { delta: tally.delta, externalIds: batch.externalIds };
     };
   }
-}
 
-function count(c: JobCounters, direction: Direction, outcome: RecordOutcome, n: number) {
-  c.totalRecordsProcessed += n;
-  const failed = outcome === 'FAILED';
-  if (direction === 'BORROWING') {
-    c.borrowingProcessed += n;
-    if (failed) c.borrowingFailed += n;
-    else c.borrowingSucceeded += n;
-  } else {
-    c.lendingProcessed += n;
-    if (failed) c.lendingFailed += n;
-    else c.lendingSucceeded += n;
+  /** Step 2 — diff: settles the records of `sent` whose stored hash is theirs (sent as `json`: keys and hashes) as
+   *  UNCHANGED; answers the others, split into those to write in full and those stored with a hash of an earlier
+   *  version (compared with that version's hash first). */
+  private async diff(ctx: RunContext, sent: Resolved[], json: string, tally: BatchTally): Promise<{ toWrite: Resolved[]; older: Different[] }> {
+    const toWrite: Resolved[] = [];
+    const older: Different[] = [];
+    for (const d of await this.settleUnchanged(ctx, sent, json, false, tally)) {
+      if (d.stored !== null && !isCurrentHash(d.stored)) older.push(d);
+      else toWrite.push(d.record);
+    }
+    return { toWrite, older };
   }
-  if (outcome === 'CREATED') c.created += n;
-  else if (outcome === 'UPDATED') c.updated += n;
-  else if (outcome === 'UNCHANGED') c.unchanged += n;
+
+  /** UNCHANGED_SQL: the unchanged records of `sent` get their record event; answers the others with their stored
+   *  hash (null when there is no row or no hash). */
+  private async settleUnchanged(ctx: RunContext, sent: Resolved[], json: string, upgrade: boolean, tally: BatchTally): Promise<Different[]> {
+    const others: { direction: Direction; external_id: string; stored_hash: string | null }[] = await this.dataSource.query(
+      upgrade ? UNCHANGED_UPGRADE_SQL : UNCHANGED_SQL,
+      [ctx.profile.id, ctx.run.id, json],
+    );
+    const storedHashes = new Map(others.map((o) => [`${o.direction}|${o.external_id}`, o.stored_hash]));
+    const different: Different[] = [];
+    for (const record of sent) {
+      const key = keyOfRequest(record.request);
+      if (storedHashes.has(key)) different.push({ record, stored: storedHashes.get(key) ?? null });
+      else tally.add(record.request.direction, 'UNCHANGED', 1);
+    }
+    return different;
+  }
+
+  /** Steps 3 and 4 — upsert and events (WRITE_SQL): writes records in full (and the failed ones) with their request
+   *  and record events. `olderJudged`: records stored with a hash of an earlier version were compared with it
+   *  already, so a different hash means a change; otherwise they are left alone and answered. */
+  private async upsert(ctx: RunContext, batch: ResolvedBatch, rowsJson: string, failedJson: string, olderJudged: boolean, tally: BatchTally): Promise<Different[]> {
+    const answered: { direction: Direction; outcome: RecordOutcome | typeof OLDER_HASH; n: number; external_id: string | null; stored_hash: string | null }[] =
+      await this.dataSource.query(WRITE_SQL, [
+        ctx.profile.id,
+        ctx.profile.system,
+        ctx.profile.resourceSharingLibraryCode,
+        ctx.run.id,
+        ctx.run.jobName,
+        FINAL_STATUSES,
+        rowsJson,
+        failedJson,
+        olderJudged,
+      ]);
+    const older: Different[] = [];
+    for (const a of answered) {
+      if (a.outcome === OLDER_HASH) older.push({ record: batch.records.get(`${a.direction}|${a.external_id}`)!, stored: a.stored_hash });
+      else tally.add(a.direction, a.outcome, a.n);
+    }
+    return older;
+  }
+
+  /** Stored by an earlier version with that version's hash: unchanged if it equals that hash (the stored hash is then
+   *  upgraded, with no request event); the others are written as changed. */
+  private async settleOlderHashes(ctx: RunContext, batch: ResolvedBatch, older: Different[], tally: BatchTally) {
+    const hashed = older.map(({ record, stored }) => {
+      const hasher = OLDER_HASHES[hashVersionOf(stored!)];
+      return keyOf(record, hasher ? hasher({ request: record.request, pickup: record.pickupLibraryCode, partners: record.partners, partnerCode: record.partnerCode }) : null);
+    });
+    const changed = await this.settleUnchanged(
+      ctx,
+      older.map((d) => d.record),
+      JSON.stringify(hashed),
+      true,
+      tally,
+    );
+    if (changed.length) await this.upsert(ctx, batch, rowsOf(changed.map((d) => d.record)), '[]', true, tally);
+  }
+
+  /** A big first import grows rs_request from nothing within one run, faster than autovacuum analyzes it. With
+   *  statistics that still describe a small table the planner looked records up through the profile's index
+   *  (profile_id, direction, closed), i.e. read all of the profile's rows for every record: O(n) per record.
+   *  So the table is analyzed each time this run has doubled what it had created at the last analysis. */
+  private async analyzeWhenGrown(created: number) {
+    this.created += created;
+    if (this.created - this.createdAtAnalyze >= Math.max(ANALYZE_AFTER, this.createdAtAnalyze)) {
+      this.createdAtAnalyze = this.created;
+      await this.dataSource.query('ANALYZE rs_request');
+    }
+  }
+
+  /** The profile's open requests of a direction in external id order (the order of uq_rs_request_external: an index
+   *  scan), after `after`; at most `limit` (all without). */
+  async openRequests(ctx: RunContext, direction: Direction, page: { after?: string; limit?: number } = {}): Promise<OpenRequest[]> {
+    const rows: { external_id: string; external_ref: string | null; format: string | null }[] = await this.dataSource.query(
+      `SELECT external_id, external_ref, format FROM rs_request
+        WHERE profile_id = $1 AND direction = $2 AND closed = false AND external_id > $3
+        ORDER BY profile_id, direction, external_id LIMIT $4`,
+      [ctx.profile.id, direction, page.after ?? '', page.limit ?? null],
+    );
+    return rows.map((r) => ({ externalId: r.external_id, externalRef: r.external_ref, format: r.format }));
+  }
+
+  /** A borrowing request created here and ordered in NACSIS later is known by our own number (`ONO`, kept in
+   *  external_ref, or still its external id) but not yet by the NACSIS ID: it takes the NACSIS ID (`externalId`),
+   *  so the next batch enriches it instead of creating a second request. Only requests never written from an
+   *  imported record (no content hash) are linked, each to one record, with an UPDATED request event. */
+  async linkByOrderNumber(ctx: RunContext, direction: Direction, records: readonly { externalId: string; orderNumber: string }[]) {
+    if (!records.length) return;
+    await this.dataSource.query(LINK_BY_ORDER_NUMBER_SQL, [
+      ctx.profile.id,
+      direction,
+      records.map((r) => r.externalId),
+      records.map((r) => r.orderNumber),
+      ctx.run.id,
+    ]);
+  }
+
+  /** Open lending requests that are gone from the source (`message` says why) are closed as REJECTED, with their
+   *  request and record events (UPDATED), in one statement. */
+  async rejectGone(ctx: RunContext, externalIds: readonly string[], message: string) {
+    await this.dataSource.query(REJECT_GONE_SQL, [ctx.profile.id, externalIds, ctx.run.id, message]);
+  }
+
+  /** The borrowing request `externalId` replaces the one known as `replacedExternalId` (a resent order). */
+  async linkReplacement(ctx: RunContext, externalId: string, replacedExternalId: string) {
+    await this.dataSource.query(
+      `UPDATE rs_request r SET replaces_request_id = o.id
+         FROM rs_request o
+        WHERE r.profile_id = $1 AND r.direction = 'BORROWING' AND r.external_id = $2
+          AND o.profile_id = $1 AND o.direction = 'BORROWING' AND o.external_id = $3`,
+      [ctx.profile.id, externalId, replacedExternalId],
+    );
+  }
 }
 
 /** The rows of records as WRITE_SQL takes them (jsonb array). */
-const rowsOf = (records: Prepared[]) =>
+const rowsOf = (records: Resolved[]) =>
   JSON.stringify(
     records.map((p) => {
       const row = storedRow({ request: p.request, pickup: p.pickupLibraryCode, partners: p.partners, partnerCode: p.partnerCode });
@@ -388,16 +294,8 @@ const rowsOf = (records: Prepared[]) =>
     }),
   );
 
-/** A record whose stored row (if any) did not have its hash, with the stored hash. */
-interface Different {
-  p: Prepared;
-  stored: string | null;
-}
-
-const isCurrentHash = (stored: string) => stored.startsWith(HASH_PREFIX);
-
 /** What UNCHANGED_SQL needs of a record; `olderHash`: its hash of the version its stored hash is of. */
-const keyOf = (p: Prepared, olderHash: string | null) => ({
+const keyOf = (p: Resolved, olderHash: string | null) => ({
   direction: p.request.direction,
   external_id: p.request.externalId,
   content_hash: p.hash,
@@ -405,20 +303,17 @@ const keyOf = (p: Prepared, olderHash: string | null) => ({
   warnings: p.warnings,
 });
 
+const ANALYZE_AFTER = 5_000;
+
 /** The outcome WRITE_SQL answers for a record it left alone: stored with a hash of an earlier version. */
 const OLDER_HASH = 'OLDER_HASH';
 
 const UPSERT_COLUMNS = ['system', 'status', 'closed', 'partner_code', 'partners', 'owner_library_code', 'pickup_library_code', ...DATA_COLUMNS.map(([c]) => c), 'raw', 'content_hash', 'last_job_run_id'];
 
-/** $1 profile id, $2 system, $3 owner library, $4 run id, $5 job name, $6 final statuses, $7 the records (jsonb array),
- *  $8 the failed records (jsonb array), $9 whether a stored hash of an earlier version counts as a change (else such
- *  a record is left alone and answered as OLDER_HASH with its stored hash). Answers the outcome counts by direction.
- *  Every part sees the table as it was before the statement: `before` is what was there, `up` what was written. */
+/** A record event written again (a resumed run, a record twice in a run) keeps CREATED or UPDATED over UNCHANGED. */
 const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) DO UPDATE SET
     outcome = CASE WHEN record_event.outcome IN ('CREATED', 'UPDATED') AND EXCLUDED.outcome = 'UNCHANGED' THEN record_event.outcome ELSE EXCLUDED.outcome END,
     reason_code = EXCLUDED.reason_code, message = EXCLUDED.message, warnings = EXCLUDED.warnings, request_id = EXCLUDED.request_id`;
-
-const ANALYZE_AFTER = 5_000;
 
 /** The stored row of input record `i` (profile $1), one index lookup per record. LIMIT 1 keeps the planner from
  *  turning the lookups into a hash join over all of the profile's rows (it did so on every batch while the
@@ -460,6 +355,10 @@ SELECT f.direction, f.external_id, f.stored_hash FROM found f WHERE NOT f.same`;
 const UNCHANGED_SQL = unchangedSql(false);
 const UNCHANGED_UPGRADE_SQL = unchangedSql(true);
 
+/** $1 profile id, $2 system, $3 owner library, $4 run id, $5 job name, $6 final statuses, $7 the records (jsonb array),
+ *  $8 the failed records (jsonb array), $9 whether a stored hash of an earlier version counts as a change (else such
+ *  a record is left alone and answered as OLDER_HASH with its stored hash). Answers the outcome counts by direction.
+ *  Every part sees the table as it was before the statement: `before` is what was there, `up` what was written. */
 const WRITE_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($7::jsonb) AS x(
@@ -518,3 +417,37 @@ record_events AS (
 SELECT direction, outcome, count(*)::int AS n, NULL AS external_id, NULL AS stored_hash FROM outcomes GROUP BY direction, outcome
 UNION ALL
 SELECT b.direction, '${OLDER_HASH}', 1, b.external_id, b.content_hash FROM before b WHERE b.older AND NOT $9`;
+
+/** $1 profile id, $2 direction, $3 the records' NACSIS ids, $4 their order numbers (ONO), $5 run id. */
+const LINK_BY_ORDER_NUMBER_SQL = `
+WITH k AS (
+  SELECT DISTINCT ON (k.nacsis_id) t.id, k.nacsis_id
+    FROM unnest($3::varchar[], $4::varchar[]) AS k(nacsis_id, ono)
+    JOIN rs_request t ON t.profile_id = $1 AND t.direction = $2 AND t.content_hash IS NULL AND (t.external_id = k.ono OR t.external_ref = k.ono)
+   WHERE NOT EXISTS (SELECT 1 FROM rs_request x WHERE x.profile_id = $1 AND x.direction = $2 AND x.external_id = k.nacsis_id)
+   ORDER BY k.nacsis_id, (t.external_id = k.ono) DESC, t.created_at
+), m AS (
+  SELECT DISTINCT ON (id) id, nacsis_id FROM k ORDER BY id, nacsis_id
+), linked AS (
+  UPDATE rs_request r SET external_id = m.nacsis_id, external_ref = COALESCE(r.external_ref, r.external_id), updated_at = now()
+    FROM m WHERE r.id = m.id
+  RETURNING r.id, r.external_ref, r.external_id, r.status, r.external_system_status
+)
+INSERT INTO request_event (request_id, type, from_status, to_status, external_system_status, job_run_id, message)
+SELECT id, 'UPDATED', status, status, external_system_status, $5, 'Linked to NACSIS record ' || external_id || ' by its order number ' || external_ref
+  FROM linked`;
+
+/** $1 profile id, $2 external ids (lending), $3 run id, $4 the message of the events. */
+const REJECT_GONE_SQL = `
+WITH gone AS (
+  UPDATE rs_request r SET status = 'REJECTED', closed = true, content_hash = NULL, last_job_run_id = $3, updated_at = now()
+    FROM rs_request o
+   WHERE o.id = r.id AND r.profile_id = $1 AND r.direction = 'LENDING' AND r.closed = false AND r.external_id = ANY($2::varchar[])
+  RETURNING r.id, r.external_id, o.status AS from_status, r.external_system_status
+), events AS (
+  INSERT INTO request_event (request_id, type, from_status, to_status, external_system_status, job_run_id, message)
+  SELECT id, 'STATUS_CHANGED', from_status, 'REJECTED', external_system_status, $3, $4::text FROM gone
+)
+INSERT INTO record_event (job_run_id, external_id, direction, outcome, reason_code, message, warnings, request_id)
+SELECT $3, external_id, 'LENDING', 'UPDATED', NULL, $4::text, '[]'::jsonb, id FROM gone
+${RECORD_EVENT_CONFLICT}`;

@@ -1,4 +1,5 @@
-import type { IntegrationProfileEntity, JobRunEntity } from '@illbridge/database/entities';
+import type { MappingResult } from '@illbridge/connectors/types';
+import type { IntegrationProfileEntity, JobCounters, JobRunEntity } from '@illbridge/database/entities';
 import type { LibraryResolver, PartnerResolver } from './resolvers';
 
 /** What an importer gets for one run: the run, its profile (secret decrypted), resolvers loaded once. */
@@ -10,9 +11,17 @@ export interface RunContext {
   partners: PartnerResolver;
 }
 
-/** An importer harvests one system for one run and returns where the next run should continue from. */
-export interface Importer {
-  run(ctx: RunContext, writer: import('./request-writer').BatchSink): Promise<ImportOutcome>;
+/** Where importers put mapped records, a batch at a time (the request writer). Answers the batch's outcomes
+ *  as counters and the external ids it covered. */
+export interface BatchSink {
+  write(ctx: RunContext, results: MappingResult[]): Promise<BatchResult>;
+  /** Optional: the CPU work of `write` now, the writing when the answered function is called. */
+  prepare?(ctx: RunContext, results: MappingResult[]): () => Promise<BatchResult>;
+}
+
+export interface BatchResult {
+  delta: JobCounters;
+  externalIds: string[];
 }
 
 export interface ImportOutcome {
@@ -22,6 +31,16 @@ export interface ImportOutcome {
   windowTo: string | null;
   /** Parts that could not be read (e.g. a window with a malformed response): the run fails with these. */
   failures: { code: string; message: string }[];
+}
+
+const DAY_MS = 86_400_000;
+const day = (date: Date) => date.toISOString().slice(0, 10);
+
+/** The days a harvest reads (YYYY-MM-DD): from the day before where the last successful run stopped (a day of
+ *  overlap), or from the profile's harvest start date on the first run, to today. */
+export function harvestSpan(profile: Pick<IntegrationProfileEntity, 'harvestCursor' | 'harvestStartDate'>, now = new Date()): { from: string; to: string } {
+  const from = profile.harvestCursor ? day(new Date(profile.harvestCursor.getTime() - DAY_MS)) : profile.harvestStartDate!.slice(0, 10);
+  return { from, to: day(now) };
 }
 
 /** Why a run failed as a whole. */

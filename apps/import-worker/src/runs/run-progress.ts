@@ -4,8 +4,7 @@ import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import type { MappingResult } from '@illbridge/connectors/types';
 import type { JobStage } from '@illbridge/database/entities';
 import { JobRunsService } from './job-runs.service';
-import type { BatchResult, BatchSink } from './request-writer';
-import { RunAborted, RunContext } from './run-context';
+import { BatchResult, BatchSink, RunAborted, RunContext } from './run-context';
 
 /** Writes batches for a run and keeps its progress visible (stage, records read); between batches it
  *  honours an operator's abort. */

@@ -18,6 +18,17 @@ export function isNacsisDatabase(value: unknown): value is NacsisDatabase {
   return typeof value === 'string' && Object.hasOwn(NACSIS_DATABASES, value);
 }
 
+/** The databases of one side of ours (our borrowing: COPYO, LOANO; our lending: COPYA, LOANA), COPY first. */
+export function nacsisDatabasesOf(direction: Direction): NacsisDatabase[] {
+  return (Object.keys(NACSIS_DATABASES) as NacsisDatabase[]).filter((db) => NACSIS_DATABASES[db].direction === direction);
+}
+
+/** The database a request's record lives in: the side by direction, the service by format (COPY when unknown). */
+export function nacsisDatabaseOf(direction: Direction, format: Format | null): NacsisDatabase {
+  const service: Format = format === 'LOAN' ? 'LOAN' : 'COPY';
+  return nacsisDatabasesOf(direction).find((db) => NACSIS_DATABASES[db].format === service)!;
+}
+
 const MALFORMED_RECORD = 'MALFORMED_RECORD';
 
 /** `SRVCE` (1 character; nacsis-catp.md G12), and the spelled-out form seen in the Alma model. */
