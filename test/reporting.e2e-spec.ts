@@ -113,7 +113,8 @@ describe('reporting (end to end)', () => {
       expect(report.status).toBe(200);
       expect(report.body).toMatchObject({ id: runId, profileId: profiles.hig, jobName: 'Import resource sharing requests using profile Libris LIBRIS_HIG', trigger: 'MANUAL', state: 'COMPLETED_WITH_ERRORS', error: null });
       expect(report.body.window).toEqual({ from: daysAgo(60), to: daysAgo(0) });
-      expect(report.body.progress).toEqual({ stage: 'DONE', recordsRead: 31 });
+      expect(report.body.progress).toEqual({ stage: 'DONE', recordsRead: 31, detail: null });
+      expect(report.body.warnings).toEqual([]);
       expect(report.body.counters).toEqual({
         totalRecordsProcessed: 31,
         borrowingProcessed: 31,

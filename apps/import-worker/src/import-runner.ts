@@ -94,9 +94,9 @@ export class ImportRunner {
       const outcome = await importer.run(ctx, new RequestWriter(this.dataSource));
       await this.runs.setWindow(run.id, outcome.windowFrom, outcome.windowTo);
       if (outcome.failures.length) {
-        return this.end(run, 'FAILED', new RunFailure(outcome.failures[0].code, outcome.failures.map((f) => f.message).join('; ')));
+        return this.end(run, 'FAILED', new RunFailure(outcome.failures[0].code, outcome.failures.map((f) => f.message).join('; ')), outcome.warnings);
       }
-      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor);
+      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor, outcome.warnings);
       return { jobRunId: run.id, state: ended.state };
     } catch (error) {
       if (error instanceof RunAborted) return this.end(run, 'ABORTED');
@@ -115,8 +115,8 @@ export class ImportRunner {
     }
   }
 
-  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure) {
-    const ended = await this.runs.finish(run, state, failure ? { code: failure.code, message: failure.message } : undefined);
+  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure, warnings?: string[]) {
+    const ended = await this.runs.finish(run, state, failure ? { code: failure.code, message: failure.message } : undefined, undefined, warnings);
     return { jobRunId: run.id, state: ended.state };
   }
 }

@@ -241,10 +241,11 @@ describe('reporting (Postgres + Redis)', () => {
         startedAt: expect.any(String),
         finishedAt: expect.any(String),
         window: { from: '2026-11-01', to: '2026-11-22' },
-        progress: { stage: 'DONE', recordsRead: 7 },
+        progress: { stage: 'DONE', recordsRead: 7, detail: null },
         counters: DONE_COUNTERS,
         failedBorrowing: [{ externalId: 'Hig-261120-0007', reasonCode: 'LIBRARY_NOT_MAPPED', message: UNMAPPED_MESSAGE }],
         failedLending: [{ externalId: 'ILL0000009', reasonCode: 'MALFORMED_RECORD', message: MALFORMED_MESSAGE }],
+        warnings: [],
         error: null,
       });
     });

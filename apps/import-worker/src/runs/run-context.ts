@@ -31,6 +31,8 @@ export interface ImportOutcome {
   windowTo: string | null;
   /** Parts that could not be read (e.g. a window with a malformed response): the run fails with these. */
   failures: { code: string; message: string }[];
+  /** What the run noticed but did not fail on: shown in the job report. */
+  warnings?: string[];
 }
 
 const DAY_MS = 86_400_000;
