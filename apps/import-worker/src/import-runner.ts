@@ -10,18 +10,11 @@ import { JobRunsService } from './runs/job-runs.service';
 import { RequestWriter } from './runs/request-writer';
 import { LibraryResolver, PartnerResolver } from './runs/resolvers';
 import type { Importer } from './runs/importer';
-import { RunAborted, RunContext, RunFailure } from './runs/run-context';
+import { FAILURE_CODE, RunAborted, RunContext, RunFailure } from './runs/run-context';
 
 export const IMPORTERS = Symbol('IMPORTERS');
 export type ImporterRegistry = Partial<Record<ProfileSystem, Importer>>;
 
-const FAILURE_CODE: Record<ExternalSystemError['kind'], string> = {
-  AUTHENTICATION: 'AUTHENTICATION_FAILED',
-  TRANSIENT: 'EXTERNAL_SYSTEM_UNAVAILABLE',
-  PERMANENT: 'EXTERNAL_SYSTEM_ERROR',
-  MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
-  UNEXPECTED_RESPONSE: 'UNEXPECTED_RESPONSE',
-};
 
 /** Executes one import job: claims its run, checks the profile, lets the system's importer harvest,
  *  and ends the run in the state that tells the truth. Unexpected errors (database down) are thrown,

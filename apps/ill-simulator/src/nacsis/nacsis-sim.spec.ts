@@ -52,7 +52,10 @@ async function calls(): Promise<Row[]> {
 }
 
 /** The IDs a participant sees in a database (one SEARCH, records returned inline). */
-async function idsIn(handle: CatpHandle, db: NacsisDatabase, query = 'RNWDT>="19000101"'): Promise<string[]> {
+/** The records renewed on 12–14 May 2025, with equality only (the simulator refuses range operators). */
+const TWELFTH_ON = 'RNWDT="20250512" OR RNWDT="20250513" OR RNWDT="20250514"';
+
+async function idsIn(handle: CatpHandle, db: NacsisDatabase, query = 'RNWDT="2*"'): Promise<string[]> {
   const result = await client.search(handle, db, query);
   expect(result.records).toHaveLength(result.resultCount);
   return result.records.map((record) => fieldValue(record, 'ID')!);
@@ -138,7 +141,7 @@ describe('SEARCH and RETRIEVE', () => {
     await createRecord({ as: PARTNER.participantId, candidates: [OTHER.participantId], created: '20250513' });
     const handle = await login();
 
-    const result = await client.search(handle, 'COPYA', 'RNWDT>="20250512"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    const result = await client.search(handle, 'COPYA', TWELFTH_ON, { smallSetUpperBound: 0, largeSetLowerBound: 1 });
     expect(result).toMatchObject({ resultCount: 3, records: [], nextPosition: 1 });
 
     const first = await client.retrieve(handle, 'COPYA', result, 1, 2);
@@ -156,10 +159,10 @@ describe('SEARCH and RETRIEVE', () => {
     }
 
     // Inline delivery within the small-set bound, and the medium set in between.
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250512"')).records).toHaveLength(3);
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250512"', { smallSetUpperBound: 3, largeSetLowerBound: 4 })).records).toHaveLength(3);
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250512"', { smallSetUpperBound: 2, largeSetLowerBound: 3 })).records).toHaveLength(0);
-    const medium = await client.search(handle, 'COPYA', 'RNWDT>="20250510"', { smallSetUpperBound: 2, largeSetLowerBound: 10, mediumSetPresentNumber: 4 });
+    expect((await client.search(handle, 'COPYA', TWELFTH_ON)).records).toHaveLength(3);
+    expect((await client.search(handle, 'COPYA', TWELFTH_ON, { smallSetUpperBound: 3, largeSetLowerBound: 4 })).records).toHaveLength(3);
+    expect((await client.search(handle, 'COPYA', TWELFTH_ON, { smallSetUpperBound: 2, largeSetLowerBound: 3 })).records).toHaveLength(0);
+    const medium = await client.search(handle, 'COPYA', 'RNWDT="2025051*"', { smallSetUpperBound: 2, largeSetLowerBound: 10, mediumSetPresentNumber: 4 });
     expect(medium).toMatchObject({ resultCount: 5, nextPosition: 5 });
     expect(medium.records).toHaveLength(4);
 
@@ -183,7 +186,7 @@ describe('SEARCH and RETRIEVE', () => {
     const b = await createRecord({ as: OTHER.participantId, candidates: [US.participantId], created: '20250511' });
     const c = await createRecord({ as: PARTNER.participantId, candidates: [US.participantId], created: '20250512' });
     const handle = await login();
-    const result = await client.search(handle, 'COPYA', 'RNWDT>="20250510"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    const result = await client.search(handle, 'COPYA', 'RNWDT="2025051*"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
     expect(result.resultCount).toBe(3);
     // We refuse a: it moves on to OTHER, out of our COPYA (and it never was in our COPYO).
     await act(a.id, { as: US.participantId, command: 'RECEIVE' });
@@ -356,9 +359,9 @@ describe('faults', () => {
   it('answers CATP 503 for the next call, classified TRANSIENT, then serves again', async () => {
     const handle = await login();
     await http.post('/_sim/nacsis/faults', { catpFailNext: 1, catpStatus: 503 });
-    const error = await rejection(client.search(handle, 'COPYA', 'RNWDT>="20250101"'));
+    const error = await rejection(client.search(handle, 'COPYA', 'RNWDT="20250101"'));
     expect(error).toMatchObject({ kind: 'TRANSIENT', status: 503 });
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250101"')).resultCount).toBe(0);
+    expect((await client.search(handle, 'COPYA', 'RNWDT="20250101"')).resultCount).toBe(0);
   });
 
   it('answers CATP 500 as TRANSIENT too', async () => {
@@ -419,7 +422,7 @@ describe('control routes', () => {
     const handle = await login();
     let seen = 0;
     for (const db of ['COPYO', 'LOANO', 'COPYA', 'LOANA'] as const) {
-      const result = await client.search(handle, db, 'RNWDT>="19000101"', { smallSetUpperBound: 100, largeSetLowerBound: 101 });
+      const result = await client.search(handle, db, 'RNWDT="2*"', { smallSetUpperBound: 100, largeSetLowerBound: 101 });
       seen += result.resultCount;
       for (const record of result.records) {
         expect(nacsisRecordState(record, db)).not.toBeNull();
@@ -457,8 +460,7 @@ describe('as strict as the real server is known to be', () => {
     expect(smaller.records).toHaveLength(30);
   });
 
-  it('refuses a range operator with the bad-request error once range operators are off, and logs the refusal', async () => {
-    expect((await http.post('/_sim/nacsis/settings', { rangeOperators: false })).data).toMatchObject({ rangeOperators: false });
+  it('refuses a range operator with the bad-request error, and logs the refusal', async () => {
     const handle = await login();
     await http.delete('/_sim/nacsis/calls');
     for (const query of ['RNWDT>="20250512"', 'RNWDT="20250512" OR RNWDT<"20250101"']) {
@@ -475,6 +477,9 @@ describe('as strict as the real server is known to be', () => {
     ]);
     expect(logged[0].refusal).toMatch(/^bad search expression: the range operator >= is not supported/);
     expect(logged[2].refusal).toBeNull();
+    // A test may switch them on, to see what a client would do with a server that takes them.
+    expect((await http.post('/_sim/nacsis/settings', { rangeOperators: true })).data).toMatchObject({ rangeOperators: true });
+    await expect(client.search(handle, 'COPYA', 'RNWDT>="20250512"')).resolves.toMatchObject({ resultCount: 0 });
   });
 
   it('logs every refusal with its reason: an unreadable message, a refused handle, a refused login', async () => {

@@ -61,7 +61,7 @@ const DEFAULT_SETTINGS: NacsisSettings = {
   handleTtlMs: 30 * 60_000,
   today: null,
   retrievePageSize: DEFAULT_RETRIEVE_PAGE_SIZE,
-  rangeOperators: true,
+  rangeOperators: false,
   invalidHandle: { status: 420, reasonPhrase: 'Invalid Handle', message: 'handle is unknown, released or expired' },
   getHandleExtraLine: null,
 };

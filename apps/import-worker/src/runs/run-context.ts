@@ -1,4 +1,4 @@
-import type { MappingResult } from '@illbridge/connectors/types';
+import type { ExternalErrorKind, MappingResult } from '@illbridge/connectors/types';
 import type { IntegrationProfileEntity, JobCounters, JobRunEntity } from '@illbridge/database/entities';
 import type { LibraryResolver, PartnerResolver } from './resolvers';
 
@@ -44,6 +44,15 @@ export function harvestSpan(profile: Pick<IntegrationProfileEntity, 'harvestCurs
   const from = profile.harvestCursor ? day(new Date(profile.harvestCursor.getTime() - DAY_MS)) : profile.harvestStartDate!.slice(0, 10);
   return { from, to: day(now) };
 }
+
+/** The error code of a run (or of a part of it) that failed because of an external system. */
+export const FAILURE_CODE: Readonly<Record<ExternalErrorKind, string>> = {
+  AUTHENTICATION: 'AUTHENTICATION_FAILED',
+  TRANSIENT: 'EXTERNAL_SYSTEM_UNAVAILABLE',
+  PERMANENT: 'EXTERNAL_SYSTEM_ERROR',
+  MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
+  UNEXPECTED_RESPONSE: 'UNEXPECTED_RESPONSE',
+};
 
 /** Why a run failed as a whole. */
 export class RunFailure extends Error {

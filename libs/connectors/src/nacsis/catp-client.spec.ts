@@ -106,7 +106,7 @@ describe('CatpClient: the exchanges of nacsis-catp.md §7', () => {
   it('SEARCH asks for detailed records by default', async () => {
     const { catpClient, handle } = await connected();
     answers.push(catp('SEARCH', 'A7K2M9Q4X1', '001', 200, 'OK', { headers: ['Result-count:0', 'Number-of-records-returned:0', 'Next-result-set-position:0'] }));
-    const result = await catpClient.search(handle, 'LOANO', 'RNWDT>="20250512"');
+    const result = await catpClient.search(handle, 'LOANO', 'RNWDT="20250512"');
     expect(decodeRequest(received[0]).headers).toEqual([
       { name: 'Database-names', value: 'LOANO' },
       { name: 'Small-set-element-set-names', value: '2' },
@@ -134,7 +134,7 @@ describe('CatpClient: the exchanges of nacsis-catp.md §7', () => {
   it('RETRIEVE pages through a result set', async () => {
     const { catpClient, handle } = await connected();
     answers.push(catp('SEARCH', 'A7K2M9Q4X1', '001', 200, 'OK', { headers: ['Result-count:300', 'Number-of-records-returned:0', 'Next-result-set-position:1'] }));
-    const resultSet = await catpClient.search(handle, 'COPYO', 'RNWDT>="20250512"');
+    const resultSet = await catpClient.search(handle, 'COPYO', 'RNWDT="20250512"');
     expect(resultSet).toMatchObject({ resultCount: 300, records: [], nextPosition: 1 });
     answers.push(catp('RETRIEVE', 'A7K2M9Q4X1', '001', 200, 'OK', { headers: ['Number-of-records-returned:1', 'Next-result-set-position:2'], body: 'ID=1\r\n' }));
     const page = await catpClient.retrieve(handle, 'COPYO', resultSet, 1, 1);
@@ -260,7 +260,7 @@ describe('CatpClient: expired handles (420)', () => {
 
   it('searches again before retrieving from a result set the expired handle held', async () => {
     const { catpClient, handle } = await connected();
-    const resultSet: CatpResultSet = { frame: '003', query: 'RNWDT>="20250512"', editType: '9', resultCount: 300, records: [], nextPosition: 1 };
+    const resultSet: CatpResultSet = { frame: '003', query: 'RNWDT="20250512"', editType: '9', resultCount: 300, records: [], nextPosition: 1 };
     answers.push(
       refusal('RETRIEVE', 420, 'Invalid Handle', 'handle expired'),
       catp('GETHANDLE', 'B8L3N0R5Y2', '001', 200, 'OK'),
@@ -270,7 +270,7 @@ describe('CatpClient: expired handles (420)', () => {
     const page = await catpClient.retrieve(handle, 'LOANA', resultSet, 51, 1);
     expect(page.nextPosition).toBe(52);
     const [, , search, retrieve] = received.map(decodeRequest);
-    expect(search).toMatchObject({ method: 'SEARCH', handle: 'B8L3N0R5Y2', frame: '003', body: 'RNWDT>="20250512"' });
+    expect(search).toMatchObject({ method: 'SEARCH', handle: 'B8L3N0R5Y2', frame: '003', body: 'RNWDT="20250512"' });
     expect(search.headers).toEqual([
       { name: 'Database-names', value: 'LOANA' },
       { name: 'Small-set-element-set-names', value: '9' },

@@ -168,7 +168,7 @@ export class CatpClient {
     }
   }
 
-  /** SEARCH `query` (e.g. `RNWDT>="20250512"`, see `searchTerm`) in database `db`, with the records
+  /** SEARCH `query` (e.g. `RNWDT="20250512"`, see `searchTerm`) in database `db`, with the records
    *  that come back at once; page through the rest with `retrieve`. Zero hits is a success. */
   async search(handle: CatpHandle, db: string, query: string, options: CatpSearchOptions = {}): Promise<CatpResultSet> {
     const settings = { ...SEARCH_DEFAULTS, ...options };

@@ -378,7 +378,9 @@ describe('CATP status classes (nacsis-catp.md §5)', () => {
 describe('searchTerm', () => {
   it('quotes the value', () => {
     expect(searchTerm('ID', '250512000102')).toBe('ID="250512000102"');
-    expect(searchTerm('RNWDT', '20250512', '>=')).toBe('RNWDT>="20250512"');
+    expect(searchTerm('RNWDT', '20250512')).toBe('RNWDT="20250512"');
+    expect(searchTerm('RNWDT', '202505', { prefix: true })).toBe('RNWDT="202505*"');
+    expect(searchTerm('ONO', 'a*', { prefix: true })).toBe('ONO="a\\**"');
     expect(searchTerm('STAT', '未処理')).toBe('STAT="未処理"');
   });
 

@@ -384,10 +384,11 @@ export function errorMessages(body: string): string[] {
   }
 }
 
-/** One term of a search expression: `KEY="value"` (or `KEY>="value"` …), escaping `\`, `"` and `*`
- *  in the value with a backslash (nacsis-catp.md §6.2 [PROP]). */
-export function searchTerm(key: string, value: string, operator: '=' | '>=' | '<=' = '='): string {
+/** One term of a search expression: `KEY="value"`, or with `prefix` `KEY="value*"` (prefix match), escaping `\`,
+ *  `"` and `*` in the value with a backslash (nacsis-catp.md §6.2 [PROP]). Equality and prefix match are all NII's
+ *  published search specifications show; no public source shows a range operator, so none is written. */
+export function searchTerm(key: string, value: string, options: { prefix?: boolean } = {}): string {
   if (!TAG.test(key)) throw new CatpSyntaxError(`bad search key ${JSON.stringify(key)}`);
   checkLine(value, `the value of ${key}`);
-  return `${key}${operator}"${value.replace(/[\\"*]/g, (character) => `\\${character}`)}"`;
+  return `${key}="${value.replace(/[\\"*]/g, (character) => `\\${character}`)}${options.prefix ? '*' : ''}"`;
 }
