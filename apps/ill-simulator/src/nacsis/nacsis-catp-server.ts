@@ -89,6 +89,7 @@ export class NacsisCatpServer {
       faults.catpFailNext--;
       return this.error(request, faults.catpStatus, `simulated failure (CATP ${faults.catpStatus})`);
     }
+    if (faults.expireHandlesAfter > 0 && --faults.expireHandlesAfter === 0) this.store.expireHandles();
     try {
       if (request.encoding !== undefined && !CATP_ENCODINGS.includes(request.encoding)) throw new CatpFailure(400, `unsupported Encoding ${request.encoding}`);
       if (request.method === 'GETHANDLE') return this.getHandle(request, call);
@@ -237,7 +238,8 @@ export class NacsisCatpServer {
     const editType = editTypeHeader(request, 'Element-set-names', frame.editType);
     const slice = frame.entries.slice(start - 1, start - 1 + count);
     // A record that left this participant's view since the SEARCH is skipped (nacsis-catp.md G8).
-    const records = slice.flatMap(({ database, id }) => {
+    const emptied = this.store.faults.emptyRetrieveNext > 0 && this.store.faults.emptyRetrieveNext-- > 0;
+    const records = (emptied ? [] : slice).flatMap(({ database, id }) => {
       const record = this.store.record(id);
       if (!record || !this.sees(database, handle.participantId, record)) return [];
       return [this.wire(database, record, editType)];

@@ -136,6 +136,8 @@ export class NacsisControlController {
   faults(@Body() body: CatpFaultsDto) {
     if (body.catpFailNext !== undefined) this.store.faults.catpFailNext = body.catpFailNext;
     if (body.catpStatus !== undefined) this.store.faults.catpStatus = body.catpStatus;
+    if (body.expireHandlesAfter !== undefined) this.store.faults.expireHandlesAfter = body.expireHandlesAfter;
+    if (body.emptyRetrieveNext !== undefined) this.store.faults.emptyRetrieveNext = body.emptyRetrieveNext;
     const expiredHandles = body.expireHandles ? this.store.expireHandles() : 0;
     return { ...this.store.faults, expiredHandles };
   }

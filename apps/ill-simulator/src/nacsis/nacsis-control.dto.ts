@@ -62,6 +62,8 @@ export class CatpFaultsDto {
   @IsOptional() @IsInt() @Min(0) catpFailNext?: number;
   @IsOptional() @IsInt() @Min(300) @Max(599) catpStatus?: number;
   @IsOptional() @IsBoolean() expireHandles?: boolean;
+  @IsOptional() @IsInt() @Min(0) expireHandlesAfter?: number;
+  @IsOptional() @IsInt() @Min(0) emptyRetrieveNext?: number;
 }
 
 /** `settings.invalidHandle`: how an unknown, released or expired handle is answered. */

@@ -50,6 +50,11 @@ export interface CatpFaults {
   /** Answer the next N CATP calls with `catpStatus` (HTTP 200, CATP status line). */
   catpFailNext: number;
   catpStatus: number;
+  /** Every handle expires just before the Nth CATP call from now (0: no such fault), as a session timing out mid-run. */
+  expireHandlesAfter: number;
+  /** Answer the next N RETRIEVEs with no records but the right Next-result-set-position (as a page whose records
+   *  were all deleted or moved since the SEARCH). */
+  emptyRetrieveNext: number;
 }
 
 export type CommandResult =
@@ -65,7 +70,7 @@ const DEFAULT_SETTINGS: NacsisSettings = {
   invalidHandle: { status: 420, reasonPhrase: 'Invalid Handle', message: 'handle is unknown, released or expired' },
   getHandleExtraLine: null,
 };
-const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503 };
+const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503, expireHandlesAfter: 0, emptyRetrieveNext: 0 };
 const HANDLE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const JST_OFFSET_MS = 9 * 3_600_000;
 
