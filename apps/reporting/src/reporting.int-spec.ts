@@ -153,6 +153,9 @@ describe('reporting (Postgres + Redis)', () => {
       expect(Object.keys(docs.body.paths)).toEqual(
         expect.arrayContaining(['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/abort', '/api/jobs/{id}/events', '/api/jobs/{id}/events.csv', '/api/integration-profiles/{id}/job-history', '/api/borrowing-requests', '/api/lending-requests', '/api/requests/{id}']),
       );
+      const report = docs.body.paths['/api/jobs/{id}'].get.responses['200'].content['application/json'].schema;
+      expect(report.properties.warnings).toMatchObject({ type: 'array', items: { type: 'string' } });
+      expect(report.properties.progress.properties.detail).toMatchObject({ type: 'string', nullable: true });
     });
 
     it('refuses unknown query parameters and bad enum values, listing every problem', async () => {
