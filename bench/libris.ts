@@ -11,7 +11,8 @@ import { LibrisStore } from '../apps/ill-simulator/src/libris/libris-store';
 import { rawUpsertCeiling } from './ceilings';
 import { api, describeCpu, dropDatabase, freshDatabase, PartResult, peakMb, startImportStack } from './lib';
 
-const DB = 'illbridge_bench_libris';
+/** BENCH_DB_SUFFIX keeps a run apart from another one on the same Postgres (a fresh database is dropped WITH FORCE). */
+const DB = `illbridge_bench_libris${process.env.BENCH_DB_SUFFIX ?? ''}`;
 /** Open requests the refresh part reads one by one. */
 const REFRESH_OPEN = 10_000;
 

@@ -515,6 +515,27 @@ describe('as strict as the real server is known to be', () => {
     ]);
   });
 
+  it('expires every handle before the Nth call from now, and empties the next N RETRIEVE pages', async () => {
+    await http.post('/_sim/nacsis/generate', { ourParticipantId: US.participantId, count: 40, seed: 2 });
+    const handle = await login();
+    const result = await client.search(handle, 'COPYA,LOANA,COPYO,LOANO', 'RNWDT="2*"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    expect((await http.post('/_sim/nacsis/faults', { emptyRetrieveNext: 1 })).data).toMatchObject({ emptyRetrieveNext: 1 });
+    expect(await client.retrieve(handle, 'COPYA', result, 1, 10)).toEqual({ records: [], nextPosition: 11 });
+    expect((await client.retrieve(handle, 'COPYA', result, 11, 10)).records.length).toBeGreaterThan(0);
+
+    await http.post('/_sim/nacsis/faults', { expireHandlesAfter: 2 });
+    await http.delete('/_sim/nacsis/calls');
+    await client.retrieve(handle, 'COPYA', result, 1, 1); // call 1: served
+    await client.retrieve(handle, 'COPYA', result, 1, 1); // call 2: the handle expired just before it
+    expect((await calls()).map((call) => [call.method, call.catpStatus])).toEqual([
+      ['RETRIEVE', 200],
+      ['RETRIEVE', 420],
+      ['GETHANDLE', 200],
+      ['SEARCH', 200],
+      ['RETRIEVE', 200],
+    ]);
+  });
+
   it('refuses bad settings, listing every problem', async () => {
     const response = await http.post('/_sim/nacsis/settings', { retrievePageSize: 0, rangeOperators: 'yes', invalidHandle: { status: 200, reasonPhrase: 'x' } });
     expect(response.status).toBe(400);
