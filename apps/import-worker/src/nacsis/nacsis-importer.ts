@@ -26,10 +26,11 @@ const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_
 type Tracker = ReturnType<RunProgress['start']>;
 
 /** Synchronises a NACSIS-ILL profile (nacsis-ill.md §5): under one CATP handle, the records of
- *  COPYO/LOANO (our borrowing) and COPYA/LOANA (our lending) changed since the last successful run (a
- *  day of overlap; the harvest start date on the first run), page by page; then the records that failed
- *  in the last run again, and the open lending requests the harvest did not bring back, looked up by ID:
- *  those gone from our lender view (moved on to the next candidate after our refusal) become REJECTED. */
+ *  COPYO/LOANO (our borrowing) and COPYA/LOANA (our lending) renewed since each database's cursor (a day of
+ *  overlap; the harvest start date on the first run), one search per day or whole month, page by page; then the
+ *  records that failed in the last run again, and the open lending requests the harvest did not bring back, looked
+ *  up by ID a few at a time: those a complete answer shows gone from our lender view (moved on to the next
+ *  candidate after our refusal) become REJECTED. */
 @Injectable()
 export class NacsisImporter implements Importer {
   constructor(
