@@ -1,6 +1,7 @@
 /* Libris import through the real path: profile-config "run now" → BullMQ → the import worker as its
    own process → the Libris simulator over HTTP. Also the raw upsert ceiling it is compared with. */
-import { harvestWindows, LibrisClient } from '@illbridge/connectors/libris';
+import { DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND, harvestWindows, LibrisClient } from '@illbridge/connectors/libris';
+import { Pacer } from '@illbridge/connectors/pacer';
 import { startSimulator } from '../apps/ill-simulator/src/simulator';
 import { compactDay } from '../apps/ill-simulator/src/libris/days';
 import { GenerateOptions, generateLibrisRequests } from '../apps/ill-simulator/src/libris/libris-generator';
@@ -10,7 +11,10 @@ import { LibrisStore } from '../apps/ill-simulator/src/libris/libris-store';
 import { rawUpsertCeiling } from './ceilings';
 import { api, describeCpu, dropDatabase, freshDatabase, PartResult, peakMb, startImportStack } from './lib';
 
-const DB = 'illbridge_bench_libris';
+/** BENCH_DB_SUFFIX keeps a run apart from another one on the same Postgres (a fresh database is dropped WITH FORCE). */
+const DB = `illbridge_bench_libris${process.env.BENCH_DB_SUFFIX ?? ''}`;
+/** Open requests the refresh part reads one by one. */
+const REFRESH_OPEN = 10_000;
 
 /** What POST /_sim/libris/generate does (the same generator, seed and identities), without the store's
  *  duplicate check per added request: that check scans every request already there, so generating
@@ -86,7 +90,7 @@ export async function librisBench(records: number, prefix: string): Promise<Part
   seedLibris(sim.app.get(LibrisStore), 'Hig', { requestingLibrary: 'Hig', count: records, from, to, seed: 1, unknownSigelShare: 0 });
 
   // Ceiling: the very records the import will read, fetched once (untimed) the way the importer does.
-  const client = new LibrisClient({ baseUrl: `${sim.url}/libris/api`, sigel: 'Hig', apiKey: 'k' });
+  const client = new LibrisClient({ baseUrl: `${sim.url}/libris/api`, sigel: 'Hig', apiKey: 'k', maxRequestsPerSecond: Infinity });
   const librisRecords: unknown[] = [];
   for (const window of harvestWindows(from, to)) librisRecords.push(...(await client.listOutgoing(window.startDate, window.endDate)));
   const raw = await rawUpsertCeiling(url, librisRecords);
@@ -131,6 +135,31 @@ export async function librisBench(records: number, prefix: string): Promise<Part
       result: `${Math.round(secondRate)} records/s (${second.seconds.toFixed(1)} s)`,
       target: `≥ 2× first run: ${secondRate >= 2 * firstRate ? 'met' : 'missed'} (${(secondRate / firstRate).toFixed(2)}×)`,
     });
+    // The refresh at 10,000 open requests: the harvest reads only yesterday and today (cursor today), and exactly
+    // REFRESH_OPEN requests are open in a status that can still change, so the run refreshes them one by one by LF
+    // number. Paced here at the bench's LIBRIS_MAX_REQUESTS_PER_SECOND (no pace, in effect) to measure our CPU;
+    // the time at the default pace of 2 a second is the number of calls over 2.
+    await pg.query(
+      `UPDATE rs_request r SET closed = NOT s.chosen, external_system_status = CASE WHEN s.chosen THEN 'Läst' ELSE r.external_system_status END
+         FROM (SELECT id, row_number() OVER (ORDER BY external_id) <= $2 AS chosen FROM rs_request WHERE profile_id = $1) s
+        WHERE s.id = r.id`,
+      [profile.id, REFRESH_OPEN],
+    );
+    await pg.query('UPDATE integration_profile SET harvest_cursor = $2 WHERE id = $1', [profile.id, `${to}T00:00:00Z`]);
+    const refresh = await timedRun();
+    const singleCalls = calls.list().filter((call) => !call.path.endsWith('/outgoing')).length;
+    const windowCalls = calls.list().length - singleCalls;
+    const atDefault = new Pacer(DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND).secondsFor(calls.list().length);
+    rows.push({
+      what: `Libris refresh of ${REFRESH_OPEN} open requests (statuses that can still change), one by one by LF number`,
+      result: `${singleCalls} GETs + ${windowCalls} windows; ${refresh.seconds.toFixed(1)} s unpaced; at the default ${DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND}/s: ${(atDefault / 3600).toFixed(2)} h`,
+      target: `KB's API at most ${DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND} calls/s (LIBRIS_MAX_REQUESTS_PER_SECOND)`,
+    });
+    notes.push(
+      `Libris refresh at ${REFRESH_OPEN} open requests: ${singleCalls} single reads (${refresh.run.counters.unchanged} unchanged, ${refresh.run.counters.updated} updated), ` +
+        `${(atDefault / 60).toFixed(0)} min of calls at the default pace; CPU ${describeCpu(refresh.cpu, 'import worker')} ` +
+        `(${((1000 * refresh.cpu.child) / Math.max(1, singleCalls)).toFixed(2)} ms of worker CPU per refreshed request).`,
+    );
     const peak = peakMb(worker.process.pid!);
     const heapMax = heap.stop();
     rows.push({

@@ -40,7 +40,7 @@ describe('harvest start date (end to end, Libris)', () => {
     simApi = jsonClient(sim.url);
     admin = await createProfileConfigApp(config);
     await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
+    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
     await worker.init();
     api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
     pg = new Client({ connectionString: db.url });

@@ -7,7 +7,9 @@ import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabas
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
+import { createReportingApp } from '../apps/reporting/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { LIBRIS_FINAL_STATUSES, librisStatusCanChange } from '@illbridge/workflow';
 
 /** The Libris import end to end: profile-config and the import worker (real BullMQ, Postgres, Redis)
  *  against the simulator over HTTP, driven as an operator would. */
@@ -18,6 +20,8 @@ describe('Libris import (end to end)', () => {
   let config: AppConfig;
   let admin: INestApplication;
   let worker: INestApplication;
+  let reporting: INestApplication;
+  let reportingApi: ReturnType<typeof jsonClient>;
   let sim: RunningSimulator;
   let pg: Client;
   let api: ReturnType<typeof jsonClient>;
@@ -35,6 +39,8 @@ describe('Libris import (end to end)', () => {
       const job = await jobOf(runId);
       return job.state === 'failed' && job;
     }, 10_000, 'the job failed');
+  /** The worker's settings (the test of the pace changes the rate for one run). */
+  const settings = new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 });
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
   const runNow = async () => {
@@ -48,6 +54,24 @@ describe('Libris import (end to end)', () => {
   const requests = async () =>
     (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 ORDER BY external_id`, [profileId])).rows;
   const simRequests = async () => (await simApi('GET', `/_sim/libris/requests/${SIGEL}`)).body.requests as any[];
+  /** The day an LF number was issued (`Hig-YYMMDD-NNNN`): the simulator creates a request on that day. */
+  const lfDay = (lfNumber: string) => {
+    const [, yymmdd] = /-(\d{6})-/.exec(lfNumber)!;
+    return `20${yymmdd.slice(0, 2)}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4)}`;
+  };
+  /** What a run from `from` reads of the stored requests: those created in its windows, and the open ones in a Libris
+   *  status that can still change, refreshed one by one by LF number. */
+  const expectedReads = async (from = daysAgo(1)) => {
+    const stored = await requests();
+    const inWindows = stored.filter((r) => lfDay(r.external_id) >= from);
+    const refreshed = stored.filter((r) => lfDay(r.external_id) < from && !r.closed && librisStatusCanChange(r.external_system_status));
+    return { count: inWindows.length + refreshed.length, refreshed: refreshed.map((r) => r.external_id) };
+  };
+  const singleReads = async () =>
+    ((await simApi('GET', '/_sim/libris/calls')).body.calls as { path: string }[])
+      .map((call) => call.path)
+      .filter((path) => !path.endsWith('/outgoing'))
+      .map((path) => decodeURIComponent(path.split('/').at(-1)!));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -56,8 +80,11 @@ describe('Libris import (end to end)', () => {
     simApi = jsonClient(sim.url);
     admin = await createProfileConfigApp(config);
     await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
+    worker = await createImportWorkerApp(config, settings);
     await worker.init();
+    reporting = await createReportingApp(config);
+    await reporting.listen(0, '127.0.0.1');
+    reportingApi = jsonClient((await reporting.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
     api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
     pg = new Client({ connectionString: db.url });
     await pg.connect();
@@ -93,6 +120,7 @@ describe('Libris import (end to end)', () => {
 
   afterAll(async () => {
     await worker?.close();
+    await reporting?.close();
     await admin?.close();
     await sim?.close();
     await pg?.end();
@@ -154,11 +182,20 @@ describe('Libris import (end to end)', () => {
     expect(windows[windows.length - 1].query.end_date).toBe(daysAgo(0));
   });
 
-  it('a second run over the same data creates nothing and counts everything unchanged', async () => {
+  it('a second run over the same data creates nothing and counts everything it read unchanged', async () => {
     const before = await requests();
+    const reads = await expectedReads();
+    await simApi('DELETE', '/_sim/libris/calls');
     const run = await runNow();
-    expect(run.counters).toMatchObject({ created: 0, updated: 0, unchanged: 30, borrowingFailed: 1 });
+    expect(run.counters).toMatchObject({ created: 0, updated: 0, unchanged: reads.count, borrowingFailed: 1 });
     expect(await requests()).toHaveLength(before.length);
+    // Refreshed one by one by LF number (the simulator refuses a read by request_id), only those whose Libris status
+    // can still change, and the unmapped one that failed last time.
+    const unmapped = (await pg.query(`SELECT external_id FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED'`, [run.id])).rows[0].external_id;
+    expect((await singleReads()).sort()).toEqual([...reads.refreshed, unmapped].sort());
+    const finalOnes = before.filter((r) => (LIBRIS_FINAL_STATUSES as readonly string[]).includes(r.external_system_status) && lfDay(r.external_id) < daysAgo(1));
+    expect(finalOnes.length).toBeGreaterThan(0);
+    for (const r of finalOnes) expect(reads.refreshed).not.toContain(r.external_id);
     const windows = (await pg.query('SELECT window_from, window_to FROM job_run WHERE id = $1', [run.id])).rows[0];
     expect(windows.window_from).toBe(daysAgo(1)); // continues from the last run, with a day of overlap
   });
@@ -168,8 +205,9 @@ describe('Libris import (end to end)', () => {
     expect(target).toBeDefined();
     const changed = await simApi('PATCH', `/_sim/libris/requests/${SIGEL}/${encodeURIComponent(target.external_id)}`, { status: 'Levererad' });
     expect(changed.status).toBe(200);
+    const reads = await expectedReads();
     const run = await runNow();
-    expect(run.counters).toMatchObject({ created: 0, updated: 1, unchanged: 29 });
+    expect(run.counters).toMatchObject({ created: 0, updated: 1, unchanged: reads.count - 1 });
     const after = (await pg.query('SELECT * FROM rs_request WHERE id = $1', [target.id])).rows[0];
     expect(after).toMatchObject({ status: 'SHIPPED_PHYSICALLY', external_system_status: 'Levererad' });
     const history = (await pg.query(`SELECT type, from_status, to_status FROM request_event WHERE request_id = $1 ORDER BY id`, [target.id])).rows;
@@ -180,15 +218,60 @@ describe('Libris import (end to end)', () => {
   });
 
   it('retries 5xx answers and timeouts and then completes', async () => {
+    const reads = await expectedReads();
     await simApi('POST', '/_sim/faults/libris', { failNext: 2, failStatus: 503 });
     const afterFailures = await runNow();
     expect(afterFailures.state).toBe('COMPLETED_WITH_ERRORS'); // only the unmapped record
-    expect(afterFailures.counters.borrowingSucceeded).toBe(30);
+    expect(afterFailures.counters.borrowingSucceeded).toBe(reads.count);
     await simApi('POST', '/_sim/faults/libris', { hangNext: 1 });
     const afterTimeout = await runNow();
     expect(afterTimeout.state).toBe('COMPLETED_WITH_ERRORS');
-    expect(afterTimeout.counters.borrowingSucceeded).toBe(30);
+    expect(afterTimeout.counters.borrowingSucceeded).toBe(reads.count);
     await simApi('DELETE', '/_sim/faults/libris');
+  });
+
+  it('warns of an open request Libris no longer knows, leaving it as it was', async () => {
+    const gone = (await expectedReads()).refreshed[0];
+    expect(gone).toBeDefined();
+    const before = (await pg.query('SELECT status, external_system_status, closed FROM rs_request WHERE profile_id = $1 AND external_id = $2', [profileId, gone])).rows[0];
+    const kept = (await simRequests()).find((r) => r.lf_number === gone);
+    expect((await simApi('DELETE', `/_sim/libris/requests/${SIGEL}/${encodeURIComponent(gone)}`)).status).toBe(204);
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_WITH_ERRORS'); // the unmapped record, as before: a warning fails nothing
+    expect(run.warnings).toEqual([`1 open request was not found in Libris when refreshed by LF number and left as they were: ${gone}`]);
+    expect((await pg.query('SELECT status, external_system_status, closed FROM rs_request WHERE profile_id = $1 AND external_id = $2', [profileId, gone])).rows[0]).toEqual(before);
+    const report = await reportingApi('GET', `/api/jobs/${run.id}`);
+    expect(report.status).toBe(200);
+    expect(report.body.warnings).toEqual(run.warnings);
+    expect((await simApi('POST', '/_sim/libris/raw', { sigel: SIGEL, created: lfDay(gone), record: kept })).status).toBe(204); // back for the next tests
+  });
+
+  it('paces its calls to Libris (LIBRIS_MAX_REQUESTS_PER_SECOND) and shows the pace in the run\'s progress', async () => {
+    const reads = await expectedReads();
+    expect(reads.refreshed.length).toBeGreaterThanOrEqual(8);
+    settings.librisMaxRequestsPerSecond = 10;
+    try {
+      await simApi('DELETE', '/_sim/libris/calls');
+      const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+      const detail = await eventually(async () => {
+        const { rows } = await pg.query('SELECT stage, progress_detail FROM job_run WHERE id = $1', [started.body.jobRunId]);
+        return rows[0]?.stage === 'REFRESHING' && rows[0].progress_detail ? rows[0].progress_detail : null;
+      }, 30_000, 'the refresh to show its pace');
+      expect(detail).toMatch(/^Refreshing open requests by LF number, at most 10 a second: \d+ of at most \d+/);
+      const run = await eventually(async () => {
+        const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
+        return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
+      }, 60_000, 'the run to end');
+      expect(run.state).toBe('COMPLETED_WITH_ERRORS');
+      expect(run.progress_detail).toBeNull();
+      const log = (await simApi('GET', '/_sim/libris/calls')).body;
+      const calls = log.calls as { at: string }[];
+      // Sent 100 ms apart at the least: the first to the last call took (calls − 1) / 10 s, less a little arrival jitter.
+      expect(Date.parse(calls.at(-1)!.at) - Date.parse(calls[0].at)).toBeGreaterThanOrEqual((calls.length - 1) * 100 - 50);
+      expect(log.maxPerSecond).toBeLessThanOrEqual(11);
+    } finally {
+      settings.librisMaxRequestsPerSecond = 1000;
+    }
   });
 
   it('fails the run with the reason when Libris stays unreachable', async () => {
@@ -216,21 +299,31 @@ describe('Libris import (end to end)', () => {
 
   it('fails a malformed record alone and the rest of the run goes on', async () => {
     await simApi('POST', '/_sim/libris/raw', { sigel: SIGEL, created: daysAgo(0), record: { lf_number: 'Hig-BAD-0001', request_id: 12, title: { nested: true }, recipients: 'nope' } });
+    const reads = await expectedReads();
     const run = await runNow();
     expect(run.state).toBe('COMPLETED_WITH_ERRORS');
     const failed = (await pg.query(`SELECT external_id, reason_code FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED' ORDER BY external_id`, [run.id])).rows;
     expect(failed.map((f) => f.reason_code).sort()).toEqual(['LIBRARY_NOT_MAPPED', 'MALFORMED_RECORD']);
-    expect(run.counters.unchanged).toBe(30);
+    expect(run.counters.unchanged).toBe(reads.count);
   });
 
-  it('fails a window whose response body is malformed, with a clear reason, and keeps the cursor', async () => {
+  it.each([
+    ['a body that is not JSON', { malformedNext: 1 }, /the body is not JSON; HTTP 200, application\/json; charset=utf-8\), starting "\{\\"ill_requests\\"/],
+    ['an HTML login page', { htmlNext: 1 }, /the body is not JSON; HTTP 200, text\/html; charset=utf-8\), starting "<!DOCTYPE html>/],
+  ])('fails the run at once with UNEXPECTED_RESPONSE on %s, showing its first bytes, and keeps the cursor', async (_case, fault, shown) => {
     const cursorBefore = (await pg.query('SELECT harvest_cursor FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursor;
-    await simApi('POST', '/_sim/faults/libris', { malformedNext: 1 });
+    await simApi('POST', '/_sim/faults/libris', fault);
+    await simApi('DELETE', '/_sim/libris/calls');
     const run = await runNow();
     await simApi('DELETE', '/_sim/faults/libris');
     expect(run.state).toBe('FAILED');
-    expect(run.error_code).toBe('MALFORMED_RESPONSE');
-    expect(run.error).toMatch(/Window \d{4}-\d{2}-\d{2}…\d{4}-\d{2}-\d{2}: Libris sent a malformed response/);
+    expect(run.error_code).toBe('UNEXPECTED_RESPONSE');
+    expect(run.error).toMatch(/^Window \d{4}-\d{2}-\d{2}…\d{4}-\d{2}-\d{2}: Libris answered something other than the expected JSON \(/);
+    expect(run.error).toMatch(shown);
+    // Not a malformed record per window: no record of the run failed, and no refresh was tried after it.
+    expect((await pg.query(`SELECT count(*)::int AS n FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED'`, [run.id])).rows[0].n).toBe(0);
+    const calls = (await simApi('GET', '/_sim/libris/calls')).body.calls as { path: string }[];
+    expect(calls.every((call) => call.path.endsWith('/outgoing'))).toBe(true);
     const cursorAfter = (await pg.query('SELECT harvest_cursor FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursor;
     expect(cursorAfter).toEqual(cursorBefore); // the next run reads that window again
   });

@@ -67,7 +67,7 @@ describe('reporting (end to end)', () => {
     await admin.listen(0, '127.0.0.1');
     reporting = await createReportingApp(config);
     await reporting.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 5000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
+    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 5000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
     await worker.init();
     api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
     reportingUrl = await urlOf(reporting);
@@ -113,7 +113,8 @@ describe('reporting (end to end)', () => {
       expect(report.status).toBe(200);
       expect(report.body).toMatchObject({ id: runId, profileId: profiles.hig, jobName: 'Import resource sharing requests using profile Libris LIBRIS_HIG', trigger: 'MANUAL', state: 'COMPLETED_WITH_ERRORS', error: null });
       expect(report.body.window).toEqual({ from: daysAgo(60), to: daysAgo(0) });
-      expect(report.body.progress).toEqual({ stage: 'DONE', recordsRead: 31 });
+      expect(report.body.progress).toEqual({ stage: 'DONE', recordsRead: 31, detail: null });
+      expect(report.body.warnings).toEqual([]);
       expect(report.body.counters).toEqual({
         totalRecordsProcessed: 31,
         borrowingProcessed: 31,

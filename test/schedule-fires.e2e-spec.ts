@@ -38,7 +38,7 @@ describe('scheduled imports (end to end)', () => {
     await admin.listen(0, '127.0.0.1');
     reporting = await createReportingApp(config);
     await reporting.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 5000, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
+    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 5000, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
     await worker.init();
     api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
     reports = jsonClient(await urlOf(reporting), TEST_ADMIN_KEY);

@@ -52,7 +52,7 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     await admin.listen(0, '127.0.0.1');
     push = await createActionPushApp(config, new PushSettings({ sweepIntervalMs: 0 }));
     await push.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
+    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
     await worker.init();
     api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
     actions = jsonClient(await urlOf(push), TEST_ADMIN_KEY);
@@ -60,9 +60,16 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     await pg.connect();
 
     await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: 'k' });
-    for (const title of ['Received here', 'Completed here']) {
-      const created = await simApi('POST', '/_sim/libris/requests', { sigel: SIGEL, created: daysAgo(5), record: { requesting_library: SIGEL, title, status: 'Levererad', media_type: 'Lån' } });
-      expect(created.status).toBe(201);
+    // Created today: every run's harvest window reads it again. Created earlier: only the refresh of open requests
+    // whose Libris status can still change reads it (one by one, by LF number).
+    const seeds = [
+      { title: 'Received here', created: daysAgo(0), status: 'Levererad' },
+      { title: 'Cancelled here', created: daysAgo(5), status: 'Uteliggande' },
+      { title: 'Still waiting', created: daysAgo(5), status: 'Uteliggande' },
+    ];
+    for (const { title, created, status } of seeds) {
+      const answer = await simApi('POST', '/_sim/libris/requests', { sigel: SIGEL, created, record: { requesting_library: SIGEL, title, status, media_type: 'Lån' } });
+      expect(answer.status).toBe(201);
     }
     expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
     const profile = await api('POST', '/api/integration-profiles', {
@@ -115,10 +122,11 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     expect(events[2].message).toContain('set by staff');
   });
 
-  it('a request staff completed is closed and no longer refreshed one by one', async () => {
-    const request = await byTitle('Completed here');
-    for (const action of ['RECEIVE', 'RETURN', 'COMPLETE']) await take(request.id, action);
-    expect(await byTitle('Completed here')).toMatchObject({ status: 'REQUEST_COMPLETED', closed: true });
+  it('a request staff cancelled is closed and no longer refreshed one by one', async () => {
+    const request = await byTitle('Cancelled here');
+    expect(request).toMatchObject({ status: 'REQUEST_SENT_TO_PARTNER', closed: false });
+    expect((await take(request.id, 'CANCEL')).request.status).toBe('CANCELED_BY_STAFF');
+    expect(await byTitle('Cancelled here')).toMatchObject({ status: 'CANCELED_BY_STAFF', closed: true });
 
     await simApi('DELETE', '/_sim/libris/calls');
     expect((await runNow()).state).toBe('COMPLETED_SUCCESSFULLY');
@@ -126,8 +134,8 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     // A single read names the request by its LF number (external id) or its request_id.
     const refreshed = (r: any) => calls.some((path) => [r.external_id, r.raw?.lf_number, r.raw?.request_id].filter(Boolean).some((id) => path.endsWith(`/${id}`)));
     // The open one is still read one by one; the closed one is not.
-    expect(refreshed(await byTitle('Received here'))).toBe(true);
+    expect(refreshed(await byTitle('Still waiting'))).toBe(true);
     expect(refreshed(request)).toBe(false);
-    expect(await byTitle('Completed here')).toMatchObject({ status: 'REQUEST_COMPLETED', closed: true });
+    expect(await byTitle('Cancelled here')).toMatchObject({ status: 'CANCELED_BY_STAFF', closed: true });
   });
 });

@@ -10,7 +10,7 @@ import { JobRunsService } from './runs/job-runs.service';
 import { RequestWriter } from './runs/request-writer';
 import { LibraryResolver, PartnerResolver } from './runs/resolvers';
 import type { Importer } from './runs/importer';
-import { RunAborted, RunContext, RunFailure } from './runs/run-context';
+import { FAILURE_CODE, RunAborted, RunContext, RunFailure } from './runs/run-context';
 
 export const IMPORTERS = Symbol('IMPORTERS');
 
@@ -22,12 +22,6 @@ export interface JobOutcome {
 }
 export type ImporterRegistry = Partial<Record<ProfileSystem, Importer>>;
 
-const FAILURE_CODE: Record<ExternalSystemError['kind'], string> = {
-  AUTHENTICATION: 'AUTHENTICATION_FAILED',
-  TRANSIENT: 'EXTERNAL_SYSTEM_UNAVAILABLE',
-  PERMANENT: 'EXTERNAL_SYSTEM_ERROR',
-  MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
-};
 
 /** Executes one import job: claims its run, checks the profile, lets the system's importer harvest,
  *  and ends the run in the state that tells the truth. Unexpected errors (database down) are thrown,
@@ -100,9 +94,9 @@ export class ImportRunner {
       const outcome = await importer.run(ctx, new RequestWriter(this.dataSource));
       await this.runs.setWindow(run.id, outcome.windowFrom, outcome.windowTo);
       if (outcome.failures.length) {
-        return this.end(run, 'FAILED', new RunFailure(outcome.failures[0].code, outcome.failures.map((f) => f.message).join('; ')));
+        return this.end(run, 'FAILED', new RunFailure(outcome.failures[0].code, outcome.failures.map((f) => f.message).join('; ')), outcome.warnings);
       }
-      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor);
+      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor, outcome.warnings);
       return { jobRunId: run.id, state: ended.state };
     } catch (error) {
       if (error instanceof RunAborted) return this.end(run, 'ABORTED');
@@ -121,9 +115,9 @@ export class ImportRunner {
     }
   }
 
-  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure): Promise<JobOutcome> {
+  private async end(run: RunContext['run'], state: 'FAILED' | 'ABORTED', failure?: RunFailure, warnings?: string[]): Promise<JobOutcome> {
     const error = failure ? { code: failure.code, message: failure.message } : undefined;
-    const ended = await this.runs.finish(run, state, error);
+    const ended = await this.runs.finish(run, state, error, undefined, warnings);
     return { jobRunId: run.id, state: ended.state, ...(error && { error }) };
   }
 }

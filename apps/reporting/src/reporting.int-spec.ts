@@ -153,6 +153,9 @@ describe('reporting (Postgres + Redis)', () => {
       expect(Object.keys(docs.body.paths)).toEqual(
         expect.arrayContaining(['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/abort', '/api/jobs/{id}/events', '/api/jobs/{id}/events.csv', '/api/integration-profiles/{id}/job-history', '/api/borrowing-requests', '/api/lending-requests', '/api/requests/{id}']),
       );
+      const report = docs.body.paths['/api/jobs/{id}'].get.responses['200'].content['application/json'].schema;
+      expect(report.properties.warnings).toMatchObject({ type: 'array', items: { type: 'string' } });
+      expect(report.properties.progress.properties.detail).toMatchObject({ type: 'string', nullable: true });
     });
 
     it('refuses unknown query parameters and bad enum values, listing every problem', async () => {
@@ -241,10 +244,11 @@ describe('reporting (Postgres + Redis)', () => {
         startedAt: expect.any(String),
         finishedAt: expect.any(String),
         window: { from: '2026-11-01', to: '2026-11-22' },
-        progress: { stage: 'DONE', recordsRead: 7 },
+        progress: { stage: 'DONE', recordsRead: 7, detail: null },
         counters: DONE_COUNTERS,
         failedBorrowing: [{ externalId: 'Hig-261120-0007', reasonCode: 'LIBRARY_NOT_MAPPED', message: UNMAPPED_MESSAGE }],
         failedLending: [{ externalId: 'ILL0000009', reasonCode: 'MALFORMED_RECORD', message: MALFORMED_MESSAGE }],
+        warnings: [],
         error: null,
       });
     });

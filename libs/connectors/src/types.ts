@@ -51,8 +51,10 @@ export interface MappingFailure {
 
 export type MappingResult = { ok: true; request: IncomingRequest; warnings: string[] } | { ok: false; failure: MappingFailure };
 
-/** How an external call failed; decides retry vs. permanent failure. */
-export type ExternalErrorKind = 'AUTHENTICATION' | 'TRANSIENT' | 'PERMANENT' | 'MALFORMED_RESPONSE';
+/** How an external call failed; decides retry vs. permanent failure. `MALFORMED_RESPONSE`: an answer of the
+ *  right kind that cannot be read (the part it covers fails); `UNEXPECTED_RESPONSE`: an answer of another kind
+ *  altogether (an HTML login page, an error text with status 200), which fails the whole run at once. */
+export type ExternalErrorKind = 'AUTHENTICATION' | 'TRANSIENT' | 'PERMANENT' | 'MALFORMED_RESPONSE' | 'UNEXPECTED_RESPONSE';
 
 export class ExternalSystemError extends Error {
   constructor(

@@ -86,6 +86,8 @@ export function serviceEnv(config: AppConfig, extra: Record<string, string> = {}
     SECRETS_KEY: config.secretsKey,
     BOOTSTRAP_ADMIN_KEY: config.bootstrapAdminKey ?? TEST_ADMIN_KEY,
     LOG_LEVEL: 'info',
+    // Libris calls are paced (default 2 a second, for KB's sake); the simulator needs no such care.
+    LIBRIS_MAX_REQUESTS_PER_SECOND: '1000',
     ...extra,
   };
 }

@@ -1,4 +1,4 @@
-import { LIBRIS_STATUSES, isKnownLibrisStatus, mapLibrisStatus } from './libris-status';
+import { LIBRIS_FINAL_STATUSES, LIBRIS_STATUSES, isKnownLibrisStatus, librisStatusCanChange, mapLibrisStatus } from './libris-status';
 
 // libris-ill-api.md §5, written out by hand: [Libris status, local status for a loan, for a copy].
 const SPEC_TABLE: Array<[string, string | null, string | null]> = [
@@ -42,5 +42,20 @@ describe('LIBRIS_STATUSES', () => {
 
   it('recognises every listed status as known', () => {
     expect(LIBRIS_STATUSES.filter((status) => !isKnownLibrisStatus(status))).toEqual([]);
+  });
+});
+
+describe('which Libris statuses a refresh reads', () => {
+  it('leaves out the end of the chain, the delivery and the cancellations', () => {
+    expect(LIBRIS_FINAL_STATUSES).toEqual(['Negativt svar', 'Levererad', 'Avbeställd', 'Makulerad']);
+  });
+
+  it.each(['Uteliggande', 'Remitterad', 'Läst', 'Kan reserveras', 'Reservation', 'Reserverad', 'Ej avbeställd!'])('reads %s (it can still change)', (status) => {
+    expect(librisStatusCanChange(status)).toBe(true);
+  });
+
+  it('reads a status text it does not know, and a request without one', () => {
+    expect(librisStatusCanChange('Okänd status')).toBe(true);
+    expect(librisStatusCanChange(null)).toBe(true);
   });
 });

@@ -5,6 +5,8 @@ import { FaultsService } from './faults.service';
 
 /** The body of a "malformed" answer: JSON cut off in the middle. */
 const TRUNCATED_JSON = '{"ill_requests": [{"request_id": "';
+/** The body of an "html" answer: a login page, as a proxy or single sign-on in front of an API sends it. */
+export const LOGIN_PAGE = '<!DOCTYPE html>\n<html lang="sv"><head><title>Logga in</title></head><body><form method="post" action="/login"><input name="user"><input name="password" type="password"></form></body></html>\n';
 
 /** A middleware that applies the fault plan of `system` to every call of the routes it guards:
  *  `consumer.apply(faultInjectionFor('libris')).forRoutes(LibrisApiController)`. */
@@ -27,6 +29,9 @@ export function faultInjectionFor(system: string): Type<NestMiddleware> {
           return;
         case 'malformed':
           response.status(200).type('application/json').send(TRUNCATED_JSON);
+          return;
+        case 'html':
+          response.status(200).type('text/html').send(LOGIN_PAGE);
           return;
         case 'hang':
           // Never answered: the client's timeout ends the call (or the simulator's shutdown does).

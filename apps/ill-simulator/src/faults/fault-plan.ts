@@ -1,7 +1,7 @@
 import { Random, seededRandom } from '../prng';
 
 /** What goes wrong with a simulated system's calls. Counters ("next N") apply first, in the order
- *  hang, fail, malformed; then one draw decides the shares (hang, then fail). */
+ *  hang, fail, malformed, html; then one draw decides the shares (hang, then fail). */
 export interface FaultSettings {
   /** Added to every call, faulty or not. */
   latencyMs: number;
@@ -18,6 +18,8 @@ export interface FaultSettings {
   hangShare: number;
   /** Answer the next N calls with a body that is not valid JSON. */
   malformedNext: number;
+  /** Answer the next N calls with 200 and an HTML login page (a proxy or single sign-on page in front of the API). */
+  htmlNext: number;
   /** Seeds the draws of the shares. */
   seed: number;
 }
@@ -31,10 +33,11 @@ export const NO_FAULTS: Readonly<FaultSettings> = {
   hangNext: 0,
   hangShare: 0,
   malformedNext: 0,
+  htmlNext: 0,
   seed: 1,
 };
 
-export type Fault = { kind: 'none' } | { kind: 'fail'; status: number; retryAfterSeconds: number | null } | { kind: 'hang' } | { kind: 'malformed' };
+export type Fault = { kind: 'none' } | { kind: 'fail'; status: number; retryAfterSeconds: number | null } | { kind: 'hang' } | { kind: 'malformed' } | { kind: 'html' };
 
 export interface CallCounts {
   calls: number;
@@ -42,15 +45,17 @@ export interface CallCounts {
   failed: number;
   hung: number;
   malformed: number;
+  html: number;
 }
 
-const COUNTER_BY_KIND: Record<Fault['kind'], keyof CallCounts> = { none: 'passed', fail: 'failed', hang: 'hung', malformed: 'malformed' };
+const COUNTER_BY_KIND: Record<Fault['kind'], keyof CallCounts> = { none: 'passed', fail: 'failed', hang: 'hung', malformed: 'malformed', html: 'html' };
+const ZERO_COUNTS: Readonly<CallCounts> = { calls: 0, passed: 0, failed: 0, hung: 0, malformed: 0, html: 0 };
 
 /** The fault settings of one system, the faults still owed and the calls seen. */
 export class FaultPlan {
   private settings: FaultSettings = { ...NO_FAULTS };
   private random: Random = seededRandom(NO_FAULTS.seed);
-  private counts: CallCounts = { calls: 0, passed: 0, failed: 0, hung: 0, malformed: 0 };
+  private counts: CallCounts = { ...ZERO_COUNTS };
 
   /** Merges the given settings into the current ones; a new seed restarts the draws. */
   configure(changes: Partial<FaultSettings>): void {
@@ -63,7 +68,7 @@ export class FaultPlan {
   reset(): void {
     this.settings = { ...NO_FAULTS };
     this.random = seededRandom(NO_FAULTS.seed);
-    this.counts = { calls: 0, passed: 0, failed: 0, hung: 0, malformed: 0 };
+    this.counts = { ...ZERO_COUNTS };
   }
 
   /** Decides the fate of one call and counts it. */
@@ -93,6 +98,10 @@ export class FaultPlan {
     if (settings.malformedNext > 0) {
       settings.malformedNext--;
       return { kind: 'malformed' };
+    }
+    if (settings.htmlNext > 0) {
+      settings.htmlNext--;
+      return { kind: 'html' };
     }
     if (draw < settings.hangShare) return { kind: 'hang' };
     if (draw < settings.hangShare + settings.failShare) return failure;

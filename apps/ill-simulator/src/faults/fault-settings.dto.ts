@@ -11,5 +11,6 @@ export class FaultSettingsDto implements Partial<FaultSettings> {
   @IsOptional() @IsInt() @Min(0) hangNext?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) hangShare?: number;
   @IsOptional() @IsInt() @Min(0) malformedNext?: number;
+  @IsOptional() @IsInt() @Min(0) htmlNext?: number;
   @IsOptional() @IsInt() seed?: number;
 }

@@ -43,9 +43,12 @@ export class LibrisApiController {
     return envelope(sigel, 'incoming', []);
   }
 
-  /** One request by LF number or request_id; an unknown id gives an empty envelope. */
+  /** One request by its LF number; an unknown one gives an empty envelope. Every public client reads a request by
+   *  its LF number (only updates use request_id), so a request_id (all digits) is refused: the tests guard that
+   *  the connector never depends on a read the real API is not known to serve. */
   @Get(':id')
   one(@Param('sigel') sigel: string, @Param('id') id: string): LibrisEnvelope {
+    if (/^\d+$/.test(id)) throw librisError(HttpStatus.BAD_REQUEST, `a request is read by its LF number, not by request_id (${id})`);
     const record = this.store.find(sigel, id);
     return envelope(sigel, 'request', record === undefined ? [] : [record]);
   }

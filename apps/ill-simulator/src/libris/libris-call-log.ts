@@ -6,6 +6,8 @@ export interface LoggedCall {
   path: string;
   query: Record<string, unknown>;
   at: string;
+  /** The HTTP status answered (a refusal shows as 400, a simulated fault as its status); null until answered. */
+  status: number | null;
 }
 
 /** Every call the simulated Libris API received, faulty or refused ones too, so tests can check
@@ -19,7 +21,19 @@ export class LibrisCallLog {
   }
 
   list(): LoggedCall[] {
-    return [...this.calls];
+    return this.calls.map((call) => ({ ...call }));
+  }
+
+  /** The most calls received within any one second (a sliding window over the arrival times), so a test can
+   *  check a client's pace as KB would see it. */
+  maxPerSecond(): number {
+    const times = this.calls.map((call) => Date.parse(call.at)).sort((a, b) => a - b);
+    let most = 0;
+    for (let first = 0, last = 0; last < times.length; last++) {
+      while (times[last] - times[first] >= 1000) first++;
+      most = Math.max(most, last - first + 1);
+    }
+    return most;
   }
 
   clear(): void {
@@ -31,8 +45,10 @@ export class LibrisCallLog {
 export class LibrisCallLogMiddleware implements NestMiddleware {
   constructor(private readonly log: LibrisCallLog) {}
 
-  use(request: Request, _response: Response, next: NextFunction): void {
-    this.log.record({ method: request.method, path: request.originalUrl.split('?')[0], query: { ...request.query }, at: new Date().toISOString() });
+  use(request: Request, response: Response, next: NextFunction): void {
+    const call: LoggedCall = { method: request.method, path: request.originalUrl.split('?')[0], query: { ...request.query }, at: new Date().toISOString(), status: null };
+    this.log.record(call);
+    response.on('finish', () => (call.status = response.statusCode));
     next();
   }
 }

@@ -66,10 +66,19 @@ export class LibrisControlController {
     return record;
   }
 
+  /** The calls received, oldest first, and the most received within any one second. */
+  /** Forgets a request, so that a client reading it finds nothing. */
+  @Delete('requests/:sigel/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  remove(@Param('sigel') sigel: string, @Param('id') id: string): void {
+    if (!this.store.remove(sigel, id)) throw notFound(`Libris request ${id} of library ${sigel}`);
+  }
+
+  /** The calls received, oldest first, and the most received within any one second. */
   @Get('calls')
   calls() {
     const calls = this.callLog.list();
-    return { count: calls.length, calls };
+    return { count: calls.length, maxPerSecond: this.callLog.maxPerSecond(), calls };
   }
 
   @Delete('calls')

@@ -122,13 +122,20 @@ describe('outgoing', () => {
 });
 
 describe('one request', () => {
-  it('is found by LF number and by request_id', async () => {
+  it('is found by LF number', async () => {
     const request = await addRequest('2025-11-20', { title: 'Gösta Berlings saga' });
-    for (const id of [request.lf_number, request.request_id]) {
-      const response = await libris(`${SIGEL}/${encodeURIComponent(id)}`);
-      expect(response.status).toBe(200);
-      expect(response.data).toMatchObject({ count: 1, ill_requests: [request] });
-    }
+    const response = await libris(`${SIGEL}/${encodeURIComponent(request.lf_number)}`);
+    expect(response.status).toBe(200);
+    expect(response.data).toMatchObject({ count: 1, ill_requests: [request] });
+  });
+
+  it('refuses a read by request_id (as public clients never make one), and logs the refusal', async () => {
+    const request = await addRequest('2025-11-20');
+    await http.delete('/_sim/libris/calls');
+    const response = await libris(`${SIGEL}/${request.request_id}`);
+    expect(response.status).toBe(400);
+    expect(response.data).toEqual({ error: `a request is read by its LF number, not by request_id (${request.request_id})` });
+    expect((await http.get('/_sim/libris/calls')).data.calls).toMatchObject([{ method: 'GET', path: `/libris/api/illrequests/${SIGEL}/${request.request_id}`, status: 400 }]);
   });
 
   it('gives an empty envelope for an unknown id', async () => {
@@ -282,7 +289,7 @@ describe('control routes', () => {
     expect(response.status).toBe(200);
     expect(response.data).toMatchObject({ status: 'Levererad', status_code: '10' });
     expect(Number(response.data.last_modified)).toBeGreaterThan(1763634000);
-    expect((await libris(`${SIGEL}/${request.request_id}`)).data.ill_requests[0]).toEqual(response.data);
+    expect((await libris(`${SIGEL}/${request.lf_number}`)).data.ill_requests[0]).toEqual(response.data);
   });
 
   it('answers 404 for a change to an unknown request and 400 for an empty change', async () => {
@@ -310,13 +317,25 @@ describe('control routes', () => {
     await libris(`${SIGEL}/incoming`, null);
     const { data } = await http.get('/_sim/libris/calls');
     expect(data.count).toBe(3);
-    expect(data.calls.map(({ method, path, query }: Row) => ({ method, path, query }))).toEqual([
-      { method: 'GET', path: '/libris/api/illrequests/Hig/outgoing', query: { start_date: '2025-01-01', end_date: '2025-01-31' } },
-      { method: 'GET', path: '/libris/api/illrequests/Hig/outgoing', query: { start_date: '2025-01-01', end_date: '2025-03-31' } },
-      { method: 'GET', path: '/libris/api/illrequests/Hig/incoming', query: {} },
+    expect(data.calls.map(({ method, path, query, status }: Row) => ({ method, path, query, status }))).toEqual([
+      { method: 'GET', path: '/libris/api/illrequests/Hig/outgoing', query: { start_date: '2025-01-01', end_date: '2025-01-31' }, status: 200 },
+      { method: 'GET', path: '/libris/api/illrequests/Hig/outgoing', query: { start_date: '2025-01-01', end_date: '2025-03-31' }, status: 400 },
+      { method: 'GET', path: '/libris/api/illrequests/Hig/incoming', query: {}, status: 401 },
     ]);
+    expect(data.maxPerSecond).toBe(3);
     await http.delete('/_sim/libris/calls');
-    expect((await http.get('/_sim/libris/calls')).data).toEqual({ count: 0, calls: [] });
+    expect((await http.get('/_sim/libris/calls')).data).toEqual({ count: 0, maxPerSecond: 0, calls: [] });
+  });
+
+  it('counts the most calls received within one second', async () => {
+    for (let call = 0; call < 3; call++) {
+      await libris(`${SIGEL}/incoming`);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    // Arrivals about 0, 0.4 and 0.8 s: all three within one second; then one 1.2 s later keeps the most at 3.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await libris(`${SIGEL}/incoming`);
+    expect((await http.get('/_sim/libris/calls')).data).toMatchObject({ count: 4, maxPerSecond: 3 });
   });
 });
 
@@ -362,6 +381,16 @@ describe('faults', () => {
     expect((await incoming()).data).toMatchObject({ count: 0 });
   });
 
+  it('answers the next call with an HTML login page (200, text/html)', async () => {
+    await setFaults({ htmlNext: 1 });
+    const page = await http.get(`/libris/api/illrequests/${SIGEL}/incoming`, { headers: { 'api-key': API_KEY }, responseType: 'text', transformResponse: (body) => body });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.data).toMatch(/^<!DOCTYPE html>/);
+    expect((await incoming()).data).toMatchObject({ count: 0 });
+    expect((await http.get('/_sim/faults/libris')).data.counts).toMatchObject({ calls: 2, html: 1, passed: 1 });
+  });
+
   it('hangs the next call until the client gives up', async () => {
     await setFaults({ hangNext: 1 });
     await expect(http.get(`/libris/api/illrequests/${SIGEL}/incoming`, { headers: { 'api-key': API_KEY }, timeout: 300 })).rejects.toMatchObject({ code: 'ECONNABORTED' });
@@ -388,7 +417,7 @@ describe('faults', () => {
     await incoming();
     const { data } = await http.delete('/_sim/faults/libris');
     expect(data.settings).toMatchObject({ failNext: 0, latencyMs: 0, failShare: 0, hangNext: 0, malformedNext: 0 });
-    expect(data.counts).toEqual({ calls: 0, passed: 0, failed: 0, hung: 0, malformed: 0 });
+    expect(data.counts).toEqual({ calls: 0, passed: 0, failed: 0, hung: 0, malformed: 0, html: 0 });
     expect((await incoming()).status).toBe(200);
   });
 

@@ -122,6 +122,17 @@ export class LibrisStore {
     return record;
   }
 
+  /** Forgets a request (as if Libris no longer knew it); false when there is no such request. */
+  remove(sigel: string, id: string): boolean {
+    const account = this.libraries.get(sigel);
+    const stored = account?.byId.get(id);
+    if (!account || !stored) return false;
+    this.unindex(sigel, stored);
+    account.requests = account.requests.filter((r) => r !== stored);
+    account.byCreated = undefined;
+    return true;
+  }
+
   /** Moves `last_modified` forward, by a second at least, so every change shows. */
   touch(record: Record<string, unknown>): void {
     record.last_modified = String(Math.max(nowSeconds(), Number(record.last_modified) + 1 || 0));

@@ -18,6 +18,8 @@ export interface NacsisCall {
   /** The CATP status answered; null when HTTP answered (400, or a simulated fault). */
   catpStatus: number | null;
   httpStatus: number | null;
+  /** Why the call was refused (a CATP status of 400 or more, or an unreadable message): the answer's messages. */
+  refusal: string | null;
 }
 
 /** Every call the CATP endpoint received, faulty ones too. */
@@ -84,6 +86,7 @@ export class NacsisRawBodyMiddleware implements NestMiddleware {
       query: null,
       catpStatus: null,
       httpStatus: null,
+      refusal: null,
     };
     describeCall(call, text);
     Object.assign(request, { catpText: text, nacsisCall: call });

@@ -8,6 +8,7 @@ import {
   encodeErrorBody,
   encodeRecords,
   encodeResponse,
+  errorMessages,
   fieldValue,
   headerValue,
   isGroup,
@@ -32,6 +33,7 @@ class CatpFailure extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly reasonPhrase?: string,
   ) {
     super(message);
   }
@@ -67,11 +69,17 @@ export class NacsisCatpServer {
     try {
       request = decodeRequest(text);
     } catch (error) {
-      if (error instanceof CatpSyntaxError) return { httpStatus: 400, body: `Bad Request: ${error.message}\r\n` };
+      if (error instanceof CatpSyntaxError) {
+        if (call) call.refusal = error.message;
+        return { httpStatus: 400, body: `Bad Request: ${error.message}\r\n` };
+      }
       throw error;
     }
     const response = this.respond(request, call);
-    if (call) call.catpStatus = response.status;
+    if (call) {
+      call.catpStatus = response.status;
+      if (response.status >= 400) call.refusal = errorMessages(response.body).join('; ') || response.reasonPhrase;
+    }
     return { httpStatus: 200, body: encodeResponse(response) };
   }
 
@@ -81,11 +89,15 @@ export class NacsisCatpServer {
       faults.catpFailNext--;
       return this.error(request, faults.catpStatus, `simulated failure (CATP ${faults.catpStatus})`);
     }
+    if (faults.expireHandlesAfter > 0 && --faults.expireHandlesAfter === 0) this.store.expireHandles();
     try {
       if (request.encoding !== undefined && !CATP_ENCODINGS.includes(request.encoding)) throw new CatpFailure(400, `unsupported Encoding ${request.encoding}`);
       if (request.method === 'GETHANDLE') return this.getHandle(request, call);
       const handle = this.store.useHandle(request.handle);
-      if (!handle) throw new CatpFailure(420, `handle ${request.handle} is unknown, released or expired`);
+      if (!handle) {
+        const { status, reasonPhrase, message } = this.store.settings.invalidHandle;
+        throw new CatpFailure(status, `${message} (${request.handle})`, reasonPhrase);
+      }
       if (call) call.participantId = handle.participantId;
       switch (request.method) {
         case 'RELEASEHANDLE':
@@ -104,7 +116,7 @@ export class NacsisCatpServer {
           throw new CatpFailure(405, `method ${request.method} is not supported on the ILL databases`);
       }
     } catch (error) {
-      if (error instanceof CatpFailure) return this.error(request, error.status, error.message);
+      if (error instanceof CatpFailure) return this.error(request, error.status, error.message, error.reasonPhrase);
       return this.error(request, 500, error instanceof Error ? error.message : String(error));
     }
   }
@@ -141,7 +153,8 @@ export class NacsisCatpServer {
       call.participantId = handle.participantId;
       call.handle = handle.id;
     }
-    return { ...this.ok(request), handle: handle.id, frame: FIRST_FRAME };
+    const extraLine = this.store.settings.getHandleExtraLine;
+    return { ...this.ok(request), handle: handle.id, frame: FIRST_FRAME, ...(extraLine !== null && { otherLines: [extraLine] }) };
   }
 
   /** The records of `database` the participant sees: its own borrowing (…O) or its current lending (…A). */
@@ -175,7 +188,7 @@ export class NacsisCatpServer {
     const databases = this.databasesOf(request);
     let predicate;
     try {
-      predicate = parseQuery(request.body);
+      predicate = parseQuery(request.body, { rangeOperators: this.store.settings.rangeOperators });
     } catch (error) {
       if (error instanceof QuerySyntaxError) throw new CatpFailure(400, `bad search expression: ${error.message}`);
       throw error;
@@ -218,12 +231,15 @@ export class NacsisCatpServer {
     const frame = handle.frames.get(request.frame);
     if (!frame) throw new CatpFailure(404, `no result set ${request.frame} under this handle`);
     const start = integerHeader(request, 'Result-set-start-position', 1);
-    const count = integerHeader(request, 'Number-of-records-requested', 1);
+    // At most a page, whatever is asked: the real server's page size is not known, so clients must follow
+    // Next-result-set-position rather than trust a count they asked for.
+    const count = Math.min(integerHeader(request, 'Number-of-records-requested', 1), this.store.settings.retrievePageSize);
     if (start < 1 || (frame.entries.length > 0 && start > frame.entries.length)) throw new CatpFailure(404, `position ${start} is beyond the result set (${frame.entries.length})`);
     const editType = editTypeHeader(request, 'Element-set-names', frame.editType);
     const slice = frame.entries.slice(start - 1, start - 1 + count);
     // A record that left this participant's view since the SEARCH is skipped (nacsis-catp.md G8).
-    const records = slice.flatMap(({ database, id }) => {
+    const emptied = this.store.faults.emptyRetrieveNext > 0 && this.store.faults.emptyRetrieveNext-- > 0;
+    const records = (emptied ? [] : slice).flatMap(({ database, id }) => {
       const record = this.store.record(id);
       if (!record || !this.sees(database, handle.participantId, record)) return [];
       return [this.wire(database, record, editType)];

@@ -136,6 +136,8 @@ export class NacsisControlController {
   faults(@Body() body: CatpFaultsDto) {
     if (body.catpFailNext !== undefined) this.store.faults.catpFailNext = body.catpFailNext;
     if (body.catpStatus !== undefined) this.store.faults.catpStatus = body.catpStatus;
+    if (body.expireHandlesAfter !== undefined) this.store.faults.expireHandlesAfter = body.expireHandlesAfter;
+    if (body.emptyRetrieveNext !== undefined) this.store.faults.emptyRetrieveNext = body.emptyRetrieveNext;
     const expiredHandles = body.expireHandles ? this.store.expireHandles() : 0;
     return { ...this.store.faults, expiredHandles };
   }
@@ -150,6 +152,10 @@ export class NacsisControlController {
   settings(@Body() body: SettingsDto) {
     if (body.handleTtlMs !== undefined) this.store.settings.handleTtlMs = body.handleTtlMs;
     if (body.today !== undefined) this.store.settings.today = body.today;
+    if (body.retrievePageSize !== undefined) this.store.settings.retrievePageSize = body.retrievePageSize;
+    if (body.rangeOperators !== undefined) this.store.settings.rangeOperators = body.rangeOperators;
+    if (body.invalidHandle !== undefined) this.store.settings.invalidHandle = { ...body.invalidHandle };
+    if (body.getHandleExtraLine !== undefined) this.store.settings.getHandleExtraLine = body.getHandleExtraLine;
     return { ...this.store.settings, today: this.store.today() };
   }
 

@@ -1,4 +1,5 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { NACSIS_COMMANDS } from '@illbridge/workflow/nacsis/state-table';
 import type { NacsisCommand } from '@illbridge/workflow/nacsis/state-table';
 import { NACSIS_STATS } from '@illbridge/workflow/nacsis/states';
@@ -61,11 +62,25 @@ export class CatpFaultsDto {
   @IsOptional() @IsInt() @Min(0) catpFailNext?: number;
   @IsOptional() @IsInt() @Min(300) @Max(599) catpStatus?: number;
   @IsOptional() @IsBoolean() expireHandles?: boolean;
+  @IsOptional() @IsInt() @Min(0) expireHandlesAfter?: number;
+  @IsOptional() @IsInt() @Min(0) emptyRetrieveNext?: number;
+}
+
+/** `settings.invalidHandle`: how an unknown, released or expired handle is answered. */
+export class InvalidHandleDto {
+  @IsInt() @Min(300) @Max(599) status: number;
+  @IsString() @Matches(/^[^\r\n]*$/, { message: 'reasonPhrase must be one line' }) reasonPhrase: string;
+  @IsString() @Matches(/^[^\r\n]+$/, { message: 'message must be one non-empty line' }) message: string;
 }
 
 /** `POST /_sim/nacsis/settings` */
 export class SettingsDto {
   @IsOptional() @IsInt() @Min(0) handleTtlMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(10_000) retrievePageSize?: number;
+  @IsOptional() @IsBoolean() rangeOperators?: boolean;
+  @IsOptional() @ValidateNested() @Type(() => InvalidHandleDto) invalidHandle?: InvalidHandleDto;
+  /** A non-empty line without a colon-separated `Name: value` shape, or null for none. */
+  @IsOptional() @IsString() @Matches(/^[^\r\n]+$/, { message: 'getHandleExtraLine must be one non-empty line' }) getHandleExtraLine?: string | null;
   /** Fixes "today" (RNWDT of changes); null goes back to the real date in Japan. */
   @IsOptional() @Matches(DATE, DATE_MESSAGE) today?: string | null;
 }

@@ -1,11 +1,16 @@
-/** The search expressions of the simulator (nacsis-catp.md §6.2 [PROP]): `KEY="value"` terms (also
- *  `>=`, `<=`, `>`, `<`), a trailing unescaped `*` in the value for prefix match, backslash escapes,
+/** The search expressions of the simulator (nacsis-catp.md §6.2 [PROP]): `KEY="value"` terms (`>=`, `<=`, `>`,
+ *  `<` only when range operators are switched on), a trailing unescaped `*` in the value for prefix match, backslash escapes,
  *  `AND` / `OR` / `NOT` (binary "and not", or unary in front) and parentheses. */
 
 export type ValuesOf = (key: string) => readonly string[];
 export type Predicate = (values: ValuesOf) => boolean;
 
 export class QuerySyntaxError extends Error {}
+
+export interface QueryOptions {
+  /** Accept `>=`, `<=`, `>`, `<` (default: refused, as no public source shows the real server taking them). */
+  rangeOperators?: boolean;
+}
 
 type Operator = '=' | '>=' | '<=' | '>' | '<';
 type Token = { kind: 'open' } | { kind: 'close' } | { kind: 'word'; word: 'AND' | 'OR' | 'NOT' } | { kind: 'term'; predicate: Predicate };
@@ -28,7 +33,7 @@ function termPredicate(key: string, operator: Operator, value: string, prefix: b
   return (values) => values(key).some(test);
 }
 
-function tokenize(text: string): Token[] {
+function tokenize(text: string, options: QueryOptions): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
@@ -48,6 +53,9 @@ function tokenize(text: string): Token[] {
         tokens.push({ kind: 'word', word });
         i += whole.length;
         continue;
+      }
+      if (operator !== '=' && !options.rangeOperators) {
+        throw new QuerySyntaxError(`the range operator ${operator} is not supported (${name}): search by equality or prefix match (KEY="value", KEY="prefix*")`);
       }
       i += whole.length;
       while (text[i] === ' ') i++;
@@ -79,8 +87,8 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-export function parseQuery(text: string): Predicate {
-  const tokens = tokenize(text);
+export function parseQuery(text: string, options: QueryOptions = {}): Predicate {
+  const tokens = tokenize(text, options);
   if (!tokens.length) throw new QuerySyntaxError('the search expression is empty');
   let position = 0;
   const peek = () => tokens[position];

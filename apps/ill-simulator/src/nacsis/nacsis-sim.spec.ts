@@ -52,7 +52,10 @@ async function calls(): Promise<Row[]> {
 }
 
 /** The IDs a participant sees in a database (one SEARCH, records returned inline). */
-async function idsIn(handle: CatpHandle, db: NacsisDatabase, query = 'RNWDT>="19000101"'): Promise<string[]> {
+/** The records renewed on 12–14 May 2025, with equality only (the simulator refuses range operators). */
+const TWELFTH_ON = 'RNWDT="20250512" OR RNWDT="20250513" OR RNWDT="20250514"';
+
+async function idsIn(handle: CatpHandle, db: NacsisDatabase, query = 'RNWDT="2*"'): Promise<string[]> {
   const result = await client.search(handle, db, query);
   expect(result.records).toHaveLength(result.resultCount);
   return result.records.map((record) => fieldValue(record, 'ID')!);
@@ -138,7 +141,7 @@ describe('SEARCH and RETRIEVE', () => {
     await createRecord({ as: PARTNER.participantId, candidates: [OTHER.participantId], created: '20250513' });
     const handle = await login();
 
-    const result = await client.search(handle, 'COPYA', 'RNWDT>="20250512"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    const result = await client.search(handle, 'COPYA', TWELFTH_ON, { smallSetUpperBound: 0, largeSetLowerBound: 1 });
     expect(result).toMatchObject({ resultCount: 3, records: [], nextPosition: 1 });
 
     const first = await client.retrieve(handle, 'COPYA', result, 1, 2);
@@ -156,10 +159,10 @@ describe('SEARCH and RETRIEVE', () => {
     }
 
     // Inline delivery within the small-set bound, and the medium set in between.
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250512"')).records).toHaveLength(3);
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250512"', { smallSetUpperBound: 3, largeSetLowerBound: 4 })).records).toHaveLength(3);
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250512"', { smallSetUpperBound: 2, largeSetLowerBound: 3 })).records).toHaveLength(0);
-    const medium = await client.search(handle, 'COPYA', 'RNWDT>="20250510"', { smallSetUpperBound: 2, largeSetLowerBound: 10, mediumSetPresentNumber: 4 });
+    expect((await client.search(handle, 'COPYA', TWELFTH_ON)).records).toHaveLength(3);
+    expect((await client.search(handle, 'COPYA', TWELFTH_ON, { smallSetUpperBound: 3, largeSetLowerBound: 4 })).records).toHaveLength(3);
+    expect((await client.search(handle, 'COPYA', TWELFTH_ON, { smallSetUpperBound: 2, largeSetLowerBound: 3 })).records).toHaveLength(0);
+    const medium = await client.search(handle, 'COPYA', 'RNWDT="2025051*"', { smallSetUpperBound: 2, largeSetLowerBound: 10, mediumSetPresentNumber: 4 });
     expect(medium).toMatchObject({ resultCount: 5, nextPosition: 5 });
     expect(medium.records).toHaveLength(4);
 
@@ -183,7 +186,7 @@ describe('SEARCH and RETRIEVE', () => {
     const b = await createRecord({ as: OTHER.participantId, candidates: [US.participantId], created: '20250511' });
     const c = await createRecord({ as: PARTNER.participantId, candidates: [US.participantId], created: '20250512' });
     const handle = await login();
-    const result = await client.search(handle, 'COPYA', 'RNWDT>="20250510"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    const result = await client.search(handle, 'COPYA', 'RNWDT="2025051*"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
     expect(result.resultCount).toBe(3);
     // We refuse a: it moves on to OTHER, out of our COPYA (and it never was in our COPYO).
     await act(a.id, { as: US.participantId, command: 'RECEIVE' });
@@ -356,9 +359,9 @@ describe('faults', () => {
   it('answers CATP 503 for the next call, classified TRANSIENT, then serves again', async () => {
     const handle = await login();
     await http.post('/_sim/nacsis/faults', { catpFailNext: 1, catpStatus: 503 });
-    const error = await rejection(client.search(handle, 'COPYA', 'RNWDT>="20250101"'));
+    const error = await rejection(client.search(handle, 'COPYA', 'RNWDT="20250101"'));
     expect(error).toMatchObject({ kind: 'TRANSIENT', status: 503 });
-    expect((await client.search(handle, 'COPYA', 'RNWDT>="20250101"')).resultCount).toBe(0);
+    expect((await client.search(handle, 'COPYA', 'RNWDT="20250101"')).resultCount).toBe(0);
   });
 
   it('answers CATP 500 as TRANSIENT too', async () => {
@@ -419,7 +422,7 @@ describe('control routes', () => {
     const handle = await login();
     let seen = 0;
     for (const db of ['COPYO', 'LOANO', 'COPYA', 'LOANA'] as const) {
-      const result = await client.search(handle, db, 'RNWDT>="19000101"', { smallSetUpperBound: 100, largeSetLowerBound: 101 });
+      const result = await client.search(handle, db, 'RNWDT="2*"', { smallSetUpperBound: 100, largeSetLowerBound: 101 });
       seen += result.resultCount;
       for (const record of result.records) {
         expect(nacsisRecordState(record, db)).not.toBeNull();
@@ -437,5 +440,107 @@ describe('control routes', () => {
     const again = await http.post('/_sim/nacsis/generate', { ourParticipantId: US.participantId, count: 60, seed: 7 });
     const strip = (records: Row[]) => records.map(({ crtdt: _c, rnwdt: _r, ...rest }) => rest);
     expect(strip(again.data.records)).toEqual(strip(first.data.records));
+  });
+});
+
+describe('as strict as the real server is known to be', () => {
+  const rawCatp = (text: string) => http.post('/nacsis/catp', text, { headers: { 'content-type': 'text/plain' }, responseType: 'text' });
+
+  it('returns at most a page (retrievePageSize, default 100) whatever RETRIEVE asks, with the next position', async () => {
+    await http.post('/_sim/nacsis/generate', { ourParticipantId: US.participantId, count: 400, seed: 5 });
+    const handle = await login();
+    const result = await client.search(handle, 'COPYA,LOANA,COPYO,LOANO', 'RNWDT="2*"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    expect(result.resultCount).toBeGreaterThan(150);
+    const page = await client.retrieve(handle, 'COPYA', result, 1, 500);
+    expect(page.records).toHaveLength(100);
+    expect(page.nextPosition).toBe(101);
+    expect((await http.post('/_sim/nacsis/settings', { retrievePageSize: 30 })).data).toMatchObject({ retrievePageSize: 30 });
+    const smaller = await client.retrieve(handle, 'COPYA', result, 101, 500);
+    expect(smaller).toMatchObject({ nextPosition: 131 });
+    expect(smaller.records).toHaveLength(30);
+  });
+
+  it('refuses a range operator with the bad-request error, and logs the refusal', async () => {
+    const handle = await login();
+    await http.delete('/_sim/nacsis/calls');
+    for (const query of ['RNWDT>="20250512"', 'RNWDT="20250512" OR RNWDT<"20250101"']) {
+      const error = await rejection(client.search(handle, 'COPYA', query));
+      expect(error).toMatchObject({ kind: 'PERMANENT', status: 400 });
+      expect(error.message).toMatch(/bad search expression: the range operator (>=|<) is not supported \(RNWDT\)/);
+    }
+    await expect(client.search(handle, 'COPYA', 'RNWDT="20250512" OR RNWDT="202505*"')).resolves.toMatchObject({ resultCount: 0 });
+    const logged = await calls();
+    expect(logged.map((call) => [call.method, call.catpStatus, call.query])).toEqual([
+      ['SEARCH', 400, 'RNWDT>="20250512"'],
+      ['SEARCH', 400, 'RNWDT="20250512" OR RNWDT<"20250101"'],
+      ['SEARCH', 200, 'RNWDT="20250512" OR RNWDT="202505*"'],
+    ]);
+    expect(logged[0].refusal).toMatch(/^bad search expression: the range operator >= is not supported/);
+    expect(logged[2].refusal).toBeNull();
+    // A test may switch them on, to see what a client would do with a server that takes them.
+    expect((await http.post('/_sim/nacsis/settings', { rangeOperators: true })).data).toMatchObject({ rangeOperators: true });
+    await expect(client.search(handle, 'COPYA', 'RNWDT>="20250512"')).resolves.toMatchObject({ resultCount: 0 });
+  });
+
+  it('logs every refusal with its reason: an unreadable message, a refused handle, a refused login', async () => {
+    await rawCatp('not CATP at all');
+    await rawCatp('SEARCH ZZZZZZZZZZ 001 CATP/1.1 000 REQUEST\r\nDatabase-names: COPYA\r\n\r\nID="1"');
+    await rejection(client.getHandle(US.userId, 'wrong'));
+    expect((await calls()).map((call) => [call.httpStatus, call.catpStatus, call.refusal])).toEqual([
+      [400, null, 'not a request line: "not CATP at all"'],
+      [200, 420, 'handle is unknown, released or expired (ZZZZZZZZZZ)'],
+      [200, 401, 'user id or password refused'],
+    ]);
+  });
+
+  it('sends a GETHANDLE line that is not "Name: value" when asked, which the client reads', async () => {
+    await http.post('/_sim/nacsis/settings', { getHandleExtraLine: 'GETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL' });
+    const raw = await rawCatp(`GETHANDLE 0123456789 000 CATP/1.1 000 REQUEST\r\nAuthenticate: ${US.userId},${US.password}\r\n\r\n`);
+    expect(raw.data).toMatch(/^GETHANDLE [A-Z0-9]{10} 001 CATP\/1\.1 200 OK\r\nGETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL\r\nContent-Length:0\r\n\r\n$/);
+    const handle = await login();
+    expect(handle.id).toMatch(/^[A-Z0-9]{10}$/);
+  });
+
+  it('answers a refused handle with the configured code; the client renews it once all the same', async () => {
+    await http.post('/_sim/nacsis/settings', { invalidHandle: { status: 400, reasonPhrase: 'Bad Request', message: 'invalid handle' } });
+    const { id } = await createRecord({ as: PARTNER.participantId, candidates: [US.participantId] });
+    const handle = await login();
+    await http.post('/_sim/nacsis/faults', { expireHandles: true });
+    await http.delete('/_sim/nacsis/calls');
+    expect(await idsIn(handle, 'COPYA', `ID="${id}"`)).toEqual([id]);
+    expect((await calls()).map((call) => [call.method, call.catpStatus])).toEqual([
+      ['SEARCH', 400],
+      ['GETHANDLE', 200],
+      ['SEARCH', 200],
+    ]);
+  });
+
+  it('expires every handle before the Nth call from now, and empties the next N RETRIEVE pages', async () => {
+    await http.post('/_sim/nacsis/generate', { ourParticipantId: US.participantId, count: 40, seed: 2 });
+    const handle = await login();
+    const result = await client.search(handle, 'COPYA,LOANA,COPYO,LOANO', 'RNWDT="2*"', { smallSetUpperBound: 0, largeSetLowerBound: 1 });
+    expect((await http.post('/_sim/nacsis/faults', { emptyRetrieveNext: 1 })).data).toMatchObject({ emptyRetrieveNext: 1 });
+    expect(await client.retrieve(handle, 'COPYA', result, 1, 10)).toEqual({ records: [], nextPosition: 11 });
+    expect((await client.retrieve(handle, 'COPYA', result, 11, 10)).records.length).toBeGreaterThan(0);
+
+    await http.post('/_sim/nacsis/faults', { expireHandlesAfter: 2 });
+    await http.delete('/_sim/nacsis/calls');
+    await client.retrieve(handle, 'COPYA', result, 1, 1); // call 1: served
+    await client.retrieve(handle, 'COPYA', result, 1, 1); // call 2: the handle expired just before it
+    expect((await calls()).map((call) => [call.method, call.catpStatus])).toEqual([
+      ['RETRIEVE', 200],
+      ['RETRIEVE', 420],
+      ['GETHANDLE', 200],
+      ['SEARCH', 200],
+      ['RETRIEVE', 200],
+    ]);
+  });
+
+  it('refuses bad settings, listing every problem', async () => {
+    const response = await http.post('/_sim/nacsis/settings', { retrievePageSize: 0, rangeOperators: 'yes', invalidHandle: { status: 200, reasonPhrase: 'x' } });
+    expect(response.status).toBe(400);
+    expect(response.data.message).toEqual(
+      expect.arrayContaining(['retrievePageSize must not be less than 1', 'rangeOperators must be a boolean value', 'invalidHandle.status must not be less than 300']),
+    );
   });
 });

@@ -33,20 +33,44 @@ export interface NacsisSettings {
   handleTtlMs: number;
   /** `YYYYMMDD` used for RNWDT/CRTDT of changes; null = today in Japan (JST). */
   today: string | null;
+  /** RETRIEVE returns at most this many records, whatever `Number-of-records-requested` asks (a page). */
+  retrievePageSize: number;
+  /** Whether a search accepts `>=`, `<=`, `>`, `<`. No public source shows the real server accepting a range
+   *  operator, so it answers one with 400 (bad search expression) unless this is switched on. */
+  rangeOperators: boolean;
+  /** The code, reason phrase and message an unknown, released or expired handle is answered with: 420 by default,
+   *  the simulator's choice (nacsis-catp.md §5); the real code is not known, so tests can pick another. */
+  invalidHandle: { status: number; reasonPhrase: string; message: string };
+  /** A line sent after GETHANDLE's status line that is not `Name: value` (the ruby client reads line 2 of the
+   *  answer as the supported methods); null sends none. */
+  getHandleExtraLine: string | null;
 }
 
 export interface CatpFaults {
   /** Answer the next N CATP calls with `catpStatus` (HTTP 200, CATP status line). */
   catpFailNext: number;
   catpStatus: number;
+  /** Every handle expires just before the Nth CATP call from now (0: no such fault), as a session timing out mid-run. */
+  expireHandlesAfter: number;
+  /** Answer the next N RETRIEVEs with no records but the right Next-result-set-position (as a page whose records
+   *  were all deleted or moved since the SEARCH). */
+  emptyRetrieveNext: number;
 }
 
 export type CommandResult =
   | { ok: true; record: SimRecord }
   | { ok: false; status: CatpRefusalStatus | 404; reasonPhrase: string; message: string };
 
-const DEFAULT_SETTINGS: NacsisSettings = { handleTtlMs: 30 * 60_000, today: null };
-const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503 };
+export const DEFAULT_RETRIEVE_PAGE_SIZE = 100;
+const DEFAULT_SETTINGS: NacsisSettings = {
+  handleTtlMs: 30 * 60_000,
+  today: null,
+  retrievePageSize: DEFAULT_RETRIEVE_PAGE_SIZE,
+  rangeOperators: false,
+  invalidHandle: { status: 420, reasonPhrase: 'Invalid Handle', message: 'handle is unknown, released or expired' },
+  getHandleExtraLine: null,
+};
+const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503, expireHandlesAfter: 0, emptyRetrieveNext: 0 };
 const HANDLE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const JST_OFFSET_MS = 9 * 3_600_000;
 
@@ -57,7 +81,7 @@ export class NacsisStore {
   private records = new Map<string, SimRecord>();
   private handles = new Map<string, Handle>();
   private serial = 0;
-  settings: NacsisSettings = { ...DEFAULT_SETTINGS };
+  settings: NacsisSettings = { ...DEFAULT_SETTINGS, invalidHandle: { ...DEFAULT_SETTINGS.invalidHandle } };
   faults: CatpFaults = { ...DEFAULT_FAULTS };
 
   reset(): void {
@@ -65,7 +89,7 @@ export class NacsisStore {
     this.records.clear();
     this.handles.clear();
     this.serial = 0;
-    this.settings = { ...DEFAULT_SETTINGS };
+    this.settings = { ...DEFAULT_SETTINGS, invalidHandle: { ...DEFAULT_SETTINGS.invalidHandle } };
     this.faults = { ...DEFAULT_FAULTS };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { dayAfter, HarvestWindow, LibrisClient, mapLibrisRecord, windowAt, windowDays } from '@illbridge/connectors/libris';
 import { ExternalSystemError, MappingResult } from '@illbridge/connectors/types';
+import { LIBRIS_FINAL_STATUSES } from '@illbridge/workflow';
 import { ImportSettings } from '../import-settings';
 import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
@@ -14,9 +15,9 @@ const MAX_WINDOWS_AHEAD = 2;
 
 /** Harvests a Libris profile: the outgoing requests created since the last successful run (a day of
  *  overlap; the harvest start date on the first run) in windows of at most 31 days (shorter where the
- *  records are dense), then a refresh,
- *  one by one, of the library's still-open imported requests that the windows did not bring and of
- *  the records that failed in the last run. */
+ *  records are dense), then a refresh, one by one by LF number, of the library's still-open imported requests
+ *  whose Libris status can still change that the windows did not bring, and of the records that failed in the
+ *  last run. Every call to Libris is paced (LIBRIS_MAX_REQUESTS_PER_SECOND). */
 @Injectable()
 export class LibrisImporter implements Importer {
   constructor(
@@ -33,9 +34,10 @@ export class LibrisImporter implements Importer {
       apiKey: profile.authEnabled ? (ctx.secret ?? undefined) : undefined,
       timeoutMs: this.settings.httpTimeoutMs,
       retry: this.settings.retry,
+      maxRequestsPerSecond: this.settings.librisMaxRequestsPerSecond,
     });
     const { from, to } = harvestSpan(profile);
-    const failures: ImportOutcome['failures'] = [];
+    const warnings: string[] = [];
     const seen = new Set<string>();
     const tracker = this.progress.start(ctx, 'HARVESTING', { pipelined: this.settings.writeConcurrency });
     try {
@@ -80,9 +82,13 @@ export class LibrisImporter implements Importer {
         const fetched = await answer;
         let records = fetched.records;
         if (fetched.error) {
+          // An answer that is not the JSON envelope (a login page, an error text) fails the run at once: what
+          // the other windows would bring is as suspect. It names its window; the cursor stays where it was.
           const error = fetched.error;
-          if (!(error instanceof ExternalSystemError && error.kind === 'MALFORMED_RESPONSE')) throw error;
-          failures.push({ code: 'MALFORMED_RESPONSE', message: `Window ${fetched.window.startDate}…${fetched.window.endDate}: ${error.message}` });
+          if (error instanceof ExternalSystemError && error.kind === 'UNEXPECTED_RESPONSE') {
+            throw new ExternalSystemError(error.kind, `Window ${fetched.window.startDate}…${fetched.window.endDate}: ${error.message}`, error.status);
+          }
+          throw error;
         } else if (records!.length) {
           days = (this.settings.maxWindowRecords * windowDays(fetched.window)) / records!.length;
         } else {
@@ -105,37 +111,69 @@ export class LibrisImporter implements Importer {
         records = null;
       }
 
-      tracker.stage('REFRESHING');
-      // The library's open imported requests the windows did not bring, read by keyset a page at a time;
-      // then the records that failed in the last run (each id once).
+      // The library's open imported requests whose Libris status can still change and that the windows did not
+      // bring, read by keyset a page at a time, one by one by LF number at the client's pace; then the records that
+      // failed in the last run (each id once). One Libris no longer knows is left as it was, with a warning.
+      const rate = client.pacer.perSecond;
+      const open = { exceptStatuses: LIBRIS_FINAL_STATUSES };
       const retried = new Set(await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING'));
-      const refresh = async (slice: Pick<OpenRequest, 'externalId' | 'externalRef'>[]) => {
-        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getRequest(r.externalRef ?? r.externalId));
+      const planned = (await writer.openRequestCount(ctx, 'BORROWING', open)) + retried.size;
+      let refreshed = 0;
+      const notFound: string[] = [];
+      const showRefresh = () => {
+        const left = client.pacer.secondsFor(planned - refreshed + 1);
+        return `Refreshing open requests by LF number, at most ${rate} a second: ${refreshed} of at most ${planned}` + (left >= 1 ? ` (about ${formatDuration(left)} left)` : '');
+      };
+      tracker.stage('REFRESHING', showRefresh());
+      const refresh = async (slice: Pick<OpenRequest, 'externalId'>[]) => {
+        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getByLfNumber(r.externalId));
+        fetched.forEach((raw, i) => raw === null && notFound.push(slice[i].externalId));
+        refreshed += slice.length;
+        tracker.detail(showRefresh());
         const results: MappingResult[] = fetched.filter((raw) => raw !== null).map(mapLibrisRecord);
         await tracker.write(writer, results);
       };
       let after = '';
-      const carry: Pick<OpenRequest, 'externalId' | 'externalRef'>[] = [];
+      const carry: Pick<OpenRequest, 'externalId'>[] = [];
       for (;;) {
-        const page = await writer.openRequests(ctx, 'BORROWING', { after, limit: batchSize });
+        const page = await writer.openRequests(ctx, 'BORROWING', { after, limit: batchSize, ...open });
         if (!page.length) break;
         after = page[page.length - 1].externalId;
         for (const r of page) {
           retried.delete(r.externalId);
           if (!seen.has(r.externalId)) carry.push(r);
+          else refreshed++;
         }
         if (carry.length >= batchSize) {
           await refresh(carry.splice(0, batchSize));
         }
       }
-      for (const externalId of retried) if (!seen.has(externalId)) carry.push({ externalId, externalRef: null });
+      // A record that failed for want of an LF number is named by its request_id: it cannot be read by LF number.
+      for (const externalId of retried) if (!seen.has(externalId) && !/^\d+$/.test(externalId)) carry.push({ externalId });
       while (carry.length) await refresh(carry.splice(0, batchSize));
+      if (notFound.length) warnings.push(notFoundWarning(notFound));
       await tracker.flush();
     } finally {
       await tracker.settle();
     }
-    return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom: from, windowTo: to, failures };
+    return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom: from, windowTo: to, failures: [], warnings };
   }
+}
+
+/** At most this many LF numbers are named in a warning. */
+const NAMED_IN_WARNING = 20;
+
+function notFoundWarning(lfNumbers: string[]): string {
+  const named = lfNumbers.slice(0, NAMED_IN_WARNING).join(', ') + (lfNumbers.length > NAMED_IN_WARNING ? ', …' : '');
+  const count = lfNumbers.length === 1 ? '1 open request was' : `${lfNumbers.length} open requests were`;
+  return `${count} not found in Libris when refreshed by LF number and left as they were: ${named}`;
+}
+
+/** "2 h 5 min", "4 min", "40 s". */
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 /** Maps with at most `limit` calls in flight, keeping order; the first failure rejects. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { classifyHttpError, DEFAULT_RETRY_POLICY, RetryOptions, withRetry } from '@illbridge/connectors/http-retry';
-import { CatpClient, fieldValue, mapNacsisRecord, NACSIS_DATABASES, nacsisDatabasesOf, searchTerm } from '@illbridge/connectors/nacsis';
-import type { CatpHandle, CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
+import { CatpClient, fieldValue, mapNacsisRecord, NACSIS_DATABASES, nacsisDatabasesOf, renewalSearches, searchTerm } from '@illbridge/connectors/nacsis';
+import type { CatpHandle, CatpRecord, CatpResultSet, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError, MappingResult } from '@illbridge/connectors/types';
 import { DIRECTIONS } from '@illbridge/database/entities';
 import type { Direction } from '@illbridge/database/entities';
@@ -9,21 +9,28 @@ import { ImportSettings } from '../import-settings';
 import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
 import type { RequestWriter } from '../runs/request-writer';
-import { harvestSpan, ImportOutcome, RunContext, RunFailure } from '../runs/run-context';
+import { FAILURE_CODE, harvestSpan, ImportOutcome, RunContext, RunFailure } from '../runs/run-context';
 import { RunProgress } from '../runs/run-progress';
 
 const SYSTEM_NAME = 'NACSIS-ILL';
 /** Our borrowing first, then our lending (nacsis-ill.md §5 step 2). */
 const HARVESTED = Object.keys(NACSIS_DATABASES) as NacsisDatabase[];
 export const MOVED_ON_MESSAGE = 'moved on to the next candidate';
+/** At most this many ids are named in a warning. */
+const NAMED_IN_WARNING = 20;
+const JST_OFFSET_MS = 9 * 3_600_000;
+/** Today in Japan (`YYYY-MM-DD`): RNWDT is NACSIS's date. */
+const japanToday = (now = Date.now()) => new Date(now + JST_OFFSET_MS).toISOString().slice(0, 10);
+const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
 type Tracker = ReturnType<RunProgress['start']>;
 
 /** Synchronises a NACSIS-ILL profile (nacsis-ill.md §5): under one CATP handle, the records of
- *  COPYO/LOANO (our borrowing) and COPYA/LOANA (our lending) changed since the last successful run (a
- *  day of overlap; the harvest start date on the first run), page by page; then the records that failed
- *  in the last run again, and the open lending requests the harvest did not bring back, looked up by ID:
- *  those gone from our lender view (moved on to the next candidate after our refusal) become REJECTED. */
+ *  COPYO/LOANO (our borrowing) and COPYA/LOANA (our lending) renewed since each database's cursor (a day of
+ *  overlap; the harvest start date on the first run), one search per day or whole month, page by page; then the
+ *  records that failed in the last run again, and the open lending requests the harvest did not bring back, looked
+ *  up by ID a few at a time: those a complete answer shows gone from our lender view (moved on to the next
+ *  candidate after our refusal) become REJECTED. */
 @Injectable()
 export class NacsisImporter implements Importer {
   constructor(
@@ -43,9 +50,10 @@ export class NacsisImporter implements Importer {
     const tracker = this.progress.start(ctx, 'HARVESTING');
 
     const handle = await call(() => client.getHandle(profile.authUserId!, ctx.secret!));
-    const sync = new NacsisSync(ctx, writer, tracker, call, client, handle, this.settings.batchSize);
+    const sync = new NacsisSync(ctx, writer, tracker, call, client, handle, this.settings, this.runs);
+    let windowFrom = from;
     try {
-      await sync.harvestSince(from);
+      windowFrom = await sync.harvestSince(from, to);
       tracker.stage('REFRESHING');
       // Records that failed in the last completed run are read again, so a fixed cause (a library
       // mapping added) imports them even when they have not changed since.
@@ -57,7 +65,7 @@ export class NacsisImporter implements Importer {
       await client.releaseHandle(handle).catch(() => undefined);
     }
     await tracker.flush();
-    return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom: from, windowTo: to, failures: sync.failures };
+    return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom, windowTo: to, failures: sync.failures, warnings: sync.warnings };
   }
 }
 
@@ -65,9 +73,10 @@ export class NacsisImporter implements Importer {
 type Call = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /** One synchronisation run: what it works with (the run, its writer and progress, the CATP client and handle) and
- *  what it has learnt so far (the records seen, the parts that could not be read). */
+ *  what it has learnt so far (the records seen, the parts that could not be read, what it noticed). */
 class NacsisSync {
   readonly failures: ImportOutcome['failures'] = [];
+  readonly warnings: string[] = [];
   /** The external ids of the records read in this run, by direction. */
   private readonly seen: Record<Direction, Set<string>> = { BORROWING: new Set(), LENDING: new Set() };
 
@@ -78,25 +87,38 @@ class NacsisSync {
     private readonly call: Call,
     private readonly client: CatpClient,
     private readonly handle: CatpHandle,
-    private readonly batchSize: number,
+    private readonly settings: ImportSettings,
+    private readonly runs: JobRunsService,
   ) {}
 
-  /** The records of every database renewed since `from`; a database whose answer is malformed is a failure of the
-   *  run (the others are still read). */
-  async harvestSince(from: string) {
-    const query = searchTerm('RNWDT', from.replaceAll('-', ''), '>=');
+  /** The records of every database renewed since its own cursor (a day of overlap; `from` for a database without
+   *  one) up to today in Japan, by one search per day or whole month (`RNWDT="YYYYMMDD"`, `RNWDT="YYYYMM*"`: no
+   *  range operator). A database's cursor moves on after each search read completely, so a database that fails
+   *  (its failure fails the run) holds back neither its own days already read nor the other databases. Answers the
+   *  first day read. */
+  async harvestSince(from: string, to: string): Promise<string> {
+    const cursors = this.ctx.profile.harvestCursors ?? {};
+    const lastDay = [to, japanToday()].sort().at(-1)!;
+    let first = from;
     for (const db of HARVESTED) {
       await this.tracker.checkAbort();
+      const start = cursors[db] ? dayBefore(cursors[db]) : from;
+      if (start < first) first = start;
       try {
-        await this.harvest(db, query);
+        for (const search of renewalSearches(start, lastDay)) {
+          await this.harvest(db, search.query);
+          // Never past our own today: the next run reads again from the day before (a day of overlap).
+          await this.runs.setPartCursor(this.ctx.profile.id, db, search.through < to ? search.through : to);
+        }
       } catch (error) {
-        if (error instanceof ExternalSystemError && error.kind === 'MALFORMED_RESPONSE') {
-          this.failures.push({ code: 'MALFORMED_RESPONSE', message: `${db} since ${from}: ${error.message}` });
+        if (error instanceof ExternalSystemError && error.kind !== 'AUTHENTICATION') {
+          this.failures.push({ code: FAILURE_CODE[error.kind], message: `${db} since ${start}: ${error.message}` });
           continue;
         }
         throw error;
       }
     }
+    return first;
   }
 
   /** The records of `direction` with these ids that the harvest did not bring, looked up in its databases. */
@@ -105,55 +127,93 @@ class NacsisSync {
     for (const db of nacsisDatabasesOf(direction)) await this.lookUp(db, retried);
   }
 
-  /** Open lending requests the harvest did not bring back, looked up by ID in our lender databases;
-   *  those no longer in our view (the record moved on to the next candidate after our refusal) are
-   *  closed as REJECTED, a batch per statement with their request and record events. */
+  /** Open lending requests the harvest did not bring back, looked up by ID in our lender databases; those no longer
+   *  in our view (the record moved on to the next candidate after our refusal) are closed as REJECTED, a batch per
+   *  statement with their request and record events. Only a look-up that answered completely proves a record gone:
+   *  one that did not is a warning, and its requests stay open. */
   async closeMovedOn() {
     const open = await this.writer.openRequests(this.ctx, 'LENDING');
     const unseen = open.filter((r) => !this.seen.LENDING.has(r.externalId));
-    for (let i = 0; i < unseen.length; i += this.batchSize) {
-      const slice = unseen.slice(i, i + this.batchSize);
+    const unproven = new Set<string>();
+    const batchSize = this.settings.batchSize;
+    for (let i = 0; i < unseen.length; i += batchSize) {
+      const slice = unseen.slice(i, i + batchSize);
       const found = new Set<string>();
+      const incomplete = new Set<string>();
       for (const db of nacsisDatabasesOf('LENDING')) {
         const ids = slice.filter((r) => !found.has(r.externalId) && (r.format === null || NACSIS_DATABASES[db].format === r.format)).map((r) => r.externalId);
-        for (const id of await this.lookUp(db, ids)) found.add(id);
+        const lookUp = await this.lookUp(db, ids);
+        for (const id of lookUp.found) found.add(id);
+        for (const id of lookUp.incomplete) incomplete.add(id);
       }
-      const gone = slice.filter((r) => !found.has(r.externalId)).map((r) => r.externalId);
+      // Gone only if every database it could be in answered completely without it.
+      const missing = slice.filter((r) => !found.has(r.externalId)).map((r) => r.externalId);
+      for (const id of missing) if (incomplete.has(id)) unproven.add(id);
+      const gone = missing.filter((id) => !incomplete.has(id));
       if (gone.length) await this.writer.rejectGone(this.ctx, gone, MOVED_ON_MESSAGE);
+    }
+    if (unproven.size) {
+      const ids = [...unproven];
+      const named = ids.slice(0, NAMED_IN_WARNING).join(', ') + (ids.length > NAMED_IN_WARNING ? ', …' : '');
+      this.warnings.push(`${ids.length} open lending request${ids.length === 1 ? ' was' : 's were'} not found, but the look-up did not answer completely, so left open: ${named}`);
     }
   }
 
-  /** SEARCH one database and RETRIEVE its hits a batch at a time. */
+  /** SEARCH one database and RETRIEVE its hits page by page. */
   private async harvest(db: NacsisDatabase, query: string) {
     // No records with the SEARCH: they all come page by page with RETRIEVE.
-    const result = await this.call(() => this.client.search(this.handle, db, query, { smallSetUpperBound: 0, largeSetLowerBound: 1 }));
+    const result = await this.call(() => this.client.search(this.handle, this.nameOf(db), query, { smallSetUpperBound: 0, largeSetLowerBound: 1 }));
+    await this.readAll(db, result, (records) => this.writePage(db, records));
+  }
+
+  /** Reads the records with the given ids from `db` (those not in our view of it do not come back) and writes them,
+   *  by OR searches of a few ids each, every answer read to its end; answers the ids found, and the ids whose search
+   *  did not answer completely (fewer records read than it counted hits), of which nothing can be concluded. */
+  private async lookUp(db: NacsisDatabase, ids: readonly string[]): Promise<{ found: Set<string>; incomplete: Set<string> }> {
+    const found = new Set<string>();
+    const incomplete = new Set<string>();
+    const size = Math.max(1, this.settings.nacsisLookupIds);
+    for (let i = 0; i < ids.length; i += size) {
+      await this.tracker.checkAbort();
+      const slice = ids.slice(i, i + size);
+      const query = slice.map((id) => searchTerm('ID', id)).join(' OR ');
+      const result = await this.call(() => this.client.search(this.handle, this.nameOf(db), query, { smallSetUpperBound: 0, largeSetLowerBound: 1, smallSetElementSet: '2' }));
+      const read = await this.readAll(db, result, async (page) => {
+        const records = page.filter((record) => {
+          const id = fieldValue(record, 'ID');
+          return id !== undefined && slice.includes(id);
+        });
+        for (const record of records) found.add(fieldValue(record, 'ID')!);
+        if (records.length) await this.writePage(db, records);
+      });
+      if (read < result.resultCount) for (const id of slice) incomplete.add(id);
+    }
+    return { found, incomplete };
+  }
+
+  /** RETRIEVEs every page of a result set, following Next-result-set-position (the server returns at most a page,
+   *  whatever is asked; an empty page that names a next position is not the end), handing each page on. Answers the
+   *  number of records read; a next position that does not move forward is a malformed answer. */
+  private async readAll(db: NacsisDatabase, result: CatpResultSet, onPage: (records: readonly CatpRecord[]) => Promise<void>): Promise<number> {
+    let read = 0;
     let position = result.resultCount > 0 ? result.nextPosition || 1 : 0;
     while (position > 0) {
       await this.tracker.checkAbort();
       const start = position;
-      const page = await this.call(() => this.client.retrieve(this.handle, db, result, start, this.batchSize));
-      if (!page.records.length) break;
-      await this.writePage(db, page.records);
+      const page = await this.call(() => this.client.retrieve(this.handle, this.nameOf(db), result, start, this.settings.batchSize));
+      read += page.records.length;
+      if (page.records.length) await onPage(page.records);
+      if (page.nextPosition !== 0 && page.nextPosition <= start) {
+        throw new ExternalSystemError('MALFORMED_RESPONSE', `NACSIS RETRIEVE from position ${start} answered Next-result-set-position ${page.nextPosition}`);
+      }
       position = page.nextPosition;
     }
+    return read;
   }
 
-  /** Reads the records with the given ids from `db` (those not in our view of it do not come back) and writes them;
-   *  answers the ids found. */
-  private async lookUp(db: NacsisDatabase, ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (let i = 0; i < ids.length; i += this.batchSize) {
-      await this.tracker.checkAbort();
-      const slice = ids.slice(i, i + this.batchSize);
-      const page = await this.call(() => this.client.retrieve(this.handle, db, slice, 1, slice.length));
-      const records = page.records.filter((record) => {
-        const id = fieldValue(record, 'ID');
-        return id !== undefined && slice.includes(id);
-      });
-      for (const record of records) found.add(fieldValue(record, 'ID')!);
-      if (records.length) await this.writePage(db, records);
-    }
-    return found;
+  /** The name the server knows a database by (a setting). */
+  private nameOf(db: NacsisDatabase): string {
+    return this.settings.nacsisDatabaseNames[db];
   }
 
   private async writePage(db: NacsisDatabase, records: readonly CatpRecord[]) {

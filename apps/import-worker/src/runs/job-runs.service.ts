@@ -10,6 +10,9 @@ import { importJobName } from '@illbridge/queues';
 /** The partial unique index that allows one active harvest per profile. */
 const ACTIVE_RUN_INDEX = 'uq_job_run_active_profile';
 
+/** A run keeps at most this many warnings (each importer sums up its own, e.g. "12 requests …: a, b, c …"). */
+export const MAX_WARNINGS = 100;
+
 /** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
 @Injectable()
 export class JobRunsService {
@@ -84,16 +87,26 @@ export class JobRunsService {
     return true;
   }
 
-  /** Shows the run's stage and records read; answers whether an operator asked to abort it. */
-  async progress(runId: string, stage: JobStage, recordsRead: number): Promise<boolean> {
+  /** Shows the run's stage, records read and what the stage is doing; answers whether an operator asked to abort it. */
+  async progress(runId: string, stage: JobStage, recordsRead: number, detail: string | null = null): Promise<boolean> {
     const result = await this.repo
       .createQueryBuilder()
       .update()
-      .set({ stage, recordsRead })
+      .set({ stage, recordsRead, progressDetail: detail })
       .where('id = :id', { id: runId })
       .returning('abort_requested')
       .execute();
     return !!result.raw[0]?.abort_requested;
+  }
+
+  /** The cursor of one part of a profile's harvest (a NACSIS database), moved forward as soon as that part has been
+   *  read up to `value`: a run that fails later, or in another part, does not hold it back. */
+  async setPartCursor(profileId: string, part: string, value: string) {
+    await this.dataSource.query(
+      `UPDATE integration_profile SET harvest_cursors = harvest_cursors || jsonb_build_object($2::text, $3::text)
+        WHERE id = $1 AND (harvest_cursors ->> $2 IS NULL OR harvest_cursors ->> $2 < $3)`,
+      [profileId, part, value],
+    );
   }
 
   async setWindow(runId: string, windowFrom: string | null, windowTo: string | null) {
@@ -119,13 +132,23 @@ export class JobRunsService {
   }
 
   /** Ends a run. On success the profile's harvest cursor moves to where this run stopped. */
-  async finish(run: JobRunEntity, state: JobState, error?: { code: string; message: string }, cursor?: Date | null): Promise<JobRunEntity> {
+  async finish(run: JobRunEntity, state: JobState, error?: { code: string; message: string }, cursor?: Date | null, warnings: readonly string[] = []): Promise<JobRunEntity> {
     const counters = await this.counters(run.id);
     const finalState: JobState = state === 'COMPLETED_SUCCESSFULLY' && counters.borrowingFailed + counters.lendingFailed > 0 ? 'COMPLETED_WITH_ERRORS' : state;
     await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(JobRunEntity).update(
         { id: run.id },
-        { state: finalState, stage: 'DONE', counters, recordsRead: counters.totalRecordsProcessed, errorCode: error?.code ?? null, error: error?.message ?? null, finishedAt: new Date() },
+        {
+          state: finalState,
+          stage: 'DONE',
+          progressDetail: null,
+          counters,
+          recordsRead: counters.totalRecordsProcessed,
+          errorCode: error?.code ?? null,
+          error: error?.message ?? null,
+          warnings: warnings.slice(0, MAX_WARNINGS),
+          finishedAt: new Date(),
+        },
       );
       if (cursor && (finalState === 'COMPLETED_SUCCESSFULLY' || finalState === 'COMPLETED_WITH_ERRORS')) {
         await manager.getRepository(IntegrationProfileEntity).update({ id: run.profileId }, { harvestCursor: cursor });

@@ -239,15 +239,27 @@ export class RequestWriter implements BatchSink {
   }
 
   /** The profile's open requests of a direction in external id order (the order of uq_rs_request_external: an index
-   *  scan), after `after`; at most `limit` (all without). */
-  async openRequests(ctx: RunContext, direction: Direction, page: { after?: string; limit?: number } = {}): Promise<OpenRequest[]> {
+   *  scan), after `after`; at most `limit` (all without); with `exceptStatuses`, not those in one of these external
+   *  statuses (a request without one is always answered). */
+  async openRequests(ctx: RunContext, direction: Direction, page: { after?: string; limit?: number; exceptStatuses?: readonly string[] } = {}): Promise<OpenRequest[]> {
     const rows: { external_id: string; external_ref: string | null; format: string | null }[] = await this.dataSource.query(
       `SELECT external_id, external_ref, format FROM rs_request
         WHERE profile_id = $1 AND direction = $2 AND closed = false AND external_id > $3
+          AND (external_system_status IS NULL OR NOT external_system_status = ANY($5::varchar[]))
         ORDER BY profile_id, direction, external_id LIMIT $4`,
-      [ctx.profile.id, direction, page.after ?? '', page.limit ?? null],
+      [ctx.profile.id, direction, page.after ?? '', page.limit ?? null, page.exceptStatuses ?? []],
     );
     return rows.map((r) => ({ externalId: r.external_id, externalRef: r.external_ref, format: r.format }));
+  }
+
+  /** How many `openRequests` would answer (without paging). */
+  async openRequestCount(ctx: RunContext, direction: Direction, filter: { exceptStatuses?: readonly string[] } = {}): Promise<number> {
+    const [{ n }] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM rs_request
+        WHERE profile_id = $1 AND direction = $2 AND closed = false AND (external_system_status IS NULL OR NOT external_system_status = ANY($3::varchar[]))`,
+      [ctx.profile.id, direction, filter.exceptStatuses ?? []],
+    );
+    return n;
   }
 
   /** A borrowing request created here and ordered in NACSIS later is known by our own number (`ONO`, kept in

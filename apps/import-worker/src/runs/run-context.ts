@@ -1,5 +1,5 @@
 import { nextHarvestDay } from '@illbridge/workflow';
-import type { MappingResult } from '@illbridge/connectors/types';
+import type { ExternalErrorKind, MappingResult } from '@illbridge/connectors/types';
 import type { IntegrationProfileEntity, JobCounters, JobRunEntity } from '@illbridge/database/entities';
 import type { LibraryResolver, PartnerResolver } from './resolvers';
 
@@ -32,6 +32,8 @@ export interface ImportOutcome {
   windowTo: string | null;
   /** Parts that could not be read (e.g. a window with a malformed response): the run fails with these. */
   failures: { code: string; message: string }[];
+  /** What the run noticed but did not fail on: shown in the job report. */
+  warnings?: string[];
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
@@ -42,6 +44,15 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 export function harvestSpan(profile: Pick<IntegrationProfileEntity, 'harvestCursor' | 'harvestStartDate' | 'granularity'>, now = new Date()): { from: string; to: string } {
   return { from: nextHarvestDay(profile)!, to: day(now) };
 }
+
+/** The error code of a run (or of a part of it) that failed because of an external system. */
+export const FAILURE_CODE: Readonly<Record<ExternalErrorKind, string>> = {
+  AUTHENTICATION: 'AUTHENTICATION_FAILED',
+  TRANSIENT: 'EXTERNAL_SYSTEM_UNAVAILABLE',
+  PERMANENT: 'EXTERNAL_SYSTEM_ERROR',
+  MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
+  UNEXPECTED_RESPONSE: 'UNEXPECTED_RESPONSE',
+};
 
 /** Why a run failed as a whole. */
 export class RunFailure extends Error {

@@ -6,7 +6,7 @@ import type { JobStage } from '@illbridge/database/entities';
 import { JobRunsService } from './job-runs.service';
 import { BatchResult, BatchSink, RunAborted, RunContext } from './run-context';
 
-/** Writes batches for a run and keeps its progress visible (stage, records read); between batches it
+/** Writes batches for a run and keeps its progress visible (stage, records read, a detail in words); between batches it
  *  honours an operator's abort. */
 @Injectable()
 export class RunProgress {
@@ -23,11 +23,12 @@ export class RunProgress {
     const reports = this.reports;
     let recordsRead = 0;
     let current = stage;
+    let detail: string | null = null;
     const depth = Math.max(0, options.pipelined ?? 0);
     const inFlight: Promise<void>[] = [];
     /** One statement both shows progress and reads an operator's abort request. */
     const report = async (shown: JobStage = current) => {
-      if (await this.runs.progress(ctx.run.id, shown, recordsRead)) throw new RunAborted();
+      if (await this.runs.progress(ctx.run.id, shown, recordsRead, detail)) throw new RunAborted();
     };
     /** Waits until at most `keep` batches are being written (all done with 0). */
     const drain = async (keep = 0) => {
@@ -44,8 +45,14 @@ export class RunProgress {
       await report();
     };
     return {
-      stage(next: JobStage) {
+      /** A new stage; its detail, if any, in words (shown from the next report on). */
+      stage(next: JobStage, nextDetail: string | null = null) {
         current = next;
+        detail = nextDetail;
+      },
+      /** What the stage is doing, in words (e.g. "312 of 10,000 … at most 2 a second"), shown from the next report on. */
+      detail(text: string | null) {
+        detail = text;
       },
       /** Between windows and pages too, so a run through empty windows stops as soon as it is aborted. */
       checkAbort: () => report(),

@@ -1,11 +1,67 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
 import { once } from 'events';
 import { pageOf, RequireRole } from '@illbridge/common';
 import { EVENTS_CSV_HEADER, csvLine, eventCsvLine } from './csv';
 import { EventsFilter, EventsQuery, JobHistoryQuery, JobsQuery } from './jobs.dto';
 import { JobsService } from './jobs.service';
+
+const COUNTERS_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: Object.fromEntries(
+    ['totalRecordsProcessed', 'borrowingProcessed', 'borrowingSucceeded', 'borrowingFailed', 'lendingProcessed', 'lendingSucceeded', 'lendingFailed', 'created', 'updated', 'unchanged'].map(
+      (name) => [name, { type: 'integer' }],
+    ),
+  ),
+};
+const PROGRESS_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: {
+    stage: { type: 'string', enum: ['QUEUED', 'STARTING', 'HARVESTING', 'REFRESHING', 'FINALIZING', 'DONE'] },
+    recordsRead: { type: 'integer' },
+    detail: {
+      type: 'string',
+      nullable: true,
+      description: 'What the stage is doing, in words (e.g. "Refreshing open requests by LF number, at most 2 a second: 312 of at most 10000 (about 1 h 23 min left)"); null when there is nothing to add',
+    },
+  },
+};
+const FAILED_SCHEMA: SchemaObject = {
+  type: 'array',
+  items: { type: 'object', properties: { externalId: { type: 'string' }, reasonCode: { type: 'string', nullable: true }, message: { type: 'string', nullable: true } } },
+};
+const JOB_REPORT_SCHEMA: SchemaObject = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    profileId: { type: 'string', format: 'uuid' },
+    jobName: { type: 'string' },
+    trigger: { type: 'string', enum: ['SCHEDULED', 'MANUAL', 'INBOUND'] },
+    state: { type: 'string', enum: ['PENDING', 'RUNNING', 'COMPLETED_SUCCESSFULLY', 'COMPLETED_WITH_ERRORS', 'FAILED', 'ABORTED'] },
+    startedAt: { type: 'string', format: 'date-time', nullable: true },
+    finishedAt: { type: 'string', format: 'date-time', nullable: true },
+    window: { type: 'object', properties: { from: { type: 'string', nullable: true }, to: { type: 'string', nullable: true } } },
+    progress: PROGRESS_SCHEMA,
+    counters: COUNTERS_SCHEMA,
+    failedBorrowing: FAILED_SCHEMA,
+    failedLending: FAILED_SCHEMA,
+    warnings: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'What the run noticed but did not fail on (at most 100), e.g. refreshed Libris requests not found, NACSIS look-ups that did not answer completely',
+    },
+    error: {
+      type: 'object',
+      nullable: true,
+      properties: {
+        code: { type: 'string', description: 'e.g. AUTHENTICATION_FAILED, EXTERNAL_SYSTEM_UNAVAILABLE, EXTERNAL_SYSTEM_ERROR, MALFORMED_RESPONSE, UNEXPECTED_RESPONSE (an answer that is not the expected format: an HTML page, an error text)' },
+        message: { type: 'string' },
+      },
+    },
+  },
+};
 
 @ApiTags('jobs')
 @ApiBearerAuth()
@@ -20,7 +76,8 @@ export class JobsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'The job report: counters, failed borrowing and lending records with their reasons' })
+  @ApiOperation({ summary: 'The job report: counters, failed borrowing and lending records with their reasons, warnings' })
+  @ApiOkResponse({ description: 'The job report', schema: JOB_REPORT_SCHEMA })
   report(@Param('id') id: string) {
     return this.jobs.report(id);
   }

@@ -24,7 +24,8 @@ export interface MonitorJob {
   finishedAt: Date | null;
   createdAt: Date;
   abortRequested: boolean;
-  progress: { stage: JobStage; recordsRead: number };
+  /** `detail`: what the stage is doing, in words (e.g. the Libris refresh's count and pace), or null. */
+  progress: { stage: JobStage; recordsRead: number; detail: string | null };
   counters: JobCounters;
 }
 
@@ -43,10 +44,12 @@ export interface JobReport {
   startedAt: Date | null;
   finishedAt: Date | null;
   window: { from: string | null; to: string | null };
-  progress: { stage: JobStage; recordsRead: number };
+  progress: { stage: JobStage; recordsRead: number; detail: string | null };
   counters: JobCounters;
   failedBorrowing: FailedRecord[];
   failedLending: FailedRecord[];
+  /** What the run noticed but did not fail on (e.g. refreshed requests Libris no longer knows). */
+  warnings: string[];
   error: { code: string; message: string } | null;
 }
 
@@ -60,7 +63,7 @@ export interface EventRow {
   requestId: string | null;
 }
 
-const RUN_COLUMNS = `r.id, r.profile_id, p.code AS profile_code, r.job_name, r.trigger, r.state, r.stage, r.records_read,
+const RUN_COLUMNS = `r.id, r.profile_id, p.code AS profile_code, r.job_name, r.trigger, r.state, r.stage, r.records_read, r.progress_detail, r.warnings,
   r.window_from, r.window_to, r.counters, r.error_code, r.error, r.abort_requested, r.started_at, r.finished_at, r.created_at`;
 
 /** Reads job runs and their record events for monitor jobs, job history, job and events reports. */
@@ -125,10 +128,11 @@ export class JobsService {
       startedAt: row.started_at,
       finishedAt: row.finished_at,
       window: { from: row.window_from, to: row.window_to },
-      progress: { stage: row.stage, recordsRead: row.records_read },
+      progress: progressOf(row),
       counters,
       failedBorrowing: failedOf('BORROWING'),
       failedLending: failedOf('LENDING'),
+      warnings: Array.isArray(row.warnings) ? row.warnings : [],
       error: row.error_code || row.error ? { code: row.error_code ?? 'ERROR', message: row.error ?? '' } : null,
     };
   }
@@ -229,9 +233,13 @@ function monitorView(row: any, live?: JobCounters): MonitorJob {
     finishedAt: row.finished_at,
     createdAt: row.created_at,
     abortRequested: row.abort_requested,
-    progress: { stage: row.stage, recordsRead: row.records_read },
+    progress: progressOf(row),
     counters: live ?? { ...ZERO_COUNTERS, ...row.counters },
   };
+}
+
+function progressOf(row: any): MonitorJob['progress'] {
+  return { stage: row.stage, recordsRead: row.records_read, detail: row.progress_detail ?? null };
 }
 
 function eventView(row: any): EventRow {

@@ -21,6 +21,7 @@ function client(options: Partial<LibrisClientOptions> = {}): LibrisClient {
     timeoutMs: 1000,
     retry: FAST_RETRY,
     onRequest: (url) => requestedUrls.push(url),
+    maxRequestsPerSecond: Infinity,
     ...options,
   });
 }
@@ -88,21 +89,20 @@ describe('listOutgoing', () => {
   });
 });
 
-describe('getRequest', () => {
-  it('finds one request by LF number and by request_id', async () => {
+describe('getByLfNumber', () => {
+  it('reads one request at illrequests/<sigel>/<lf_number>', async () => {
     const added = (await control.post('/_sim/libris/requests', { sigel: SIGEL, created: '2025-11-20', record: { title: 'Röda rummet' } })).data;
-    await expect(client().getRequest(added.lf_number)).resolves.toEqual(added);
-    await expect(client().getRequest(added.request_id)).resolves.toEqual(added);
-    expect(requestedUrls[0]).toBe(`${simulator.url}/libris/api/illrequests/Hig/${added.lf_number}`);
+    await expect(client().getByLfNumber(added.lf_number)).resolves.toEqual(added);
+    expect(requestedUrls).toEqual([`${simulator.url}/libris/api/illrequests/Hig/${added.lf_number}`]);
   });
 
   it('returns null for an id Libris does not know (an empty envelope)', async () => {
-    await expect(client().getRequest('Hig-251120-9999')).resolves.toBeNull();
+    await expect(client().getByLfNumber('Hig-251120-9999')).resolves.toBeNull();
   });
 
   it.each([400, 404])('returns null when Libris answers an unknown id with %s', async (status) => {
     await injectFaults({ failNext: 1, failStatus: status });
-    await expect(client().getRequest('Hig-251120-9999')).resolves.toBeNull();
+    await expect(client().getByLfNumber('Hig-251120-9999')).resolves.toBeNull();
     expect(requestedUrls).toHaveLength(1);
   });
 });
@@ -116,7 +116,7 @@ describe('failures', () => {
   });
 
   it('sends no api-key header when the profile has no key', async () => {
-    const error = await failure(client({ apiKey: undefined }).getRequest('Hig-251120-0001'));
+    const error = await failure(client({ apiKey: undefined }).getByLfNumber('Hig-251120-0001'));
     expect(error).toMatchObject({ kind: 'AUTHENTICATION', message: 'Libris refused the credentials (HTTP 401: api-key header is missing)' });
   });
 
@@ -129,7 +129,7 @@ describe('failures', () => {
 
   it('retries a 429 after the pause Retry-After asks for', async () => {
     await injectFaults({ failNext: 1, failStatus: 429, retryAfterSeconds: 0 });
-    await expect(client().getRequest('Hig-251120-0001')).resolves.toBeNull();
+    await expect(client().getByLfNumber('Hig-251120-0001')).resolves.toBeNull();
     expect(requestedUrls).toHaveLength(2);
   });
 
@@ -149,7 +149,7 @@ describe('failures', () => {
 
   it('reports a Libris that never answers as TRANSIENT after the last attempt', async () => {
     await injectFaults({ hangShare: 1 });
-    const error = await failure(client({ timeoutMs: 100, retry: { ...FAST_RETRY, attempts: 2 } }).getRequest('Hig-251120-0001'));
+    const error = await failure(client({ timeoutMs: 100, retry: { ...FAST_RETRY, attempts: 2 } }).getByLfNumber('Hig-251120-0001'));
     expect(error.kind).toBe('TRANSIENT');
     expect(error.message).toMatch(/^Libris unreachable after 2 attempts: timeout of 100ms exceeded/);
   });
@@ -163,27 +163,70 @@ describe('failures', () => {
     expect(requestedUrls).toHaveLength(4);
   });
 
-  it('reports a body that is not JSON as MALFORMED_RESPONSE, not retried', async () => {
+  it('reports a body that is not JSON as UNEXPECTED_RESPONSE with its first characters, not retried', async () => {
     await injectFaults({ malformedNext: 1 });
     const error = await failure(client().listOutgoing('2025-11-01', '2025-11-30'));
-    expect(error.kind).toBe('MALFORMED_RESPONSE');
-    expect(error.message).toMatch(/^Libris sent a malformed response: the body is not JSON/);
+    expect(error).toMatchObject({
+      kind: 'UNEXPECTED_RESPONSE',
+      status: 200,
+      message: 'Libris answered something other than the expected JSON (the body is not JSON; HTTP 200, application/json; charset=utf-8), starting "{\\"ill_requests\\": [{\\"request_id\\": \\""',
+    });
     expect(requestedUrls).toHaveLength(1);
+  });
+
+  it('reports an HTML login page answered with 200 as UNEXPECTED_RESPONSE', async () => {
+    await injectFaults({ htmlNext: 1 });
+    const error = await failure(client().getByLfNumber('Hig-251120-0001'));
+    expect(error.kind).toBe('UNEXPECTED_RESPONSE');
+    expect(error.message).toMatch(/^Libris answered something other than the expected JSON \(the body is not JSON; HTTP 200, text\/html; charset=utf-8\), starting "<!DOCTYPE html>\\n<html lang=\\"sv\\"><head><title>Logga in<\/title>/);
+    expect(requestedUrls).toHaveLength(1);
+  });
+
+  it('shows the first 200 characters of a long unexpected answer', async () => {
+    const { url, server } = await serveBody(`Service temporarily unavailable ${'x'.repeat(1000)}`);
+    try {
+      const error = await failure(client({ baseUrl: url }).listOutgoing('2025-11-01', '2025-11-30'));
+      expect(error.message).toMatch(new RegExp(`starting "Service temporarily unavailable x{168}…"$`));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it.each([
     ['{"data_source": "illse", "count": 0}'],
     ['{"ill_requests": {"0": {}}}'],
+    ['{"error": "Tjänsten är tillfälligt stängd"}'],
     ['[]'],
     ['null'],
-  ])('reports JSON that is not a list envelope (%s) as MALFORMED_RESPONSE', async (body) => {
+  ])('reports JSON that is not a list envelope (%s) as UNEXPECTED_RESPONSE', async (body) => {
     const { url, server } = await serveBody(body);
     try {
       const error = await failure(client({ baseUrl: url }).listOutgoing('2025-11-01', '2025-11-30'));
-      expect(error).toMatchObject({ kind: 'MALFORMED_RESPONSE', message: 'Libris sent a malformed response: the body has no "ill_requests" array' });
+      expect(error).toMatchObject({
+        kind: 'UNEXPECTED_RESPONSE',
+        message: `Libris answered something other than the expected JSON (no "ill_requests" array; HTTP 200, application/json), starting ${JSON.stringify(body)}`,
+      });
       expect(requestedUrls).toHaveLength(1);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('pace', () => {
+  it('makes at most maxRequestsPerSecond calls a second, however many are asked for at once', async () => {
+    const paced = client({ maxRequestsPerSecond: 8 });
+    await control.delete('/_sim/libris/calls');
+    const pacedStart = Date.now();
+    await Promise.all(Array.from({ length: 9 }, (_, i) => paced.getByLfNumber(`Hig-251120-${String(i).padStart(4, '0')}`)));
+    expect(Date.now() - pacedStart).toBeGreaterThanOrEqual(1000); // 8 intervals of 125 ms
+    const log = (await control.get('/_sim/libris/calls')).data;
+    expect(log.count).toBe(9);
+    // Sent 125 ms apart; arrivals can bunch by the network's jitter, so the server may see one more in a second.
+    expect(log.maxPerSecond).toBeLessThanOrEqual(9);
+  });
+
+  it('paces 2 calls a second by default', () => {
+    expect(new LibrisClient({ baseUrl: 'http://127.0.0.1:1', sigel: SIGEL }).pacer.perSecond).toBe(2);
   });
 });

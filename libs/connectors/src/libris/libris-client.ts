@@ -1,5 +1,6 @@
-import axios, { AxiosInstance, isAxiosError } from 'axios';
+import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, classifyHttpError, withRetry } from '../http-retry';
+import { Pacer } from '../pacer';
 import { ExternalSystemError } from '../types';
 
 export interface LibrisClientOptions {
@@ -13,26 +14,44 @@ export interface LibrisClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Called with the full URL before every attempt (tests count calls with it). */
   onRequest?: (url: string) => void;
+  /** Calls (attempts, retries included) per second at most; KB may throttle or block clients that overload
+   *  its API. Default 2; `Infinity` does not pace. */
+  maxRequestsPerSecond?: number;
 }
+
+export const DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND = 2;
 
 const SYSTEM_NAME = 'Libris';
 /** Answers Libris (and clients seen in the wild) give for an id it does not know. */
 const UNKNOWN_ID_STATUSES: ReadonlySet<number> = new Set([400, 404]);
 
-function malformed(message: string): ExternalSystemError {
-  return new ExternalSystemError('MALFORMED_RESPONSE', `Libris sent a malformed response: ${message}`);
+/** How many characters of an unexpected answer its error shows. */
+const SHOWN_CHARACTERS = 200;
+
+/** An answer that is not the JSON list envelope: an HTML login page of a proxy, a 200 with an error text, JSON
+ *  of another shape. Not a bad record: whatever else the run would read is as suspect, so the run stops. */
+function unexpected(problem: string, response: AxiosResponse<string>): ExternalSystemError {
+  const body = String(response.data ?? '');
+  const contentType: unknown = response.headers['content-type'];
+  const type = typeof contentType === 'string' && contentType ? `, ${contentType}` : '';
+  const shown = body.length > SHOWN_CHARACTERS ? `${body.slice(0, SHOWN_CHARACTERS)}…` : body;
+  return new ExternalSystemError(
+    'UNEXPECTED_RESPONSE',
+    `Libris answered something other than the expected JSON (${problem}; HTTP ${response.status}${type}), starting ${JSON.stringify(shown)}`,
+    response.status,
+  );
 }
 
 /** The `ill_requests` of a list envelope (libris-ill-api.md §3), from the raw body text. */
-function illRequestsOf(body: string): unknown[] {
+function illRequestsOf(response: AxiosResponse<string>): unknown[] {
   let envelope: unknown;
   try {
-    envelope = JSON.parse(body);
-  } catch (error) {
-    throw malformed(`the body is not JSON (${(error as Error).message})`);
+    envelope = JSON.parse(response.data);
+  } catch {
+    throw unexpected('the body is not JSON', response);
   }
   const requests = typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>).ill_requests : undefined;
-  if (!Array.isArray(requests)) throw malformed('the body has no "ill_requests" array');
+  if (!Array.isArray(requests)) throw unexpected('no "ill_requests" array', response);
   return requests;
 }
 
@@ -42,9 +61,11 @@ export class LibrisClient {
   private readonly http: AxiosInstance;
   private readonly retry: RetryPolicy;
   private readonly sigelPath: string;
+  readonly pacer: Pacer;
 
   constructor(private readonly options: LibrisClientOptions) {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.pacer = new Pacer(options.maxRequestsPerSecond ?? DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND);
     this.sigelPath = `/illrequests/${encodeURIComponent(options.sigel)}`;
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
@@ -68,10 +89,11 @@ export class LibrisClient {
     return this.get(`${this.sigelPath}/outgoing`, { start_date: startDate, end_date: endDate }, maxBodyBytes);
   }
 
-  /** One request by LF number or request_id; null when Libris does not know it. */
-  async getRequest(id: string): Promise<unknown | null> {
+  /** One request by its LF number (`illrequests/<sigel>/<lf_number>`, as every public client reads one; only
+   *  updates address a request by request_id); null when Libris does not know it. */
+  async getByLfNumber(lfNumber: string): Promise<unknown | null> {
     try {
-      const [request] = await this.get(`${this.sigelPath}/${encodeURIComponent(id)}`);
+      const [request] = await this.get(`${this.sigelPath}/${encodeURIComponent(lfNumber)}`);
       return request ?? null;
     } catch (error) {
       if (error instanceof ExternalSystemError && error.kind === 'PERMANENT' && error.status !== undefined && UNKNOWN_ID_STATUSES.has(error.status)) return null;
@@ -84,11 +106,12 @@ export class LibrisClient {
   private get(url: string, params?: Record<string, string>, maxBodyBytes?: number): Promise<unknown> {
     return withRetry(
       async () => {
+        await this.pacer.wait();
         this.options.onRequest?.(this.http.getUri({ url, params }));
-        if (maxBodyBytes === undefined) return illRequestsOf((await this.http.get<string>(url, { params })).data);
+        if (maxBodyBytes === undefined) return illRequestsOf(await this.http.get<string>(url, { params }));
         try {
           const response = await this.http.get<string>(url, { params, maxContentLength: Number.isFinite(maxBodyBytes) ? maxBodyBytes : -1 });
-          return { records: illRequestsOf(response.data) };
+          return { records: illRequestsOf(response) };
         } catch (error) {
           // axios stops reading and answers this once the body passes maxContentLength.
           if (isAxiosError(error) && /maxContentLength size of .* exceeded/.test(error.message)) return { tooLarge: true };

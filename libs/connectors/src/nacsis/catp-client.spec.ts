@@ -106,7 +106,7 @@ describe('CatpClient: the exchanges of nacsis-catp.md §7', () => {
   it('SEARCH asks for detailed records by default', async () => {
     const { catpClient, handle } = await connected();
     answers.push(catp('SEARCH', 'A7K2M9Q4X1', '001', 200, 'OK', { headers: ['Result-count:0', 'Number-of-records-returned:0', 'Next-result-set-position:0'] }));
-    const result = await catpClient.search(handle, 'LOANO', 'RNWDT>="20250512"');
+    const result = await catpClient.search(handle, 'LOANO', 'RNWDT="20250512"');
     expect(decodeRequest(received[0]).headers).toEqual([
       { name: 'Database-names', value: 'LOANO' },
       { name: 'Small-set-element-set-names', value: '2' },
@@ -134,7 +134,7 @@ describe('CatpClient: the exchanges of nacsis-catp.md §7', () => {
   it('RETRIEVE pages through a result set', async () => {
     const { catpClient, handle } = await connected();
     answers.push(catp('SEARCH', 'A7K2M9Q4X1', '001', 200, 'OK', { headers: ['Result-count:300', 'Number-of-records-returned:0', 'Next-result-set-position:1'] }));
-    const resultSet = await catpClient.search(handle, 'COPYO', 'RNWDT>="20250512"');
+    const resultSet = await catpClient.search(handle, 'COPYO', 'RNWDT="20250512"');
     expect(resultSet).toMatchObject({ resultCount: 300, records: [], nextPosition: 1 });
     answers.push(catp('RETRIEVE', 'A7K2M9Q4X1', '001', 200, 'OK', { headers: ['Number-of-records-returned:1', 'Next-result-set-position:2'], body: 'ID=1\r\n' }));
     const page = await catpClient.retrieve(handle, 'COPYO', resultSet, 1, 1);
@@ -196,6 +196,41 @@ describe('CatpClient: the exchanges of nacsis-catp.md §7', () => {
   });
 });
 
+describe('CatpClient: GETHANDLE answers', () => {
+  it('reads a GETHANDLE answer with a second line that is not "Name: value" (the ruby client\'s "supported methods")', async () => {
+    answers.push('GETHANDLE A7K2M9Q4X1 001 CATP/1.1 200 OK\r\nGETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL\r\nContent-Length:0\r\n\r\n');
+    await expect(client().getHandle('USER0001', 'secret')).resolves.toEqual({ id: 'A7K2M9Q4X1', frame: '001' });
+  });
+});
+
+describe('CatpClient: refused handles, whatever the code', () => {
+  it.each([
+    [400, 'Bad Request', 'invalid handle'],
+    [500, 'Server Error', 'ハンドルが無効です'],
+    [404, 'Handle Not Found', 'no such session'],
+  ])('takes a %i answer that speaks of the handle for an expired one: one new GETHANDLE, one retry', async (status, phrase, message) => {
+    const { catpClient, handle } = await connected();
+    answers.push(refusal('SEARCH', status, phrase, message), catp('GETHANDLE', 'B8L3N0R5Y2', '001', 200, 'OK'), SEARCH_ONE_HIT);
+    await expect(catpClient.search(handle, 'COPYO', 'ID="250512000101"')).resolves.toMatchObject({ resultCount: 1 });
+    expect(handle.id).toBe('B8L3N0R5Y2');
+    expect(received.map((text) => decodeRequest(text).method)).toEqual(['SEARCH', 'GETHANDLE', 'SEARCH']);
+  });
+
+  it('renews once only: the same refusal again is thrown with its own code', async () => {
+    const { catpClient, handle } = await connected();
+    answers.push(refusal('SEARCH', 400, 'Bad Request', 'invalid handle'), catp('GETHANDLE', 'B8L3N0R5Y2', '001', 200, 'OK'), refusal('SEARCH', 400, 'Bad Request', 'invalid handle'));
+    expect(await failure(catpClient.search(handle, 'COPYO', 'ID="1"'))).toMatchObject({ status: 400, message: 'NACSIS SEARCH answered 400 Bad Request: invalid handle' });
+    expect(received).toHaveLength(3);
+  });
+
+  it('does not renew on a refusal that says nothing of the handle', async () => {
+    const { catpClient, handle } = await connected();
+    answers.push(refusal('SEARCH', 400, 'Bad Request', 'bad search expression'));
+    expect(await failure(catpClient.search(handle, 'COPYO', 'ID="1"'))).toMatchObject({ kind: 'PERMANENT', status: 400 });
+    expect(received).toHaveLength(1);
+  });
+});
+
 describe('CatpClient: expired handles (420)', () => {
   it('gets a new handle with the same credentials and retries once, renewing the handle in place', async () => {
     const { catpClient, handle } = await connected();
@@ -225,7 +260,7 @@ describe('CatpClient: expired handles (420)', () => {
 
   it('searches again before retrieving from a result set the expired handle held', async () => {
     const { catpClient, handle } = await connected();
-    const resultSet: CatpResultSet = { frame: '003', query: 'RNWDT>="20250512"', editType: '9', resultCount: 300, records: [], nextPosition: 1 };
+    const resultSet: CatpResultSet = { frame: '003', query: 'RNWDT="20250512"', editType: '9', resultCount: 300, records: [], nextPosition: 1 };
     answers.push(
       refusal('RETRIEVE', 420, 'Invalid Handle', 'handle expired'),
       catp('GETHANDLE', 'B8L3N0R5Y2', '001', 200, 'OK'),
@@ -235,7 +270,7 @@ describe('CatpClient: expired handles (420)', () => {
     const page = await catpClient.retrieve(handle, 'LOANA', resultSet, 51, 1);
     expect(page.nextPosition).toBe(52);
     const [, , search, retrieve] = received.map(decodeRequest);
-    expect(search).toMatchObject({ method: 'SEARCH', handle: 'B8L3N0R5Y2', frame: '003', body: 'RNWDT>="20250512"' });
+    expect(search).toMatchObject({ method: 'SEARCH', handle: 'B8L3N0R5Y2', frame: '003', body: 'RNWDT="20250512"' });
     expect(search.headers).toEqual([
       { name: 'Database-names', value: 'LOANA' },
       { name: 'Small-set-element-set-names', value: '9' },

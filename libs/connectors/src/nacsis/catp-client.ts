@@ -74,11 +74,21 @@ const SEARCH_DEFAULTS: Required<Omit<CatpSearchOptions, 'frame'>> = {
   mediumSetPresentNumber: 50,
 };
 
-/** A 420 answer: the handle is unknown, released or expired. */
+/** The handle is unknown, released or expired: a 420 answer, or any other refusal that says so. */
 class HandleExpiredError extends ExternalSystemError {
-  constructor(message: string) {
-    super('TRANSIENT', message, 420);
+  constructor(message: string, status: number) {
+    super('TRANSIENT', message, status);
   }
+}
+
+/** nacsis-catp.md §5 gives 420 for an invalid handle, but that code is the simulator's proposal, not a fact of the
+ *  real server; NII's texts call it an invalid handle ("ハンドル"). So any refusal of a call made under a handle whose
+ *  reason phrase or messages speak of the handle is taken for one (a new handle and one more try cost little). */
+const HANDLE_REFUSAL = /handle|ハンドル/i;
+
+function refusesHandle(request: CatpRequest, response: CatpResponse, details: string): boolean {
+  if (request.method === 'GETHANDLE') return false;
+  return classifyStatus(response.status) === 'HANDLE_EXPIRED' || HANDLE_REFUSAL.test(`${response.reasonPhrase} ${details}`);
 }
 
 function malformed(message: string): ExternalSystemError {
@@ -124,8 +134,8 @@ function encoded<T>(label: string, encode: () => T): T {
 /** A NACSIS-ILL CATP client over HTTP POST (nacsis-catp.md §1, §3). Every failure is an
  *  ExternalSystemError: no answer, an HTTP error or a CATP 5xx → TRANSIENT; 401 → AUTHENTICATION;
  *  409, 403, 404, 422 and other 4xx → PERMANENT with NACSIS's message; an unreadable answer →
- *  MALFORMED_RESPONSE. The one retry made here: on 420 it gets a new handle and tries once more;
- *  any other retry policy belongs to the caller. */
+ *  MALFORMED_RESPONSE. The one retry made here: when the handle is refused (420, or any code whose answer
+ *  speaks of the handle) it gets a new handle and tries once more; any other retry policy belongs to the caller. */
 export class CatpClient {
   private readonly http: AxiosInstance;
   /** Kept apart from the handles, so that a handle can be logged or serialised without its password. */
@@ -158,7 +168,7 @@ export class CatpClient {
     }
   }
 
-  /** SEARCH `query` (e.g. `RNWDT>="20250512"`, see `searchTerm`) in database `db`, with the records
+  /** SEARCH `query` (e.g. `RNWDT="20250512"`, see `searchTerm`) in database `db`, with the records
    *  that come back at once; page through the rest with `retrieve`. Zero hits is a success. */
   async search(handle: CatpHandle, db: string, query: string, options: CatpSearchOptions = {}): Promise<CatpResultSet> {
     const settings = { ...SEARCH_DEFAULTS, ...options };
@@ -255,7 +265,7 @@ export class CatpClient {
     return { records: recordsOf(response), nextPosition: numericHeader(response, 'Next-result-set-position', 0) };
   }
 
-  /** Runs `attempt`; on 420, gets a new handle for the same user and runs `retry` once. */
+  /** Runs `attempt`; when the handle is refused, gets a new handle for the same user and runs `retry` once. */
   private async withHandle<T>(handle: CatpHandle, attempt: () => Promise<T>, retry: () => Promise<T> = attempt): Promise<T> {
     try {
       return await attempt();
@@ -275,11 +285,11 @@ export class CatpClient {
     const outcome = `NACSIS ${label} answered ${response.status} ${response.reasonPhrase}`.trimEnd();
     const details = errorMessages(response.body).join('; ');
     const message = details ? `${outcome}: ${details}` : outcome;
+    if (kind !== 'AUTHENTICATION' && refusesHandle(request, response, details)) throw new HandleExpiredError(message, response.status);
     switch (kind) {
       case 'AUTHENTICATION':
         throw new ExternalSystemError('AUTHENTICATION', message, response.status);
-      case 'HANDLE_EXPIRED':
-        throw new HandleExpiredError(message);
+      case 'HANDLE_EXPIRED': // to GETHANDLE itself
       case 'TRANSIENT':
         throw new ExternalSystemError('TRANSIENT', message, response.status);
       case 'STATE_CONFLICT':

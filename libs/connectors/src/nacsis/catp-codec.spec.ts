@@ -238,6 +238,12 @@ describe('CATP codec: tolerance (nacsis-catp.md §2.4)', () => {
     ]);
   });
 
+  it('keeps a head line that is not "Name: value" apart (the ruby client reads GETHANDLE\'s second line as the supported methods)', () => {
+    const response = decodeResponse('GETHANDLE A7K2M9Q4X1 001 CATP/1.1 200 OK\r\nGETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL\r\nContent-Length:0\r\n\r\n');
+    expect(response).toMatchObject({ handle: 'A7K2M9Q4X1', frame: '001', status: 200, headers: [], otherLines: ['GETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL'], body: '' });
+    expect(decodeResponse('RELEASEHANDLE A7K2M9Q4X1 000 CATP/1.1 200 OK\r\n\r\n')).not.toHaveProperty('otherLines');
+  });
+
   it('reads a status line with no reason phrase', () => {
     expect(decodeResponse('RELEASEHANDLE A7K2M9Q4X1 000 CATP/1.1 200\r\n\r\n')).toMatchObject({ status: 200, reasonPhrase: '' });
   });
@@ -372,7 +378,9 @@ describe('CATP status classes (nacsis-catp.md §5)', () => {
 describe('searchTerm', () => {
   it('quotes the value', () => {
     expect(searchTerm('ID', '250512000102')).toBe('ID="250512000102"');
-    expect(searchTerm('RNWDT', '20250512', '>=')).toBe('RNWDT>="20250512"');
+    expect(searchTerm('RNWDT', '20250512')).toBe('RNWDT="20250512"');
+    expect(searchTerm('RNWDT', '202505', { prefix: true })).toBe('RNWDT="202505*"');
+    expect(searchTerm('ONO', 'a*', { prefix: true })).toBe('ONO="a\\**"');
     expect(searchTerm('STAT', '未処理')).toBe('STAT="未処理"');
   });
 

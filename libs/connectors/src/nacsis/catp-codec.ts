@@ -41,6 +41,9 @@ export type CatpRequest = CatpMessage;
 export interface CatpResponse extends CatpMessage {
   readonly status: number;
   readonly reasonPhrase: string;
+  /** Head lines that are not `Name: value`, in order (none when absent). The ruby client reads the second line of a
+   *  GETHANDLE answer as the server's supported methods, so the real server may send one: it is kept, not refused. */
+  readonly otherLines?: readonly string[];
 }
 
 /** Body encodings this codec reads and writes (`UTF8E` is UTF-8 for Vista-era clients). */
@@ -130,13 +133,20 @@ function splitMessage(text: string): SplitMessage {
 interface ParsedHeaders {
   readonly headers: CatpHeader[];
   readonly encoding?: string;
+  readonly otherLines?: string[];
 }
 
-function parseHeaders(lines: readonly string[]): ParsedHeaders {
+/** Header lines; one that is not `Name: value` is refused, or with `keepOthers` kept apart in `otherLines`. */
+function parseHeaders(lines: readonly string[], keepOthers = false): ParsedHeaders {
   const headers: CatpHeader[] = [];
+  const otherLines: string[] = [];
   let encoding: string | undefined;
   for (const line of lines) {
     const match = HEADER_LINE.exec(line);
+    if (!match && keepOthers) {
+      otherLines.push(line);
+      continue;
+    }
     if (!match) throw new CatpSyntaxError(`not a header line: ${JSON.stringify(line)}`);
     const name = CANONICAL_HEADER_NAMES.get(match[1].toLowerCase()) ?? match[1];
     const value = match[2];
@@ -146,7 +156,7 @@ function parseHeaders(lines: readonly string[]): ParsedHeaders {
       if (!/^\d+$/.test(value)) throw new CatpSyntaxError(`Content-Length is not a number: ${JSON.stringify(value)}`);
     } else headers.push({ name, value });
   }
-  return encoding === undefined ? { headers } : { headers, encoding };
+  return { headers, ...(encoding !== undefined && { encoding }), ...(otherLines.length > 0 && { otherLines }) };
 }
 
 type LineElements = Pick<CatpMessage, 'method' | 'handle' | 'frame' | 'version'>;
@@ -174,23 +184,29 @@ export function decodeRequest(text: string): CatpRequest {
 }
 
 /** Reads a response: the status line (whose reason phrase may hold spaces), the headers with the
- *  same tolerance as requests, and the body exactly as sent. */
+ *  same tolerance as requests and more (a head line that is not `Name: value` is kept in `otherLines`, as the
+ *  ruby client reads one after GETHANDLE's status line), and the body exactly as sent. */
 export function decodeResponse(text: string): CatpResponse {
   const { firstLine, headerLines, body } = splitMessage(text);
   const match = /^(\S+) (\S+) (\S+) (\S+) (\S+) ?(.*)$/.exec(firstLine);
   if (!match || !STATUS_CODE.test(match[5])) throw new CatpSyntaxError(`not a status line: ${JSON.stringify(firstLine)}`);
   const [, method, handle, frame, version, status, reasonPhrase] = match;
   checkElements({ method, handle, frame, version });
-  return { method, handle, frame, version, status: Number(status), reasonPhrase, ...parseHeaders(headerLines), body };
+  return { method, handle, frame, version, status: Number(status), reasonPhrase, ...parseHeaders(headerLines, true), body };
 }
 
 function checkLine(text: string, what: string): void {
   if (/[\r\n]/.test(text)) throw new CatpSyntaxError(`${what} must not contain a line break: ${JSON.stringify(text)}`);
 }
 
-function encodeHead(firstLine: string, message: CatpMessage, separator: string): string {
+function encodeHead(firstLine: string, message: CatpMessage, separator: string, otherLines: readonly string[] = []): string {
   checkElements(message);
   const lines = [firstLine];
+  for (const line of otherLines) {
+    checkLine(line, 'a head line');
+    if (line === '') throw new CatpSyntaxError('a head line must not be empty');
+    lines.push(line);
+  }
   for (const { name, value } of message.headers) {
     if (!HEADER_NAME.test(name)) throw new CatpSyntaxError(`bad header name ${JSON.stringify(name)}`);
     checkLine(value, `header ${name}`);
@@ -211,12 +227,13 @@ export function encodeRequest(request: CatpRequest): string {
   return encodeHead(`${method} ${handle} ${frame} ${version} 000 REQUEST`, request, ' ');
 }
 
-/** Writes a response as the simulator emits it (§2.4 rule 2): `Name:value` headers without a space. */
+/** Writes a response as the simulator emits it (§2.4 rule 2): `otherLines` right after the status line, then
+ *  `Name:value` headers without a space. */
 export function encodeResponse(response: CatpResponse): string {
   const { method, handle, frame, version, status, reasonPhrase } = response;
   if (!STATUS_CODE.test(String(status))) throw new CatpSyntaxError(`bad status ${status}`);
   checkLine(reasonPhrase, 'the reason phrase');
-  return encodeHead(`${method} ${handle} ${frame} ${version} ${status} ${reasonPhrase}`, response, '');
+  return encodeHead(`${method} ${handle} ${frame} ${version} ${status} ${reasonPhrase}`, response, '', response.otherLines);
 }
 
 /** The value of a header, matched ignoring case. */
@@ -367,10 +384,11 @@ export function errorMessages(body: string): string[] {
   }
 }
 
-/** One term of a search expression: `KEY="value"` (or `KEY>="value"` …), escaping `\`, `"` and `*`
- *  in the value with a backslash (nacsis-catp.md §6.2 [PROP]). */
-export function searchTerm(key: string, value: string, operator: '=' | '>=' | '<=' = '='): string {
+/** One term of a search expression: `KEY="value"`, or with `prefix` `KEY="value*"` (prefix match), escaping `\`,
+ *  `"` and `*` in the value with a backslash (nacsis-catp.md §6.2 [PROP]). Equality and prefix match are all NII's
+ *  published search specifications show; no public source shows a range operator, so none is written. */
+export function searchTerm(key: string, value: string, options: { prefix?: boolean } = {}): string {
   if (!TAG.test(key)) throw new CatpSyntaxError(`bad search key ${JSON.stringify(key)}`);
   checkLine(value, `the value of ${key}`);
-  return `${key}${operator}"${value.replace(/[\\"*]/g, (character) => `\\${character}`)}"`;
+  return `${key}="${value.replace(/[\\"*]/g, (character) => `\\${character}`)}${options.prefix ? '*' : ''}"`;
 }

@@ -1,3 +1,4 @@
 export * from './catp-client';
 export * from './catp-codec';
 export * from './nacsis-mapper';
+export * from './renewal-searches';

@@ -29,6 +29,9 @@ export class IntegrationProfileEntity {
   @Column({ name: 'schedule_timezone', type: 'varchar', length: 64, default: 'UTC' }) scheduleTimezone: string;
   /** Where the last successful run stopped harvesting (the end of its window). */
   @Column({ name: 'harvest_cursor', type: 'timestamptz', nullable: true }) harvestCursor: Date | null;
+  /** Cursors of the parts of a harvest that advance on their own (NACSIS-ILL: one per database, the last day
+   *  `YYYY-MM-DD` read completely), so that one part failing does not hold the others back. */
+  @Column({ name: 'harvest_cursors', type: 'jsonb', default: () => "'{}'" }) harvestCursors: Record<string, string>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @VersionColumn() version: number;

@@ -21,6 +21,11 @@ export class JobRunEntity {
   @Column({ type: 'varchar', length: 32 }) state: JobState;
   @Column({ type: 'varchar', length: 16, default: 'QUEUED' }) stage: JobStage;
   @Column({ name: 'records_read', type: 'integer', default: 0 }) recordsRead: number;
+  /** What the stage is doing, in words (e.g. the Libris refresh's count and pace); null when there is nothing to add. */
+  @Column({ name: 'progress_detail', type: 'varchar', length: 300, nullable: true }) progressDetail: string | null;
+  /** What the run noticed but did not fail on (a refreshed request Libris no longer knows, a NACSIS look-up that
+   *  answered incompletely); shown in the job report. */
+  @Column({ type: 'jsonb', default: () => "'[]'" }) warnings: string[];
   /** The BullMQ job that executes this run: a retried job resumes the same run. */
   @Index('uq_job_run_queue_job', { unique: true })
   @Column({ name: 'queue_job_id', type: 'varchar', length: 200, nullable: true }) queueJobId: string | null;

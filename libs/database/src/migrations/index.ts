@@ -3,7 +3,16 @@ import { ReportEvents1795383514901 } from './1795383514901-ReportEvents';
 import { RequestListIndexes1795386000000 } from './1795386000000-RequestListIndexes';
 import { RequestFacetCounts1795390000000 } from './1795390000000-RequestFacetCounts';
 import { ProfileHistoryKept1796289395387 } from './1796289395387-ProfileHistoryKept';
+import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarningsAndPartCursors';
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
-export const MIGRATIONS: Function[] = [Init1795379684342, ReportEvents1795383514901, RequestListIndexes1795386000000, RequestFacetCounts1795390000000, ProfileHistoryKept1796289395387, StatusByStaff1796291442024];
+export const MIGRATIONS: Function[] = [
+  Init1795379684342,
+  ReportEvents1795383514901,
+  RequestListIndexes1795386000000,
+  RequestFacetCounts1795390000000,
+  ProfileHistoryKept1796289395387,
+  RunWarningsAndPartCursors1796289999925,
+  StatusByStaff1796291442024,
+];

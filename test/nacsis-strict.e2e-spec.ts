@@ -1,0 +1,199 @@
+import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import { AppConfig } from '@illbridge/common';
+import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createImportWorkerApp } from '../apps/import-worker/src/main';
+import { ImportSettings } from '../apps/import-worker/src/import-settings';
+import { createProfileConfigApp } from '../apps/profile-config/src/main';
+import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+
+const US = { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' };
+const TOKYO = { participantId: 'FA000001', userId: 'USER0002', password: 'tokyo', name: '東京大学' };
+const KYOTO = { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto', name: '京都大学' };
+const OPEN_LENDING = 250;
+
+interface SimCall {
+  method: string | null;
+  database: string | null;
+  query: string | null;
+  catpStatus: number | null;
+  refusal: string | null;
+}
+
+/** The NACSIS-ILL synchronisation against a simulator as strict as the real server is known to be: RETRIEVE answers
+ *  at most a page of 100 whatever is asked, range operators are refused, a session can time out mid-run and its
+ *  refusal need not be 420, GETHANDLE's answer can carry a line that is not `Name: value`. */
+describe('NACSIS-ILL synchronisation against the strict simulator (end to end)', () => {
+  let db: TestDatabase;
+  let config: AppConfig;
+  let admin: INestApplication;
+  let worker: INestApplication;
+  let sim: RunningSimulator;
+  let pg: Client;
+  let api: ReturnType<typeof jsonClient>;
+  let simApi: ReturnType<typeof jsonClient>;
+  let profileId: string;
+  /** The worker's settings, RETRIEVE asking for 500 records at a time (the simulator gives 100). */
+  const settings = new ImportSettings({ httpTimeoutMs: 3000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 500 });
+  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  const compact = (day: string) => day.replaceAll('-', '');
+  const lending: string[] = [];
+  let refused: string;
+
+  const runNow = async () => {
+    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+    expect(started.status).toBe(202);
+    return eventually(async () => {
+      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
+      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
+    }, 90_000, 'the run to end');
+  };
+  const calls = async () => (await simApi('GET', '/_sim/nacsis/calls')).body.calls as SimCall[];
+  const openLending = async () =>
+    (await pg.query(`SELECT external_id FROM rs_request WHERE profile_id = $1 AND direction = 'LENDING' AND closed = false ORDER BY external_id`, [profileId])).rows.map((r) => r.external_id);
+  const seedLending = async (count: number, day: string) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const created = await simApi('POST', '/_sim/nacsis/records', { as: i % 2 ? TOKYO.participantId : KYOTO.participantId, candidates: [US.participantId, TOKYO.participantId], created: compact(day), seed: i + 1 });
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    return ids;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    config = testConfig(db.url);
+    sim = await startSimulator({ logLevels: false });
+    simApi = jsonClient(sim.url);
+    admin = await createProfileConfigApp(config);
+    await admin.listen(0, '127.0.0.1');
+    worker = await createImportWorkerApp(config, settings);
+    await worker.init();
+    api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+
+    for (const participant of [US, TOKYO, KYOTO]) expect((await simApi('POST', '/_sim/nacsis/participants', participant)).status).toBe(201);
+    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: '本館', resourceSharing: true })).status).toBe(201);
+    for (const partner of [TOKYO, KYOTO]) expect((await api('POST', '/api/partners', { code: partner.participantId, name: partner.name, system: 'NACSIS' })).status).toBe(201);
+    const profile = await api('POST', '/api/integration-profiles', {
+      code: 'NACSIS_STRICT',
+      name: 'NACSIS strict',
+      integrationType: 'RESOURCE_SHARING',
+      system: 'NACSIS',
+      baseUrl: `${sim.url}/nacsis/catp`,
+      libraryCode: US.participantId,
+      resourceSharingLibraryCode: 'MAIN',
+      authentication: { enabled: true, userId: US.userId, password: US.password },
+      active: true,
+      harvestStartDate: daysAgo(40),
+      granularity: 'DAY',
+      schedule: { type: 'NOT_SCHEDULED' },
+    });
+    expect(profile.status).toBe(201);
+    profileId = profile.body.id;
+    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: US.participantId }])).status).toBe(200);
+
+    // 250 open lending requests of one day (more than two RETRIEVE pages), and one we shall refuse.
+    lending.push(...(await seedLending(OPEN_LENDING, daysAgo(20))));
+    [refused] = await seedLending(1, daysAgo(20));
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await admin?.close();
+    await sim?.close();
+    await pg?.end();
+    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
+    await db?.drop();
+  });
+
+  it('harvests page by page with equality and prefix searches only, reading a GETHANDLE answer with an extra line', async () => {
+    expect((await simApi('POST', '/_sim/nacsis/settings', { getHandleExtraLine: 'GETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL' })).status).toBe(200);
+    await simApi('DELETE', '/_sim/nacsis/calls');
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
+    expect(run.counters).toMatchObject({ created: OPEN_LENDING + 1, lendingSucceeded: OPEN_LENDING + 1 });
+    expect(await openLending()).toEqual([...lending, refused].sort());
+
+    const log = await calls();
+    expect(log.filter((c) => c.method === 'GETHANDLE')).toHaveLength(1);
+    expect(log.filter((c) => c.catpStatus !== 200)).toEqual([]); // nothing refused
+    const searches = log.filter((c) => c.method === 'SEARCH').map((c) => c.query!);
+    for (const query of searches) expect(query).toMatch(/^RNWDT="\d{6}(\d{2}|\*)"$/); // no range operator
+    const day = compact(daysAgo(20));
+    expect(searches.some((query) => query === `RNWDT="${day}"` || query === `RNWDT="${day.slice(0, 6)}*"`)).toBe(true);
+    // The day of 251 records took three RETRIEVEs of at most 100 in COPYA.
+    const retrieves = log.filter((c) => c.method === 'RETRIEVE');
+    expect(retrieves.length).toBeGreaterThanOrEqual(3);
+    const cursors = (await pg.query('SELECT harvest_cursors FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursors;
+    expect(cursors).toEqual({ COPYO: daysAgo(0), LOANO: daysAgo(0), COPYA: daysAgo(0), LOANA: daysAgo(0) });
+  });
+
+  it(`closes none of ${OPEN_LENDING} open lending requests wrongly when RETRIEVE answers 100 at a time, and closes the one that moved on`, async () => {
+    const act = async (command: string, comment?: string) => expect((await simApi('POST', `/_sim/nacsis/records/${refused}/act`, { as: US.participantId, command, comment })).status).toBe(200);
+    await act('RECEIVE');
+    await act('PARDON', '貸出中のため謝絶します');
+    // The harvest reads from yesterday: the 250 are not in it and are looked up by ID.
+    await simApi('DELETE', '/_sim/nacsis/calls');
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
+    expect(await openLending()).toEqual([...lending].sort());
+    const closed = (await pg.query(`SELECT status, closed FROM rs_request WHERE profile_id = $1 AND external_id = $2`, [profileId, refused])).rows[0];
+    expect(closed).toEqual({ status: 'REJECTED', closed: true });
+    expect(run.warnings).toEqual([]);
+
+    const lookUps = (await calls()).filter((c) => c.method === 'SEARCH' && c.query!.startsWith('ID='));
+    for (const lookUp of lookUps) expect(lookUp.query!.split(' OR ').length).toBeLessThanOrEqual(20);
+    expect(lookUps.length).toBeGreaterThanOrEqual(Math.ceil(OPEN_LENDING / 20));
+  });
+
+  it('renews a handle that expires mid-run once, even when the refusal is not a 420', async () => {
+    await simApi('POST', '/_sim/nacsis/settings', { invalidHandle: { status: 400, reasonPhrase: 'Bad Request', message: 'invalid handle' } });
+    await simApi('DELETE', '/_sim/nacsis/calls');
+    await simApi('POST', '/_sim/nacsis/faults', { expireHandlesAfter: 6 });
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
+    const log = await calls();
+    expect(log.filter((c) => c.method === 'GETHANDLE')).toHaveLength(2);
+    const refusals = log.filter((c) => c.catpStatus !== 200);
+    expect(refusals).toMatchObject([{ catpStatus: 400, refusal: expect.stringMatching(/^invalid handle/) }]);
+    const after = log.indexOf(refusals[0]);
+    expect(log[after + 1].method).toBe('GETHANDLE');
+    expect(await openLending()).toEqual([...lending].sort()); // the renewal lost nothing and closed nothing
+    await simApi('POST', '/_sim/nacsis/settings', { invalidHandle: { status: 420, reasonPhrase: 'Invalid Handle', message: 'handle is unknown, released or expired' } });
+  });
+
+  it('goes on past an empty RETRIEVE page that names a next position', async () => {
+    const today = await seedLending(130, daysAgo(0));
+    await simApi('POST', '/_sim/nacsis/faults', { emptyRetrieveNext: 1 });
+    const run = await runNow();
+    expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
+    // The first page of today's COPYA came back empty: the other 30 were still read (before, the harvest of the
+    // database ended there). The next run reads today again and brings the rest.
+    const imported = async () => (await pg.query(`SELECT count(*)::int AS n FROM rs_request WHERE profile_id = $1 AND external_id = ANY($2)`, [profileId, today])).rows[0].n;
+    expect(await imported()).toBe(30);
+    await runNow();
+    expect(await imported()).toBe(130);
+  });
+
+  it("holds back only the cursor of a database that fails; the others' cursors move on", async () => {
+    await pg.query(`UPDATE integration_profile SET harvest_cursors = $2 WHERE id = $1`, [profileId, JSON.stringify({ COPYO: daysAgo(3), LOANO: daysAgo(3), COPYA: daysAgo(3), LOANA: daysAgo(3) })]);
+    settings.nacsisDatabaseNames.LOANA = 'LOANX'; // a name the server does not know
+    try {
+      const run = await runNow();
+      expect(run.state).toBe('FAILED');
+      expect(run.error_code).toBe('EXTERNAL_SYSTEM_ERROR');
+      expect(run.error).toMatch(new RegExp(`^LOANA since ${daysAgo(4)}: NACSIS SEARCH answered 403 Forbidden: database LOANX is not allowed`));
+      const cursors = (await pg.query('SELECT harvest_cursors FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursors;
+      expect(cursors).toEqual({ COPYO: daysAgo(0), LOANO: daysAgo(0), COPYA: daysAgo(0), LOANA: daysAgo(3) });
+      expect((await openLending()).length).toBe(OPEN_LENDING + 130); // no look-up, nothing closed, on a failed harvest
+    } finally {
+      settings.nacsisDatabaseNames.LOANA = 'LOANA';
+    }
+    const next = await runNow();
+    expect(next.state).toBe('COMPLETED_SUCCESSFULLY');
+    expect(next.window_from).toBe(daysAgo(4)); // LOANA from its own cursor, with a day of overlap
+  });
+});
