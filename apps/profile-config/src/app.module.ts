@@ -12,6 +12,7 @@ import { LibrariesController } from './libraries/libraries.controller';
 import { PartnersController } from './partners/partners.controller';
 import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
 import { NetpunktReceiptsService } from './netpunkt/netpunkt-receipts.service';
+import { NetpunktThrottle } from './netpunkt/netpunkt-throttle';
 import { LibraryMappingsService } from './profiles/library-mappings.service';
 import { ProfilesController } from './profiles/profiles.controller';
 import { ProfilesService } from './profiles/profiles.service';
@@ -47,7 +48,7 @@ export class ProfileConfigModule {
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
       ],
       controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
-      providers: [SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, ScheduleReconciler],
+      providers: [SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, ScheduleReconciler],
     };
   }
 }

@@ -56,6 +56,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     secretsKey: 'test-secrets-key-0123456789',
     bootstrapAdminKey: TEST_ADMIN_KEY,
     logLevel: process.env.TEST_LOG_LEVEL || 'silent',
+    // The simulator and every test server listen on 127.0.0.1.
+    allowPrivateTargets: true,
     ...overrides,
   };
 }
@@ -86,6 +88,7 @@ export function serviceEnv(config: AppConfig, extra: Record<string, string> = {}
     SECRETS_KEY: config.secretsKey,
     BOOTSTRAP_ADMIN_KEY: config.bootstrapAdminKey ?? TEST_ADMIN_KEY,
     LOG_LEVEL: 'info',
+    ALLOW_PRIVATE_TARGETS: String(config.allowPrivateTargets ?? true),
     ...extra,
   };
 }

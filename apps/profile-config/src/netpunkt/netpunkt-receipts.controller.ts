@@ -1,4 +1,5 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '@illbridge/common';
 import { buildReceiptResponse } from '@illbridge/connectors/netpunkt';
@@ -18,9 +19,10 @@ export class NetpunktReceiptsController {
   @ApiConsumes('text/xml')
   @ApiProduces('text/xml')
   @ApiBody({ schema: { type: 'string' } })
-  async receive(@Body() body: unknown): Promise<string> {
+  async receive(@Body() body: unknown, @Req() request: Request): Promise<string> {
     const xml = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
-    const outcome = await this.receipts.receive(xml);
+    // The connection's address (no proxy header is trusted): failed authentications are counted per address.
+    const outcome = await this.receipts.receive(xml, request.socket.remoteAddress ?? 'unknown');
     return buildReceiptResponse(outcome.status, outcome.message);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'events';
@@ -6,6 +6,7 @@ import { pageOf, RequireRole } from '@illbridge/common';
 import { EVENTS_CSV_HEADER, csvLine, eventCsvLine } from './csv';
 import { EventsFilter, EventsQuery, JobHistoryQuery, JobsQuery } from './jobs.dto';
 import { JobsService } from './jobs.service';
+import type { Role } from '@illbridge/database/entities';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
@@ -20,9 +21,12 @@ export class JobsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'The job report: counters, failed borrowing and lending records with their reasons' })
-  report(@Param('id') id: string) {
-    return this.jobs.report(id);
+  @ApiOperation({
+    summary: 'The job report: counters, failed borrowing and lending records with their reasons',
+    description: "A failed run's `error.message` is the full reason for operators and admins; viewers get it short (at most 160 characters), without what the external system answered after its HTTP status and without URLs or IP addresses.",
+  })
+  report(@Param('id') id: string, @Req() request: { apiRole?: Role }) {
+    return this.jobs.report(id, request.apiRole ?? 'viewer');
   }
 
   @Post(':id/abort')

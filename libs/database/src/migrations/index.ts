@@ -2,6 +2,7 @@ import { Init1795379684342 } from './1795379684342-Init';
 import { ReportEvents1795383514901 } from './1795383514901-ReportEvents';
 import { RequestListIndexes1795386000000 } from './1795386000000-RequestListIndexes';
 import { RequestFacetCounts1795390000000 } from './1795390000000-RequestFacetCounts';
+import { ApiKeyRevokedAt1795400000000 } from './1795400000000-ApiKeyRevokedAt';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
-export const MIGRATIONS: Function[] = [Init1795379684342, ReportEvents1795383514901, RequestListIndexes1795386000000, RequestFacetCounts1795390000000];
+export const MIGRATIONS: Function[] = [Init1795379684342, ReportEvents1795383514901, RequestListIndexes1795386000000, RequestFacetCounts1795390000000, ApiKeyRevokedAt1795400000000];
