@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { createServer, Server, Socket, connect } from 'net';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
@@ -8,31 +7,7 @@ import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { buildScenario } from '../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
 import { sendReceipt } from '../apps/ill-simulator/src/netpunkt/netpunkt-sender';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
-
-/** A TCP relay to Redis that the test can cut and restore: "Redis is down" for profile-config only. */
-class Relay {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number) {}
-  async open() {
-    this.server = createServer((client) => {
-      const upstream = connect(6379, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => this.sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((done) => this.server!.listen(this.port, '127.0.0.1', done));
-  }
-  async cut() {
-    await new Promise<void>((done) => {
-      this.server?.close(() => done());
-      for (const s of this.sockets) s.destroy();
-    });
-  }
-}
+import { Relay } from './support/relay';
 
 /** Netpunkt receipts end to end: DBC-like receipts posted to profile-config become borrowing requests
  *  through the import worker; bad receipts are refused and store nothing. */
