@@ -64,6 +64,9 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
     subscriber.on('ready', () => this.forget());
     subscriber.on('message', () => this.forget());
     subscriber.subscribe(this.channel).catch((error) => this.logger.warn(`Not subscribed to API key revocations (${error.message}); cached keys expire after ${API_KEY_CACHE_TTL_MS} ms`));
+    // Connected now, so that a revocation is announced at once (a producer connection queues nothing while down).
+    this.publisher = new Redis(redisOptions(this.config.redisUrl, 'producer'));
+    this.publisher.on('error', () => undefined);
   }
 
   onModuleDestroy() {
@@ -105,7 +108,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
 
   private async publishRevocation(): Promise<void> {
     try {
-      this.publisher ??= new Redis(redisOptions(this.config.redisUrl, 'producer')).on('error', () => undefined);
+      if (!this.publisher) throw new Error('not started');
       await this.publisher.publish(this.channel, 'revoked');
     } catch (error: any) {
       this.logger.warn(`Could not announce an API key revocation (${error.message}); other services notice within ${API_KEY_CACHE_TTL_MS} ms`);
