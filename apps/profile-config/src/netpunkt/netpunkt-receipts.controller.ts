@@ -15,7 +15,13 @@ export class NetpunktReceiptsController {
   @Post('receipt')
   @HttpCode(200)
   @Header('Content-Type', 'text/xml; charset=utf-8')
-  @ApiOperation({ summary: 'Receive a Netpunkt order receipt (SOAP 1.1); answers a receiptResponse' })
+  @ApiOperation({
+    summary: 'Receive a Netpunkt order receipt (SOAP 1.1); answers a receiptResponse',
+    description:
+      'An unknown requester and a wrong password are both answered fatal_internal_error "authentication failed". Failed authentications are counted per source address and per requester ' +
+      '(NETPUNKT_FAILURES_PER_ADDRESS, NETPUNKT_FAILURES_PER_REQUESTER per NETPUNKT_FAILURE_WINDOW_S); past a limit the answer is temporary_error_please_resend ' +
+      '"Too many failed authentications; please resend later", without checking. Bodies over 256 KiB, with a DTD, over 5,000 elements, 64 attributes on an element or 32 levels are incomplete_request.',
+  })
   @ApiConsumes('text/xml')
   @ApiProduces('text/xml')
   @ApiBody({ schema: { type: 'string' } })
