@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '@illbridge/common';
 import { buildReceiptResponse } from '@illbridge/connectors/netpunkt';
+import { decodeXmlBytes } from '@illbridge/connectors/netpunkt/xml';
 import { NetpunktReceiptsService } from './netpunkt-receipts.service';
 
 /** DBC's Order Receipt service pushes here (SOAP 1.1). The receipt's own password authenticates it. */
@@ -26,9 +27,11 @@ export class NetpunktReceiptsController {
   @ApiProduces('text/xml')
   @ApiBody({ schema: { type: 'string' } })
   async receive(@Body() body: unknown, @Req() request: Request): Promise<string> {
-    const xml = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(request.headers['content-type'] ?? ''))?.[1];
+    const decoded = Buffer.isBuffer(body) ? decodeXmlBytes(body, charset) : { ok: true as const, text: typeof body === 'string' ? body : '' };
+    if (!decoded.ok) return buildReceiptResponse('incomplete_request', decoded.problem);
     // The connection's address (no proxy header is trusted): failed authentications are counted per address.
-    const outcome = await this.receipts.receive(xml, request.socket.remoteAddress ?? 'unknown');
+    const outcome = await this.receipts.receive(decoded.text, request.socket.remoteAddress ?? 'unknown');
     return buildReceiptResponse(outcome.status, outcome.message);
   }
 }

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { DataSource, In } from 'typeorm';
-import { safeEqual, SecretBox } from '@illbridge/common';
+import { MetricsService, safeEqual, SecretBox } from '@illbridge/common';
 import { agencyIdVariants, NetpunktReceipt, normalizeAgencyId, readReceipt, ReceiptStatus, redactedReceiptXml, redactReceipt } from '@illbridge/connectors/netpunkt';
 import type { XmlElement } from '@illbridge/connectors/netpunkt/xml';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, LibraryMappingEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
@@ -33,7 +33,11 @@ export class NetpunktReceiptsService {
     @InjectQueue(QUEUE.IMPORT) private readonly importQueue: Queue<ImportJobData>,
     private readonly secrets: SecretBox,
     private readonly throttle: NetpunktThrottle,
+    private readonly metrics: MetricsService,
   ) {}
+
+  private readonly withoutProfile = () =>
+    this.metrics.counter('illbridge_netpunkt_receipts_without_profile_total', 'Netpunkt receipts whose requesterId and pickUpAgencyId both match no active Netpunkt profile');
 
   /** `address` is the sender's IP address, for the throttle of failed authentications. */
   async receive(xml: string, address = 'unknown'): Promise<ReceiptOutcome> {
@@ -47,13 +51,15 @@ export class NetpunktReceiptsService {
         this.logger.warn(`Receipt for order ${order.orderId} not checked: too many failed authentications from ${address} or for requester ${requester}`);
         return { status: 'temporary_error_please_resend', message: TOO_MANY_FAILURES };
       }
-      const profile = await this.profileFor(order.requesterId, order.requesterIdType);
+      // DBC lets a library send its main library's ISIL as requesterId, with the actual sender as pickup agency.
+      const profile = (await this.profileFor(order.requesterId, order.requesterIdType)) ?? (await this.profileFor(order.pickUpAgencyId, order.pickUpAgencyIdType));
+      if (!profile) this.withoutProfile().inc();
       const expected = profile?.secretEnc ? this.secrets.decrypt(profile.secretEnc) : null;
       // Compared even without a profile, so that an unknown requester takes as long as a wrong password.
       const matches = safeEqual(expected ?? '\u0000no profile\u0000', receipt.authenticationPassword ?? '');
       if (!profile || !expected || !matches) {
         await this.throttle.failed(address, requester);
-        this.logger.warn(`Receipt for order ${order.orderId} refused: ${profile ? 'wrong or missing password' : `no active Netpunkt profile for requester ${requester}`}`);
+        this.logger.warn(`Receipt for order ${order.orderId} refused: ${profile ? 'wrong or missing password' : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`}`);
         return { status: 'fatal_internal_error', message: AUTHENTICATION_FAILED };
       }
       if (!(await this.pickupResolves(profile.id, order.pickUpAgencyId, order.pickUpAgencyIdType))) {

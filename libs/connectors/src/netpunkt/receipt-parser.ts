@@ -22,8 +22,9 @@ export type ParseReceiptResult =
 
 const REQUEST_ELEMENTS = new Set(['authenticationPassword', 'orderReceipt', 'orderReceiptUuid', 'trackingId']);
 const ORDER_ELEMENTS: ReadonlySet<string> = new Set(ORDER_RECEIPT_ELEMENTS);
-const TRUE_TEXTS = new Set(['true', '1', 'yes']);
-const FALSE_TEXTS = new Set(['false', '0', 'no']);
+/** xs:boolean, and what DBC's own systems send too (Y/N, yes/no), in any case. */
+const TRUE_TEXTS = new Set(['true', '1', 'yes', 'y']);
+const FALSE_TEXTS = new Set(['false', '0', 'no', 'n']);
 /** An xs:date or xs:dateTime; both are accepted wherever either is expected. */
 const DATE_OR_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?$/;
 
@@ -136,7 +137,7 @@ function readValue(kind: Exclude<ElementKind, 'repeatable'>, text: string): Read
     case 'boolean': {
       const lower = text.toLowerCase();
       if (TRUE_TEXTS.has(lower) || FALSE_TEXTS.has(lower)) return { ok: true, value: TRUE_TEXTS.has(lower) };
-      return { ok: false, expected: 'is not a boolean (true, false, 1 or 0)' };
+      return { ok: false, expected: 'is not a boolean (true, false, 1, 0, Y, N, yes or no)' };
     }
     case 'date':
     case 'dateTime': {

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { SaxesParser } from 'saxes';
+import { TextDecoder } from 'util';
 import { ORDER_RECEIPT_NAMESPACE, SOAP_ENVELOPE_NAMESPACE } from './schema';
 
 /** One element of a read document, its name resolved against the namespace declarations in scope. */
@@ -207,6 +208,37 @@ function isXmlChar(codePoint: number): boolean {
     (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
     (codePoint >= 0x10000 && codePoint <= 0x10ffff)
   );
+}
+
+const BYTE_ORDER_MARKS: ReadonlyArray<[number[], string]> = [
+  [[0xef, 0xbb, 0xbf], 'utf-8'],
+  [[0xff, 0xfe], 'utf-16le'],
+  [[0xfe, 0xff], 'utf-16be'],
+];
+const DECLARED_ENCODING = /^<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']/;
+
+/**
+ * The text of an XML document received as bytes: in the encoding its byte order mark says, else the one
+ * its XML declaration names (`<?xml version="1.0" encoding="ISO-8859-1"?>`), else the charset of the
+ * Content-Type, else UTF-8. Bytes that are not valid in that encoding, and an encoding this runtime does
+ * not know, are problems rather than replacement characters.
+ */
+export function decodeXmlBytes(bytes: Uint8Array, contentTypeCharset?: string): { ok: true; text: string } | { ok: false; problem: string } {
+  const bom = BYTE_ORDER_MARKS.find(([marks]) => marks.every((byte, i) => bytes[i] === byte));
+  // An ASCII-compatible look at the declaration: its characters are ASCII in every encoding it may name.
+  const declared = bom ? undefined : DECLARED_ENCODING.exec(Buffer.from(bytes.subarray(0, 256)).toString('latin1'))?.[1];
+  const label = bom?.[1] ?? declared ?? contentTypeCharset ?? 'utf-8';
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(label, { fatal: true });
+  } catch {
+    return { ok: false, problem: `the XML is in the encoding "${label}", which is not supported` };
+  }
+  try {
+    return { ok: true, text: decoder.decode(bytes) };
+  } catch {
+    return { ok: false, problem: `the XML is not valid ${label}: it holds bytes that encoding cannot have` };
+  }
 }
 
 /** The element a SOAP message carries: the first element of its Body. A document that is not a SOAP
