@@ -62,7 +62,7 @@ export const SERVICES_FROM_DIST = process.env.BENCH_FROM_SOURCE !== 'true';
 export function serviceEnv(databaseUrl: string, queuePrefix: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS; // e.g. --trace-gc, --max-old-space-size=128 (investigations)
   return {
-    NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL, QUEUE_PREFIX: queuePrefix, SECRETS_KEY, BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn',
+    NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL, QUEUE_PREFIX: queuePrefix, SECRETS_KEY, BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', ALLOW_PRIVATE_TARGETS: 'true',
     LIBRIS_MAX_REQUESTS_PER_SECOND: '100000', // the throughput runs measure us, not KB's pace (the refresh cost at the default pace is reported apart)
     ...(nodeOptions && { NODE_OPTIONS: nodeOptions }),
     ...extra,

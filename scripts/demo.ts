@@ -19,7 +19,8 @@ const NACSIS_USER = 'demo';
 const NACSIS_PASSWORD = 'demo-nacsis-password';
 const LOG_DIR = resolve(__dirname, '..', 'demo-logs');
 
-const env = { NODE_ENV: process.env.NODE_ENV || 'development', BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: process.env.LOG_LEVEL || 'info' };
+// The simulator listens on 127.0.0.1, a private target that production refuses (ALLOW_PRIVATE_TARGETS).
+const env = { NODE_ENV: process.env.NODE_ENV || 'development', BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: process.env.LOG_LEVEL || 'info', ALLOW_PRIVATE_TARGETS: 'true' };
 const config = loadConfig({ ...process.env, ...env });
 const url = (name: ServiceName) => `http://127.0.0.1:${SERVICES[name].port}`;
 

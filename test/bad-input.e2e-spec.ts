@@ -539,7 +539,7 @@ describe('bad input (end to end)', () => {
   ];
   const validProfile = (system: 'LIBRIS' | 'NACSIS' | 'NETPUNKT', code: string): Record<string, unknown> => {
     const common = { code, name: `Bad ${code}`, integrationType: 'RESOURCE_SHARING', description: 'generated', system, libraryCode: 'X1', resourceSharingLibraryCode: 'MAIN', active: true };
-    if (system === 'NETPUNKT') return { ...common, authentication: { enabled: true, password: 'pw' }, schedule: { type: 'NOT_SCHEDULED' } };
+    if (system === 'NETPUNKT') return { ...common, authentication: { enabled: true, password: 'netpunkt-pw-0001' }, schedule: { type: 'NOT_SCHEDULED' } };
     const auth = system === 'LIBRIS' ? { enabled: true, apiKey: 'k' } : { enabled: true, userId: 'u', password: 'p' };
     return { ...common, baseUrl: 'https://example.org/api', authentication: auth, harvestStartDate: '2026-01-01', granularity: 'DAY', schedule: { type: 'DAILY', time: '02:30', timezone: 'Europe/Stockholm' } };
   };

@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { createServer, Server, Socket, connect } from 'net';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
@@ -8,31 +7,7 @@ import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { buildScenario } from '../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
 import { sendReceipt } from '../apps/ill-simulator/src/netpunkt/netpunkt-sender';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
-
-/** A TCP relay to Redis that the test can cut and restore: "Redis is down" for profile-config only. */
-class Relay {
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number) {}
-  async open() {
-    this.server = createServer((client) => {
-      const upstream = connect(6379, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => this.sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((done) => this.server!.listen(this.port, '127.0.0.1', done));
-  }
-  async cut() {
-    await new Promise<void>((done) => {
-      this.server?.close(() => done());
-      for (const s of this.sockets) s.destroy();
-    });
-  }
-}
+import { Relay } from './support/relay';
 
 /** Netpunkt receipts end to end: DBC-like receipts posted to profile-config become borrowing requests
  *  through the import worker; bad receipts are refused and store nothing. */
@@ -167,6 +142,54 @@ describe('Netpunkt receipts (end to end)', () => {
     const answer = await post(buildScenario('lower-case-isil', params()).xml);
     expect(answer.status).toBe('ok');
     await settled();
+  });
+
+  it('finds the profile by pickUpAgencyId when requesterId is the main library (DBC\'s default requester); counts receipts matching neither', async () => {
+    const metric = async () => Number(/^illbridge_netpunkt_receipts_without_profile_total (\d+)/m.exec(await (await fetch(endpoint.replace('/netpunkt/receipt', '/metrics'))).text())?.[1] ?? 0);
+    const unmatchedBefore = await metric();
+    const receipt = buildScenario('minimal', { ...params(), requesterId: 'DK-820000', pickUpAgencyId: OUR_ISIL });
+    expect(await post(receipt.xml)).toMatchObject({ status: 'ok' });
+    await settled();
+    const { rows } = await pg.query(`SELECT pickup_library_code, external_ref FROM rs_request WHERE external_id = $1`, [receipt.orderId]);
+    expect(rows).toEqual([{ pickup_library_code: 'MAIN', external_ref: 'DK-820000' }]);
+    const neither = await post(buildScenario('minimal', { ...params(), requesterId: 'DK-820000', pickUpAgencyId: 'DK-820001' }).xml);
+    expect(neither).toMatchObject({ status: 'fatal_internal_error', message: 'authentication failed' });
+    expect(await metric()).toBe(unmatchedBefore + 1);
+  });
+
+  it('reads DBC\'s Y/N booleans: copy=Y is a copy', async () => {
+    const receipt = buildScenario('article-copy', params());
+    expect(receipt.xml).toContain('<copy>true</copy>');
+    expect(await post(receipt.xml.replace('<copy>true</copy>', '<copy>Y</copy>'))).toMatchObject({ status: 'ok' });
+    await settled();
+    const { rows } = await pg.query(`SELECT format FROM rs_request WHERE external_id = $1`, [receipt.orderId]);
+    expect(rows).toEqual([{ format: 'COPY' }]);
+  });
+
+  it('honours the encoding the XML declaration names, and refuses bytes that are not valid in it', async () => {
+    const receipt = buildScenario('minimal', params());
+    const latin1 = receipt.xml.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace('<title>Kongens Fald</title>', '<title>Æbleskiver på Ærø</title>');
+    expect(latin1).toContain('encoding="ISO-8859-1"');
+    const sent = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: Buffer.from(latin1, 'latin1') });
+    expect(await sent.text()).toContain('<receiptStatus>ok</receiptStatus>');
+    await settled();
+    const { rows } = await pg.query(`SELECT title FROM rs_request WHERE external_id = $1`, [receipt.orderId]);
+    expect(rows).toEqual([{ title: 'Æbleskiver på Ærø' }]);
+
+    const broken = Buffer.from(buildScenario('minimal', params()).xml.replace('Kongens Fald', 'Kongens \u00ff'), 'latin1'); // declared UTF-8
+    const refused = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: broken });
+    const text = await refused.text();
+    expect(text).toContain('<receiptStatus>incomplete_request</receiptStatus>');
+    expect(text).toContain('the XML is not valid UTF-8');
+  });
+
+  it('answers a body too large to read with a SOAP 1.1 Fault in text/xml, not JSON', async () => {
+    const huge = buildScenario('minimal', params()).xml.replace('</orderReceipt>', `<latestRequesterNote>${'x'.repeat(1_100_000)}</latestRequesterNote></orderReceipt>`);
+    const res = await fetch(endpoint, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body: huge });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+    const text = await res.text();
+    expect(text).toContain('<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>The receipt is larger than 1 MB</faultstring></soapenv:Fault>');
   });
 
   it('answers temporary_error_please_resend while Redis is down, and the sender succeeds once it is back', async () => {

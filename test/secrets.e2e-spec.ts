@@ -18,7 +18,7 @@ describe('secrets stay secret (end to end)', () => {
     prefix = c.queuePrefix;
     service = startService(
       'profile-config',
-      { NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: c.redisUrl, QUEUE_PREFIX: prefix, SECRETS_KEY: c.secretsKey, BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'trace' },
+      { NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: c.redisUrl, QUEUE_PREFIX: prefix, SECRETS_KEY: c.secretsKey, BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'trace', ALLOW_PRIVATE_TARGETS: 'true' },
       { port: await freePort(), logDir: resolve(__dirname, '..', 'test-artifacts', 'secrets') },
     );
     await waitForHealth(service);

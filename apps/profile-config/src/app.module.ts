@@ -12,6 +12,7 @@ import { LibrariesController } from './libraries/libraries.controller';
 import { PartnersController } from './partners/partners.controller';
 import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
 import { NetpunktReceiptsService } from './netpunkt/netpunkt-receipts.service';
+import { NetpunktThrottle } from './netpunkt/netpunkt-throttle';
 import { LibraryMappingsService } from './profiles/library-mappings.service';
 import { ProfilesController } from './profiles/profiles.controller';
 import { ProfilesService } from './profiles/profiles.service';
@@ -48,7 +49,7 @@ export class ProfileConfigModule {
         QueueProcessorsCheckModule.forQueues([]),
       ],
       controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
-      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, ScheduleReconciler],
+      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, ScheduleReconciler],
     };
   }
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
+import { buildSoapFault } from '@illbridge/connectors/netpunkt';
 import { ProfileConfigModule } from './app.module';
 
 export async function createProfileConfigApp(config = loadConfig()) {
@@ -8,6 +9,7 @@ export async function createProfileConfigApp(config = loadConfig()) {
     config,
     title: 'ILL Bridge — profile-config',
     description: 'Admin API: API keys, libraries, partners, integration profiles, library-code mappings, schedules, run now; inbound Netpunkt receipts.',
+    netpunktBodyError: (message) => buildSoapFault(message),
   });
 }
 

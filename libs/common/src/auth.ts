@@ -1,9 +1,13 @@
-import { CanActivate, ExecutionContext, HttpStatus, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpStatus, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'crypto';
-import { DataSource } from 'typeorm';
+import Redis from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { DataSource, IsNull } from 'typeorm';
 import { ApiKeyEntity, Role, ROLES } from '@illbridge/database/entities';
+import { redisOptions } from '@illbridge/queues/redis';
+import { APP_CONFIG, AppConfig } from './config';
 import { sha256 } from './crypto';
 import { ApiError } from './errors';
 
@@ -23,20 +27,65 @@ export function newApiKey(): string {
   return `ilb_${randomBytes(24).toString('base64url')}`;
 }
 
-/** Looks an API key up by its hash. Keys are cached briefly so a busy route does not query per call. */
-@Injectable()
-export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, { role: Role | null; until: number }>();
+/** How many key hashes (known or unknown) a service remembers, and for how long: a bounded LRU, so
+ *  that a flood of random keys costs no more memory than this. */
+export const API_KEY_CACHE_SIZE = 10_000;
+export const API_KEY_CACHE_TTL_MS = 5_000;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+type CachedRole = { role: Role | null };
+
+/**
+ * Looks an API key up by its hash. Answers are cached briefly (a bounded LRU) so a busy route does not
+ * query per call. A revocation is published on Redis (`<QUEUE_PREFIX>:api-keys:revoked`) and every
+ * service that listens forgets its cache at once; should Redis be down, the cache still lasts at most
+ * API_KEY_CACHE_TTL_MS (and is forgotten whenever the subscription comes back).
+ */
+@Injectable()
+export class ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ApiKeyAuthenticator.name);
+  private readonly cache = new LRUCache<string, CachedRole>({ max: API_KEY_CACHE_SIZE, ttl: API_KEY_CACHE_TTL_MS });
+  private readonly channel: string;
+  private subscriber?: Redis;
+  private publisher?: Redis;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.channel = `${config.queuePrefix}:api-keys:revoked`;
+  }
+
+  onModuleInit() {
+    // Subscribed until the service stops; reconnects by itself, and forgets the cache on every (re)connection
+    // since revocations may have been missed meanwhile.
+    const subscriber = new Redis({ ...redisOptions(this.config.redisUrl, 'worker'), lazyConnect: true });
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    subscriber.on('ready', () => this.forget());
+    subscriber.on('message', () => this.forget());
+    subscriber.subscribe(this.channel).catch((error) => this.logger.warn(`Not subscribed to API key revocations (${error.message}); cached keys expire after ${API_KEY_CACHE_TTL_MS} ms`));
+    // Connected now, so that a revocation is announced at once (a producer connection queues nothing while down).
+    this.publisher = new Redis(redisOptions(this.config.redisUrl, 'producer'));
+    this.publisher.on('error', () => undefined);
+  }
+
+  onModuleDestroy() {
+    this.subscriber?.disconnect();
+    this.publisher?.disconnect();
+  }
+
+  /** Entries held now (for tests and metrics). */
+  get cachedKeys(): number {
+    return this.cache.size;
+  }
 
   async roleOf(key: string): Promise<Role | null> {
     const hash = sha256(key);
     const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.role;
-    const found = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash }, select: { id: true, role: true } });
+    if (cached) return cached.role;
+    const found = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: { id: true, role: true } });
     const role = found?.role ?? null;
-    this.cache.set(hash, { role, until: Date.now() + 5_000 });
+    this.cache.set(hash, { role });
     return role;
   }
 
@@ -44,7 +93,29 @@ export class ApiKeyAuthenticator {
     this.cache.clear();
   }
 
-  /** BOOTSTRAP_ADMIN_KEY: make sure an admin key with this value exists. */
+  /** Revokes a key: deleted, or for the bootstrap key marked revoked (so that BOOTSTRAP_ADMIN_KEY does not
+   *  bring it back at the next start). Every service forgets its cache. False when there is no such key. */
+  async revoke(id: string): Promise<boolean> {
+    const repo = this.dataSource.getRepository(ApiKeyEntity);
+    const key = await repo.findOne({ where: { id, revokedAt: IsNull() } });
+    if (!key) return false;
+    if (key.bootstrap) await repo.update({ id }, { revokedAt: new Date() });
+    else await repo.delete({ id });
+    this.forget();
+    await this.publishRevocation();
+    return true;
+  }
+
+  private async publishRevocation(): Promise<void> {
+    try {
+      if (!this.publisher) throw new Error('not started');
+      await this.publisher.publish(this.channel, 'revoked');
+    } catch (error: any) {
+      this.logger.warn(`Could not announce an API key revocation (${error.message}); other services notice within ${API_KEY_CACHE_TTL_MS} ms`);
+    }
+  }
+
+  /** BOOTSTRAP_ADMIN_KEY: make sure an admin key with this value exists, unless that key was revoked. */
   async ensureBootstrapKey(key: string | undefined): Promise<void> {
     if (!key) return;
     await this.dataSource

@@ -8,7 +8,20 @@ export interface AppConfig {
   secretsKey: string;
   bootstrapAdminKey?: string;
   logLevel: string;
+  /** ALLOW_PRIVATE_TARGETS: profiles may point at loopback, link-local (cloud metadata) and private
+   *  addresses. Off in production; the demo and the tests turn it on (their simulator is local). */
+  allowPrivateTargets?: boolean;
+  /** Failed Netpunkt authentications allowed per source address and per requester in a window. */
+  netpunktThrottle?: NetpunktThrottleConfig;
 }
+
+export interface NetpunktThrottleConfig {
+  perAddress: number;
+  perRequester: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_NETPUNKT_THROTTLE: Readonly<NetpunktThrottleConfig> = { perAddress: 10, perRequester: 30, windowSeconds: 600 };
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -49,6 +62,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.BOOTSTRAP_ADMIN_KEY !== undefined && env.BOOTSTRAP_ADMIN_KEY.length > 0 && env.BOOTSTRAP_ADMIN_KEY.length < 16) {
     problems.push('BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
   }
+  const allowPrivate = (env.ALLOW_PRIVATE_TARGETS ?? '').toLowerCase();
+  if (allowPrivate && !['true', 'false', '1', '0'].includes(allowPrivate)) problems.push('ALLOW_PRIVATE_TARGETS must be true or false');
+  const positive = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of at least 1, got "${raw}"`);
+    return value;
+  };
+  const netpunktThrottle = {
+    perAddress: positive('NETPUNKT_FAILURES_PER_ADDRESS', DEFAULT_NETPUNKT_THROTTLE.perAddress),
+    perRequester: positive('NETPUNKT_FAILURES_PER_REQUESTER', DEFAULT_NETPUNKT_THROTTLE.perRequester),
+    windowSeconds: positive('NETPUNKT_FAILURE_WINDOW_S', DEFAULT_NETPUNKT_THROTTLE.windowSeconds),
+  };
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv,
@@ -58,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secretsKey,
     bootstrapAdminKey: env.BOOTSTRAP_ADMIN_KEY || undefined,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+    allowPrivateTargets: allowPrivate === 'true' || allowPrivate === '1',
+    netpunktThrottle,
   };
 }
 

@@ -14,6 +14,9 @@ export interface HttpAppOptions {
   config: AppConfig;
   title: string;
   description: string;
+  /** The body of an answer to a Netpunkt request (`/netpunkt/…`) whose body cannot be read (too large): XML
+   *  (a SOAP Fault) rather than the JSON error format. */
+  netpunktBodyError?: (message: string) => string;
 }
 
 /** JSON keys that name members of Object.prototype (`__proto__`, `constructor`, `toString`, …):
@@ -51,14 +54,18 @@ export function jsonBodyProblems(body: unknown): string[] {
   return problems;
 }
 
+const isNetpunkt = (req: Request) => (req.url ?? '').startsWith('/netpunkt/');
+
 /** Body parsers whose errors answer in the api.md error format (Nest's own would answer before our filter). */
-function bodyParsers() {
+function bodyParsers(netpunktBodyError?: (message: string) => string) {
   const json = express.json({ limit: '1mb' });
+  // Netpunkt receipts are XML whatever content type the sender claims: kept as bytes, so that the encoding
+  // their XML declaration names can be honoured (decodeXmlBytes), and answered in SOAP.
+  const raw = express.raw({ type: () => true, limit: '1mb' });
   const parsers = [
-    // Not for Netpunkt receipts: they are XML whatever content type the sender claims, and answered in SOAP.
-    (req: Request, res: Response, next: NextFunction) => ((req.url ?? '').startsWith('/netpunkt/') ? next() : json(req, res, next)),
-    // XML (Netpunkt receipts): by content type, and leniently any body sent to /netpunkt/ whatever its type.
-    express.text({ type: (req) => /xml/i.test(String(req.headers['content-type'] ?? '')) || (req.url ?? '').startsWith('/netpunkt/'), limit: '1mb' }),
+    (req: Request, res: Response, next: NextFunction) => (isNetpunkt(req) ? raw(req, res, next) : json(req, res, next)),
+    // XML elsewhere: by content type.
+    express.text({ type: (req) => !isNetpunkt(req as Request) && /xml/i.test(String(req.headers['content-type'] ?? '')), limit: '1mb' }),
   ];
   const refuse = (res: Response, message: string[]) => res.status(400).json({ statusCode: 400, error: STATUS_CODES[400], code: 'VALIDATION_FAILED', message });
   return (req: Request, res: Response, next: NextFunction) => {
@@ -75,6 +82,9 @@ function bodyParsers() {
       parsers[i](req, res, (error?: any) => {
         if (!error) return run(i + 1);
         const status = error.status === 413 ? 413 : 400;
+        if (netpunktBodyError && isNetpunkt(req)) {
+          return res.status(status).type('text/xml; charset=utf-8').send(netpunktBodyError(status === 413 ? 'The receipt is larger than 1 MB' : `The body cannot be read: ${error.message}`));
+        }
         res.status(status).json({
           statusCode: status,
           error: STATUS_CODES[status],
@@ -94,7 +104,7 @@ export async function createHttpApp(module: Type<unknown> | any, options: HttpAp
   const app = await NestFactory.create(module, { logger: new PinoNestLogger(logger), bodyParser: false });
   app.use(httpLogger(logger));
   app.use(app.get(MetricsService).middleware());
-  app.use(bodyParsers());
+  app.use(bodyParsers(options.netpunktBodyError));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();

@@ -11,3 +11,4 @@ export * from './http-app';
 export * from './pagination';
 export * from './ids';
 export * from './backoff';
+export * from './targets';

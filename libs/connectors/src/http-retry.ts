@@ -56,7 +56,13 @@ function bodyHint(data: unknown): string {
   return text ? `: ${text as string}` : '';
 }
 
-/** Classifies a failed HTTP call (axios) the way every connector does: 401/403 → AUTHENTICATION;
+/** The axios options every connector's client is built with: no redirect is followed, so that an
+ *  api-key header or a password in the body never goes to a host other than the profile's baseUrl.
+ *  A redirect answer fails the call (see classifyHttpError). */
+export const NO_REDIRECTS = { maxRedirects: 0 } as const;
+
+/** Classifies a failed HTTP call (axios) the way every connector does: 3xx (a redirect, never
+ *  followed) → PERMANENT naming where it pointed; 401/403 → AUTHENTICATION;
  *  no answer (timeout, connection refused or reset), 408, 429 and 5xx → TRANSIENT (with Retry-After);
  *  any other status → PERMANENT. An ExternalSystemError passes through unchanged. */
 export function classifyHttpError(error: unknown, systemName: string): ExternalSystemError {
@@ -65,12 +71,37 @@ export function classifyHttpError(error: unknown, systemName: string): ExternalS
   const response = error.response;
   if (!response) return new ExternalSystemError('TRANSIENT', `${error.message}${error.code ? ` (${error.code})` : ''}`);
   const { status } = response;
+  const redirect = redirectError(error, systemName);
+  if (redirect) return redirect;
   const hint = bodyHint(response.data);
   if (AUTHENTICATION_STATUSES.has(status)) return new ExternalSystemError('AUTHENTICATION', `${systemName} refused the credentials (HTTP ${status}${hint})`, status);
   if (status >= 500 || RETRYABLE_CLIENT_STATUSES.has(status)) {
     return new ExternalSystemError('TRANSIENT', `HTTP ${status}${hint}`, status, parseRetryAfter(response.headers['retry-after']));
   }
   return new ExternalSystemError('PERMANENT', `${systemName} refused the call (HTTP ${status}${hint})`, status);
+}
+
+/** A redirect answer (3xx, never followed: NO_REDIRECTS) as a PERMANENT failure that names where it
+ *  pointed; null for any other failure. */
+export function redirectError(error: unknown, systemName: string): ExternalSystemError | null {
+  const response = isAxiosError(error) ? error.response : undefined;
+  if (!response || response.status < 300 || response.status >= 400) return null;
+  const location = response.headers['location'];
+  const target = typeof location === 'string' && location ? ` to ${redirectTarget(location, isAxiosError(error) ? error.config?.baseURL : undefined)}` : '';
+  return new ExternalSystemError(
+    'PERMANENT',
+    `${systemName} answered with a redirect (HTTP ${response.status}${target}); redirects are not followed, so that credentials never go to another address: check the profile's baseUrl`,
+    response.status,
+  );
+}
+
+/** Where a redirect pointed, as scheme, host and port only (a query may hold anything). */
+function redirectTarget(location: string, base: string | undefined): string {
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return 'an unreadable address';
+  }
 }
 
 function plural(count: number, noun: string): string {

@@ -56,6 +56,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     secretsKey: 'test-secrets-key-0123456789',
     bootstrapAdminKey: TEST_ADMIN_KEY,
     logLevel: process.env.TEST_LOG_LEVEL || 'silent',
+    // The simulator and every test server listen on 127.0.0.1.
+    allowPrivateTargets: true,
     ...overrides,
   };
 }
@@ -88,6 +90,7 @@ export function serviceEnv(config: AppConfig, extra: Record<string, string> = {}
     LOG_LEVEL: 'info',
     // Libris calls are paced (default 2 a second, for KB's sake); the simulator needs no such care.
     LIBRIS_MAX_REQUESTS_PER_SECOND: '1000',
+    ALLOW_PRIVATE_TARGETS: String(config.allowPrivateTargets ?? true),
     ...extra,
   };
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } f
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsIn, IsString, Length } from 'class-validator';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { ApiKeyAuthenticator, newApiKey, notFound, RequireRole, sha256 } from '@illbridge/common';
 import { ApiKeyEntity, Role, ROLES } from '@illbridge/database/entities';
 
@@ -35,15 +35,14 @@ export class ApiKeysController {
 
   @Get()
   async list() {
-    const keys = await this.dataSource.getRepository(ApiKeyEntity).find({ order: { createdAt: 'ASC' } });
+    const keys = await this.dataSource.getRepository(ApiKeyEntity).find({ where: { revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
     return keys.map(view);
   }
 
   @Delete(':id')
   @HttpCode(204)
   async remove(@Param('id', new ParseUUIDPipe()) id: string) {
-    const result = await this.dataSource.getRepository(ApiKeyEntity).delete({ id });
-    if (!result.affected) throw notFound('API key');
-    this.authenticator.forget();
+    // Every service refuses the key within a second (Redis pub/sub); a revoked bootstrap key stays revoked.
+    if (!(await this.authenticator.revoke(id))) throw notFound('API key');
   }
 }

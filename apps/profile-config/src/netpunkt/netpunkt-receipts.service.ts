@@ -1,25 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { safeEqual, SecretBox } from '@illbridge/common';
-import { agencyIdVariants, NetpunktReceipt, parseReceipt, ReceiptStatus, redactReceipt } from '@illbridge/connectors/netpunkt';
+import { MetricsService, safeEqual, SecretBox } from '@illbridge/common';
+import { agencyIdVariants, NetpunktReceipt, normalizeAgencyId, readReceipt, ReceiptStatus, redactedReceiptXml, redactReceipt } from '@illbridge/connectors/netpunkt';
+import type { XmlElement } from '@illbridge/connectors/netpunkt/xml';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, LibraryMappingEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
 import { ImportJobs, importJobId, importJobName } from '@illbridge/queues';
+import { NetpunktThrottle } from './netpunkt-throttle';
 
 export interface ReceiptOutcome {
   status: ReceiptStatus;
   message: string;
 }
 
-/** Removes what must never be stored in clear from the XML kept for audit: the password, and the
- *  user id when it is a CPR number. */
-export function redactReceiptXml(xml: string, receipt: NetpunktReceipt): string {
-  let out = xml.replace(/(<([\w.-]+:)?authenticationPassword\b[^>]*>)[\s\S]*?(<\/([\w.-]+:)?authenticationPassword>)/g, '$1[redacted]$3');
-  if (String(receipt.order.userIdType ?? '').toLowerCase() === 'cpr' || /^\d{6}-?\d{4}$/.test(String(receipt.order.userId ?? ''))) {
-    out = out.replace(/(<([\w.-]+:)?userId\b[^>]*>)[\s\S]*?(<\/([\w.-]+:)?userId>)/g, '$1[redacted]$3');
-  }
-  return out;
-}
+/** The one answer to an unknown requester and to a wrong or missing password alike, so that the
+ *  answer tells a guesser nothing about which requesters exist. */
+export const AUTHENTICATION_FAILED = 'authentication failed';
+/** The answer while an address or requester has used up its failed attempts (netpunkt-throttle.ts):
+ *  nothing is checked, and DBC resends later. */
+export const TOO_MANY_FAILURES = 'Too many failed authentications; please resend later';
 
 /** Netpunkt order receipts (netpunkt.md): authenticate against the Netpunkt profile of the receipt's
  *  requester, validate, store durably, enqueue the import — and answer as DBC expects. */
@@ -31,25 +30,40 @@ export class NetpunktReceiptsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly importJobs: ImportJobs,
     private readonly secrets: SecretBox,
+    private readonly throttle: NetpunktThrottle,
+    private readonly metrics: MetricsService,
   ) {}
 
-  async receive(xml: string): Promise<ReceiptOutcome> {
-    const parsed = parseReceipt(xml);
+  private readonly withoutProfile = () =>
+    this.metrics.counter('illbridge_netpunkt_receipts_without_profile_total', 'Netpunkt receipts whose requesterId and pickUpAgencyId both match no active Netpunkt profile');
+
+  /** `address` is the sender's IP address, for the throttle of failed authentications. */
+  async receive(xml: string, address = 'unknown'): Promise<ReceiptOutcome> {
+    const parsed = readReceipt(xml);
     if (!parsed.ok) return { status: 'incomplete_request', message: parsed.problems.join('; ') };
     const receipt = parsed.receipt;
     const order = receipt.order;
+    const requester = normalizeAgencyId(order.requesterId, order.requesterIdType as any).toUpperCase();
     try {
-      const profile = await this.profileFor(order.requesterId, order.requesterIdType);
-      if (!profile) return { status: 'fatal_internal_error', message: `No active Netpunkt profile for requester ${order.requesterId}` };
-      const expected = profile.secretEnc ? this.secrets.decrypt(profile.secretEnc) : null;
-      if (!expected || !safeEqual(expected, receipt.authenticationPassword ?? '')) {
-        this.logger.warn(`Receipt for order ${order.orderId} refused: authentication failed`);
-        return { status: 'fatal_internal_error', message: 'authentication failed' };
+      if (await this.throttle.blocked(address, requester).catch(() => false)) {
+        this.logger.warn(`Receipt for order ${order.orderId} not checked: too many failed authentications from ${address} or for requester ${requester}`);
+        return { status: 'temporary_error_please_resend', message: TOO_MANY_FAILURES };
+      }
+      // DBC lets a library send its main library's ISIL as requesterId, with the actual sender as pickup agency.
+      const profile = (await this.profileFor(order.requesterId, order.requesterIdType)) ?? (await this.profileFor(order.pickUpAgencyId, order.pickUpAgencyIdType));
+      if (!profile) this.withoutProfile().inc();
+      const expected = profile?.secretEnc ? this.secrets.decrypt(profile.secretEnc) : null;
+      // Compared even without a profile, so that an unknown requester takes as long as a wrong password.
+      const matches = safeEqual(expected ?? '\u0000no profile\u0000', receipt.authenticationPassword ?? '');
+      if (!profile || !expected || !matches) {
+        await this.throttle.failed(address, requester);
+        this.logger.warn(`Receipt for order ${order.orderId} refused: ${profile ? 'wrong or missing password' : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`}`);
+        return { status: 'fatal_internal_error', message: AUTHENTICATION_FAILED };
       }
       if (!(await this.pickupResolves(profile.id, order.pickUpAgencyId, order.pickUpAgencyIdType))) {
         return { status: 'fatal_internal_error', message: `Pickup agency ${order.pickUpAgencyId} is not mapped to a library of profile ${profile.code}` };
       }
-      return await this.store(profile, receipt, xml);
+      return await this.store(profile, receipt, parsed.document);
     } catch (error: any) {
       // Postgres or Redis unavailable: nothing was kept, DBC sends the receipt again later.
       this.logger.error(`Receipt for order ${order.orderId} not accepted now: ${error.message}`);
@@ -73,7 +87,7 @@ export class NetpunktReceiptsService {
   /** The receipt and its INBOUND run in one transaction, then the job. `ok` is answered only once
    *  the job is queued; if the queue store is down the receipt and run are taken back, so DBC's resend
    *  finds nothing half-stored. (A run whose job was lost anyway is re-enqueued by the worker at start-up.) */
-  private async store(profile: IntegrationProfileEntity, receipt: NetpunktReceipt, xml: string): Promise<ReceiptOutcome> {
+  private async store(profile: IntegrationProfileEntity, receipt: NetpunktReceipt, document: XmlElement): Promise<ReceiptOutcome> {
     const duplicate = await this.dataSource.getRepository(NetpunktReceiptEntity).exists({ where: { receiptUuid: receipt.orderReceiptUuid } });
     if (duplicate) return { status: 'ok', message: `Receipt ${receipt.orderReceiptUuid} was accepted already` };
     const jobName = importJobName(profile.name);
@@ -89,7 +103,7 @@ export class NetpunktReceiptsService {
         orderId: receipt.order.orderId,
         requesterId: receipt.order.requesterId,
         receipt: redactReceipt(receipt) as any,
-        rawXml: redactReceiptXml(xml, receipt),
+        rawXml: redactedReceiptXml(document, receipt),
         jobRunId: created.id,
       });
       return created;

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DateTime, IANAZone } from 'luxon';
-import { flattenValidationErrors } from '@illbridge/common';
+import { flattenValidationErrors, originOf, privateTargetReason } from '@illbridge/common';
 import { ProfileDto } from './profile.dto';
 
 /** A profile after validation: everything the entity needs, secrets still in clear (encrypted on save). */
@@ -12,6 +12,9 @@ export interface ValidProfile extends ProfileDto {
   libraryCode: string;
   resourceSharingLibraryCode: string;
 }
+
+/** The shortest password a Netpunkt profile takes: the endpoint is open to anyone who can reach it. */
+export const NETPUNKT_MIN_PASSWORD_LENGTH = 12;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -27,12 +30,19 @@ function checkHarvestStart(value: string, granularity: string, now: Date, proble
   else if (parsed.toMillis() > now.getTime()) problems.push('harvestStartDate must not lie in the future');
 }
 
+export interface ProfileCheckOptions {
+  /** A secret is stored already (PATCH of a profile of the same system). */
+  secretKept: boolean;
+  /** The origin of the stored baseUrl (PATCH): a stored secret is kept only while the origin stays. */
+  storedOrigin?: string | null;
+  /** ALLOW_PRIVATE_TARGETS: baseUrl may name loopback, link-local and private addresses. */
+  allowPrivateTargets?: boolean;
+  now?: Date;
+}
+
 /** Every problem of a whole profile at once: shape (class-validator, unknown properties refused) and
  *  the rules that depend on the system. `secretsKept` tells which secrets are stored already (PATCH). */
-export async function profileProblems(
-  input: unknown,
-  options: { secretKept: boolean; now?: Date },
-): Promise<{ problems: string[]; profile: ValidProfile }> {
+export async function profileProblems(input: unknown, options: ProfileCheckOptions): Promise<{ problems: string[]; profile: ValidProfile }> {
   const problems: string[] = [];
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { problems: ['body must be a JSON object'], profile: {} as ValidProfile };
@@ -50,12 +60,21 @@ export async function profileProblems(
   const system = badFields.has('system') ? undefined : p.system;
   const auth = p.authentication ?? {};
   const harvested = system === 'LIBRIS' || system === 'NACSIS';
+  // Stored credentials go only to the origin they were given for: a profile re-pointed elsewhere needs them again.
+  const newOrigin = harvested && typeof p.baseUrl === 'string' ? originOf(p.baseUrl) : null;
+  const moved = options.secretKept && options.storedOrigin !== undefined && newOrigin !== null && newOrigin !== options.storedOrigin;
+  const secretKept = options.secretKept && !moved;
+  const again = (field: string) =>
+    `${field} must be sent again: baseUrl now points at ${newOrigin} instead of ${options.storedOrigin}, and stored credentials are never sent to another host`;
 
   if (harvested) {
     if (!p.baseUrl) {
       if (!badFields.has('baseUrl')) problems.push(`baseUrl is required for ${system} profiles`);
     } else if (!/^https?:\/\/[^\s/]+/i.test(p.baseUrl) || !URL.canParse(p.baseUrl)) {
       problems.push('baseUrl must be an http(s) URL');
+    } else if (!options.allowPrivateTargets) {
+      const reason = privateTargetReason(p.baseUrl);
+      if (reason) problems.push(`baseUrl must not point at ${reason} (${new URL(p.baseUrl).hostname}); set ALLOW_PRIVATE_TARGETS=true to allow it`);
     }
     if (!p.harvestStartDate) {
       if (!badFields.has('harvestStartDate')) problems.push(`harvestStartDate is required for ${system} profiles`);
@@ -69,15 +88,18 @@ export async function profileProblems(
     if (auth.apiKey !== undefined) problems.push('authentication.apiKey is not used by NETPUNKT profiles');
     if (auth.userId !== undefined) problems.push('authentication.userId is not used by NETPUNKT profiles');
     if (!auth.password && !options.secretKept) problems.push('authentication.password is required for NETPUNKT profiles (incoming receipts must carry it)');
+    if (typeof auth.password === 'string' && auth.password.length < NETPUNKT_MIN_PASSWORD_LENGTH) {
+      problems.push(`authentication.password must be at least ${NETPUNKT_MIN_PASSWORD_LENGTH} characters long for NETPUNKT profiles`);
+    }
   }
   if (system === 'LIBRIS') {
     if (auth.password !== undefined || auth.userId !== undefined) problems.push('authentication of a LIBRIS profile takes enabled and apiKey only');
-    if (auth.enabled && !auth.apiKey && !options.secretKept) problems.push('authentication.apiKey is required when authentication is enabled');
+    if (auth.enabled && !auth.apiKey && !secretKept) problems.push(moved ? again('authentication.apiKey') : 'authentication.apiKey is required when authentication is enabled');
   }
   if (system === 'NACSIS') {
     if (auth.apiKey !== undefined) problems.push('authentication.apiKey is not used by NACSIS profiles');
     if (!auth.userId) problems.push('authentication.userId is required for NACSIS profiles');
-    if (!auth.password && !options.secretKept) problems.push('authentication.password is required for NACSIS profiles');
+    if (!auth.password && !secretKept) problems.push(moved ? again('authentication.password') : 'authentication.password is required for NACSIS profiles');
   }
 
   const schedule = p.schedule;

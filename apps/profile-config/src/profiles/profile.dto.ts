@@ -9,9 +9,9 @@ import { CODE_PATTERN } from '../libraries/libraries.controller';
  *  lists of problems are answered together. */
 export class AuthenticationDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional({ description: 'LIBRIS: the api-key (write only)' }) @IsOptional() @IsString() @Length(1, 500) apiKey?: string;
+  @ApiPropertyOptional({ description: 'LIBRIS: the api-key (write only). Sent again whenever baseUrl moves to another origin.' }) @IsOptional() @IsString() @Length(1, 500) apiKey?: string;
   @ApiPropertyOptional({ description: 'NACSIS: the user id' }) @IsOptional() @IsString() @Length(1, 200) userId?: string;
-  @ApiPropertyOptional({ description: 'NACSIS / NETPUNKT: the password (write only)' }) @IsOptional() @IsString() @Length(1, 500) password?: string;
+  @ApiPropertyOptional({ description: 'NACSIS / NETPUNKT: the password (write only; NETPUNKT: at least 12 characters). Sent again whenever baseUrl moves to another origin.' }) @IsOptional() @IsString() @Length(1, 500) password?: string;
 }
 
 export class ScheduleDto {
@@ -28,7 +28,10 @@ export class ProfileDto {
   @ApiProperty({ enum: INTEGRATION_TYPES }) @IsOptional() @IsIn(INTEGRATION_TYPES as unknown as string[]) integrationType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(0, 2000) description?: string | null;
   @ApiProperty({ enum: PROFILE_SYSTEMS }) @IsOptional() @IsIn(PROFILE_SYSTEMS as unknown as string[]) system?: ProfileSystem;
-  @ApiPropertyOptional({ example: 'https://iller.libris.kb.se/librisfjarrlan/api' }) @IsOptional() @IsString() @MaxLength(500) baseUrl?: string | null;
+  @ApiPropertyOptional({
+    example: 'https://iller.libris.kb.se/librisfjarrlan/api',
+    description: 'http(s); loopback, link-local (cloud metadata) and private addresses are refused unless ALLOW_PRIVATE_TARGETS=true. Moving it to another origin (scheme, host, port) needs the credentials in the same request.',
+  }) @IsOptional() @IsString() @MaxLength(500) baseUrl?: string | null;
   @ApiProperty({ example: 'Hig' }) @IsOptional() @IsString() @Length(1, 64) libraryCode?: string;
   @ApiProperty({ example: 'MAIN' }) @IsOptional() @IsString() @Length(1, 64) resourceSharingLibraryCode?: string;
   @ApiPropertyOptional({ type: AuthenticationDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => AuthenticationDto) authentication?: AuthenticationDto;

@@ -1,7 +1,7 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ApiError, conflict, notFound, SecretBox, serviceUnavailable, validationFailed } from '@illbridge/common';
+import { ApiError, APP_CONFIG, AppConfig, conflict, notFound, originOf, SecretBox, serviceUnavailable, validationFailed } from '@illbridge/common';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, ProfileSystem } from '@illbridge/database/entities';
 import { isForeignKeyViolation, isUniqueViolation } from '@illbridge/database/errors';
 import { ImportJobs, importJobName, nextRunAfter, SchedulesService, wantedSchedule } from '@illbridge/queues';
@@ -24,6 +24,7 @@ export class ProfilesService {
     private readonly importJobs: ImportJobs,
     private readonly schedules: SchedulesService,
     private readonly secrets: SecretBox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async list(filter: ProfileFilter, limit: number, offset: number) {
@@ -152,7 +153,11 @@ export class ProfilesService {
   }
 
   private async validated(input: unknown, existing: IntegrationProfileEntity | null): Promise<ValidProfile> {
-    const { problems, profile } = await profileProblems(input, { secretKept: !!existing?.secretEnc && this.sameSystem(input, existing) });
+    const { problems, profile } = await profileProblems(input, {
+      secretKept: !!existing?.secretEnc && this.sameSystem(input, existing),
+      storedOrigin: existing ? originOf(existing.baseUrl) : undefined,
+      allowPrivateTargets: !!this.config.allowPrivateTargets,
+    });
     if (profile.resourceSharingLibraryCode && typeof profile.resourceSharingLibraryCode === 'string') {
       const library = await this.dataSource.getRepository(LibraryEntity).findOne({ where: { code: profile.resourceSharingLibraryCode } });
       if (!library) problems.push(`resourceSharingLibraryCode ${profile.resourceSharingLibraryCode} names no library`);

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
@@ -7,6 +7,7 @@ import { pageOf, RequireRole } from '@illbridge/common';
 import { EVENTS_CSV_HEADER, csvLine, eventCsvLine } from './csv';
 import { EventsFilter, EventsQuery, JobHistoryQuery, JobsQuery } from './jobs.dto';
 import { JobsService } from './jobs.service';
+import type { Role } from '@illbridge/database/entities';
 
 const COUNTERS_SCHEMA: SchemaObject = {
   type: 'object',
@@ -76,10 +77,13 @@ export class JobsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'The job report: counters, failed borrowing and lending records with their reasons, warnings' })
+  @ApiOperation({
+    summary: 'The job report: counters, failed borrowing and lending records with their reasons, warnings',
+    description: "A failed run's `error.message` is the full reason for operators and admins; viewers get it short (at most 160 characters), without what the external system answered after its HTTP status and without URLs or IP addresses.",
+  })
   @ApiOkResponse({ description: 'The job report', schema: JOB_REPORT_SCHEMA })
-  report(@Param('id') id: string) {
-    return this.jobs.report(id);
+  report(@Param('id') id: string, @Req() request: { apiRole?: Role }) {
+    return this.jobs.report(id, request.apiRole ?? 'viewer');
   }
 
   @Post(':id/abort')

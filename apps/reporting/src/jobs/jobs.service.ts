@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { conflict, notFound, Page } from '@illbridge/common';
-import type { Direction, JobCounters, JobStage, JobState, JobTrigger, RecordOutcome } from '@illbridge/database/entities';
+import { conflict, notFound, Page, roleAllows } from '@illbridge/common';
+import type { Direction, Role, JobCounters, JobStage, JobState, JobTrigger, RecordOutcome } from '@illbridge/database/entities';
 import { ACTIVE_JOB_STATES } from '@illbridge/database/entities';
 import { isUuid, SqlWhere, upperBound } from '../common';
 import { COUNTERS_JSONB_FOR_RUN, runCounters, runsCounters, ZERO_COUNTERS } from '@illbridge/database/job-counters';
 import type { EventsFilter, JobHistoryQuery, JobsQuery } from './jobs.dto';
+import { viewerReason } from './viewer-reason';
+
+function runError(code: string, message: string, role: Role): { code: string; message: string } {
+  return { code, message: roleAllows(role, 'operator') ? message : viewerReason(message) };
+}
 
 
 /** At most this many failed records are listed per direction in a job report; the counters and the
@@ -107,7 +112,8 @@ export class JobsService {
     return monitorView(row, !row.counters ? await runCounters(this.dataSource, id) : undefined);
   }
 
-  async report(id: string): Promise<JobReport> {
+  /** `role` is the caller's: below operator, the run's error is a short reason (viewer-reason.ts). */
+  async report(id: string, role: Role = 'admin'): Promise<JobReport> {
     const row = await this.row(id);
     const counters: JobCounters = !row.counters ? await runCounters(this.dataSource, id) : { ...ZERO_COUNTERS, ...row.counters };
     const failed: any[] = await this.dataSource.query(
@@ -133,7 +139,7 @@ export class JobsService {
       failedBorrowing: failedOf('BORROWING'),
       failedLending: failedOf('LENDING'),
       warnings: Array.isArray(row.warnings) ? row.warnings : [],
-      error: row.error_code || row.error ? { code: row.error_code ?? 'ERROR', message: row.error ?? '' } : null,
+      error: row.error_code || row.error ? runError(row.error_code ?? 'ERROR', row.error ?? '', role) : null,
     };
   }
 

@@ -1,5 +1,5 @@
 import axios, { AxiosInstance, AxiosResponse, isAxiosError } from 'axios';
-import { DEFAULT_RETRY_POLICY, RetryPolicy, classifyHttpError, withRetry } from '../http-retry';
+import { DEFAULT_RETRY_POLICY, NO_REDIRECTS, RetryPolicy, classifyHttpError, withRetry } from '../http-retry';
 import { Pacer } from '../pacer';
 import { ExternalSystemError } from '../types';
 
@@ -70,6 +70,7 @@ export class LibrisClient {
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       timeout: options.timeoutMs ?? 10_000,
+      ...NO_REDIRECTS,
       headers: { Accept: 'application/json', ...(options.apiKey !== undefined && { 'api-key': options.apiKey }) },
       // The body is parsed here, so that a body that is not JSON is reported rather than passed on as text.
       responseType: 'text',

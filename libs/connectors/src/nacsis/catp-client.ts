@@ -1,6 +1,6 @@
 import type { NacsisCommand } from '@illbridge/workflow';
 import axios, { AxiosInstance, isAxiosError } from 'axios';
-import { parseRetryAfter } from '../http-retry';
+import { NO_REDIRECTS, parseRetryAfter, redirectError } from '../http-retry';
 import { ExternalSystemError } from '../types';
 import {
   CATP_ENCODINGS,
@@ -145,6 +145,7 @@ export class CatpClient {
     this.http = axios.create({
       baseURL: options.baseUrl,
       timeout: options.timeoutMs ?? 30_000,
+      ...NO_REDIRECTS,
       headers: { 'Content-Type': 'text/plain' },
       responseType: 'arraybuffer',
       transformResponse: (data: unknown) => data,
@@ -307,7 +308,7 @@ export class CatpClient {
       if (!isAxiosError(error)) throw error;
       const answer = error.response;
       if (answer) {
-        throw new ExternalSystemError('TRANSIENT', `NACSIS ${label} failed: HTTP ${answer.status}`, answer.status, parseRetryAfter(answer.headers['retry-after']));
+        throw redirectError(error, 'NACSIS') ?? new ExternalSystemError('TRANSIENT', `NACSIS ${label} failed: HTTP ${answer.status}`, answer.status, parseRetryAfter(answer.headers['retry-after']));
       }
       throw new ExternalSystemError('TRANSIENT', `NACSIS ${label} failed: ${error.message}${error.code ? ` (${error.code})` : ''}`);
     }

@@ -18,6 +18,17 @@ export function buildReceiptResponse(status: ReceiptStatus, message?: string): s
   );
 }
 
+/** A SOAP 1.1 Fault (SOAP 1.1 §4.4), for what goes wrong below the receipt: a body too large to read.
+ *  `Client`: the sender's message is at fault, resending it as it is will not help. */
+export function buildSoapFault(faultString: string, faultCode: 'Client' | 'Server' = 'Client'): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<soapenv:Envelope xmlns:soapenv="${SOAP_ENVELOPE_NAMESPACE}"><soapenv:Body><soapenv:Fault>` +
+    `<faultcode>soapenv:${faultCode}</faultcode><faultstring>${escapeXml(faultString)}</faultstring>` +
+    '</soapenv:Fault></soapenv:Body></soapenv:Envelope>'
+  );
+}
+
 /** Reads an answer as DBC's sender does: the receiptStatus and its message, or null when the text is
  *  no receiptResponse with a known status. */
 export function parseReceiptResponse(xml: string): ReceiptAnswer | null {

@@ -1,6 +1,7 @@
 import type { IncomingRequest, MappingResult } from '../types';
 import { normalizeAgencyId } from './agency';
 import type { NetpunktOrder, NetpunktReceipt } from './schema';
+import { writeXml, XmlElement } from './xml';
 
 /** A mapped receipt: it cannot fail, parseReceipt has validated it. `originalOrderId` names the order
  *  this one replaces, for the importer to link. */
@@ -62,6 +63,21 @@ export function redactReceipt(receipt: NetpunktReceipt): NetpunktReceipt {
   delete copy.authenticationPassword;
   if (copy.order.userId !== undefined && holdsCpr(copy.order)) copy.order.userId = maskCpr(copy.order.userId);
   return copy;
+}
+
+/**
+ * The receipt's XML as it may be stored for audit, written back from the parsed tree (not edited as
+ * text, so no prefix, spacing, CDATA or reference can hide a value): every `authenticationPassword`
+ * says `[redacted]` and, when the user id is a CPR number, every `userId` holds the masked number,
+ * whatever namespace prefix they are written with.
+ */
+export function redactedReceiptXml(document: XmlElement, receipt: NetpunktReceipt): string {
+  const cpr = holdsCpr(receipt.order);
+  return writeXml(document, (element) => {
+    if (element.localName === 'authenticationPassword') return '[redacted]';
+    if (element.localName === 'userId' && (cpr || CPR_SHAPE.test(element.text))) return maskCpr(element.text);
+    return undefined;
+  });
 }
 
 function holdsCpr({ userId = '', userIdType }: NetpunktOrder): boolean {

@@ -375,6 +375,7 @@ ${envelope(MANDATORY.replace('Kongens Fald', '&lol3;')).replace('<?xml version="
   it.each([
     ['true', true], ['TRUE', true], ['1', true], ['yes', true],
     ['false', false], ['False', false], ['0', false], ['no', false],
+    ['Y', true], ['y', true], ['N', false], ['n', false], ['YES', true], ['No', false],
   ])('reads the boolean %s as %s', (text, value) => {
     expect(parsed(envelope(`${MANDATORY}<copy>${text}</copy>`)).order.copy).toBe(value);
   });
@@ -400,7 +401,7 @@ ${envelope(MANDATORY.replace('Kongens Fald', '&lol3;')).replace('<?xml version="
     );
     expect(receipt.order).toEqual(MINIMAL_ORDER);
     expect(receipt.warnings).toEqual([
-      'orderReceipt/copy "ja" is not a boolean (true, false, 1 or 0); it was left out',
+      'orderReceipt/copy "ja" is not a boolean (true, false, 1, 0, Y, N, yes or no); it was left out',
       'orderReceipt/lastModification "yesterday" is not a date (YYYY-MM-DD) or dateTime (YYYY-MM-DDThh:mm:ss); it was left out',
       'orderReceipt/needBeforeDate "2025-02-30" is not a date (YYYY-MM-DD) or dateTime (YYYY-MM-DDThh:mm:ss); it was left out',
       'orderReceipt/orderType "express" is not one of enduser_request, enduser_illrequest, inter_library_request; it was left out',

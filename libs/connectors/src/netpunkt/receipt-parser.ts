@@ -14,7 +14,7 @@ import {
 import { isOrderReceiptElement, readXml, soapPayload, XmlElement } from './xml';
 
 /** Receipts are a few kilobytes; anything far larger is refused before it is parsed. */
-export const MAX_RECEIPT_LENGTH = 1024 * 1024;
+export const MAX_RECEIPT_LENGTH = 256 * 1024;
 
 export type ParseReceiptResult =
   | { ok: true; receipt: NetpunktReceipt }
@@ -22,8 +22,9 @@ export type ParseReceiptResult =
 
 const REQUEST_ELEMENTS = new Set(['authenticationPassword', 'orderReceipt', 'orderReceiptUuid', 'trackingId']);
 const ORDER_ELEMENTS: ReadonlySet<string> = new Set(ORDER_RECEIPT_ELEMENTS);
-const TRUE_TEXTS = new Set(['true', '1', 'yes']);
-const FALSE_TEXTS = new Set(['false', '0', 'no']);
+/** xs:boolean, and what DBC's own systems send too (Y/N, yes/no), in any case. */
+const TRUE_TEXTS = new Set(['true', '1', 'yes', 'y']);
+const FALSE_TEXTS = new Set(['false', '0', 'no', 'n']);
 /** An xs:date or xs:dateTime; both are accepted wherever either is expected. */
 const DATE_OR_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:\d{2})?$/;
 
@@ -35,6 +36,12 @@ const DATE_OR_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d
  * value is left out with a warning.
  */
 export function parseReceipt(xml: string): ParseReceiptResult {
+  const read = readReceipt(xml);
+  return read.ok ? { ok: true, receipt: read.receipt } : read;
+}
+
+/** As parseReceipt, with the parsed XML (`document`) too, for `redactedReceiptXml`. */
+export function readReceipt(xml: string): (ParseReceiptResult & { ok: false }) | { ok: true; receipt: NetpunktReceipt; document: XmlElement } {
   if (!xml.trim()) return incomplete(['the request body is empty']);
   if (xml.length > MAX_RECEIPT_LENGTH) return incomplete([`the receipt is longer than ${MAX_RECEIPT_LENGTH} characters`]);
   const document = readXml(xml);
@@ -68,10 +75,10 @@ export function parseReceipt(xml: string): ParseReceiptResult {
   if (authenticationPassword) receipt.authenticationPassword = authenticationPassword;
   const trackingId = first('trackingId')?.text;
   if (trackingId) receipt.trackingId = trackingId;
-  return { ok: true, receipt };
+  return { ok: true, receipt, document: document.root };
 }
 
-function incomplete(problems: string[]): ParseReceiptResult {
+function incomplete(problems: string[]): ParseReceiptResult & { ok: false } {
   return { ok: false, status: 'incomplete_request', problems };
 }
 
@@ -130,7 +137,7 @@ function readValue(kind: Exclude<ElementKind, 'repeatable'>, text: string): Read
     case 'boolean': {
       const lower = text.toLowerCase();
       if (TRUE_TEXTS.has(lower) || FALSE_TEXTS.has(lower)) return { ok: true, value: TRUE_TEXTS.has(lower) };
-      return { ok: false, expected: 'is not a boolean (true, false, 1 or 0)' };
+      return { ok: false, expected: 'is not a boolean (true, false, 1, 0, Y, N, yes or no)' };
     }
     case 'date':
     case 'dateTime': {

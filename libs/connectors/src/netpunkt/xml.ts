@@ -1,4 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
+import { TextDecoder } from 'util';
 import { ORDER_RECEIPT_NAMESPACE, SOAP_ENVELOPE_NAMESPACE } from './schema';
 
 /** One element of a read document, its name resolved against the namespace declarations in scope. */
@@ -10,6 +12,8 @@ export interface XmlElement {
   namespace: string | null;
   /** The element's own text and CDATA, entities decoded, trimmed. */
   text: string;
+  /** The attributes as written (namespace declarations included), values not decoded. */
+  attributes: Readonly<Record<string, string>>;
   children: XmlElement[];
 }
 
@@ -22,8 +26,28 @@ const ATTRIBUTES = ':@';
 const TEXT = '#text';
 const CDATA = '#cdata';
 
-type Scope = ReadonlyMap<string, string | null>;
+/** The most elements and the deepest nesting a document may have: a receipt has about a hundred
+ *  elements, six levels deep. Beyond, the document is refused before any more work is done on it. */
+export const MAX_XML_ELEMENTS = 5_000;
+export const MAX_XML_DEPTH = 32;
+/** The most attributes (namespace declarations included) one element may carry. */
+export const MAX_XML_ATTRIBUTES = 64;
+
+/** The namespace declarations in scope, looked up through the chain of enclosing elements that
+ *  declare any: no copy per element, so a document of many declaring elements costs linear time
+ *  (the chain is at most MAX_XML_DEPTH long). */
+interface Scope {
+  readonly declarations: ReadonlyMap<string, string | null>;
+  readonly parent: Scope | null;
+}
 type ParsedNode = Record<string, unknown>;
+
+function lookup(scope: Scope | null, prefix: string): string | null | undefined {
+  for (let s = scope; s; s = s.parent) {
+    if (s.declarations.has(prefix)) return s.declarations.get(prefix);
+  }
+  return undefined;
+}
 
 /** fast-xml-parser keeps the document as written: no entity processing at all (references are decoded
  *  here, see decodeReferences), nothing turned into numbers, CDATA apart so it is never decoded. */
@@ -38,6 +62,7 @@ const parser = new XMLParser({
   cdataPropName: CDATA,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  maxNestedTags: 100,
 });
 
 /**
@@ -54,6 +79,8 @@ export function readXml(xml: string): XmlReadResult {
     const code = illegal[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
     return { ok: false, problems: [`the XML is not well-formed: it holds U+${code} at offset ${illegal.index}, a character XML does not allow`] };
   }
+  const tooLarge = limitProblem(xml);
+  if (tooLarge) return { ok: false, problems: [tooLarge] };
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
     const { msg, line, col } = validation.err;
@@ -67,9 +94,53 @@ export function readXml(xml: string): XmlReadResult {
   }
   if (nodes.length !== 1) return { ok: false, problems: ['the XML must have exactly one root element'] };
 
+  const limit = depthProblem(nodes);
+  if (limit) return { ok: false, problems: [limit] };
+
   const problems: string[] = [];
-  const root = toElement(nodes[0], new Map([['xml', XML_NAMESPACE]]), problems);
+  const root = toElement(nodes[0], { declarations: new Map([['xml', XML_NAMESPACE]]), parent: null }, problems);
   return problems.length ? { ok: false, problems } : { ok: true, root };
+}
+
+class Stop extends Error {}
+
+/**
+ * A first, streaming pass (saxes, linear time, nothing kept) that stops at the first element past
+ * MAX_XML_ELEMENTS or the first element with more than MAX_XML_ATTRIBUTES attributes: a hostile
+ * document costs the few kilobytes read until then, not the validator's and the tree builder's work on
+ * all of it. Anything else (not well-formed XML too) is left to the full reading, which explains it.
+ */
+function limitProblem(xml: string): string | null {
+  const sax = new SaxesParser({ xmlns: false, position: false });
+  let elements = 0;
+  let problem: string | null = null;
+  sax.on('opentag', (tag) => {
+    if (++elements > MAX_XML_ELEMENTS) problem = `the XML has more than ${MAX_XML_ELEMENTS} elements`;
+    else if (Object.keys(tag.attributes).length > MAX_XML_ATTRIBUTES) problem = `an element of the XML has more than ${MAX_XML_ATTRIBUTES} attributes`;
+    if (problem) throw new Stop();
+  });
+  sax.on('error', () => {
+    throw new Stop();
+  });
+  try {
+    sax.write(xml).close();
+  } catch {
+    // stopped: a limit was passed, or the XML is not well-formed
+  }
+  return problem;
+}
+
+/** The nesting depth past MAX_XML_DEPTH, found without recursion; null when within. */
+function depthProblem(nodes: ParsedNode[]): string | null {
+  const stack: Array<{ node: ParsedNode; depth: number }> = nodes.map((node) => ({ node, depth: 1 }));
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (TEXT in node || CDATA in node) continue;
+    if (depth > MAX_XML_DEPTH) return `the XML is nested more than ${MAX_XML_DEPTH} elements deep`;
+    const name = Object.keys(node).find((key) => key !== ATTRIBUTES)!;
+    for (const child of node[name] as ParsedNode[]) stack.push({ node: child, depth: depth + 1 });
+  }
+  return null;
 }
 
 function toElement(node: ParsedNode, parentScope: Scope, problems: string[]): XmlElement {
@@ -79,8 +150,9 @@ function toElement(node: ParsedNode, parentScope: Scope, problems: string[]): Xm
   const separator = name.indexOf(':');
   const prefix = separator < 0 ? '' : name.slice(0, separator);
   const localName = name.slice(separator + 1);
-  const namespace = scope.get(prefix) ?? null;
-  if (prefix && !scope.has(prefix)) problems.push(`the namespace prefix "${prefix}" of <${name}> is not declared`);
+  const found = lookup(scope, prefix);
+  const namespace = found ?? null;
+  if (prefix && found === undefined) problems.push(`the namespace prefix "${prefix}" of <${name}> is not declared`);
 
   const children: XmlElement[] = [];
   let text = '';
@@ -89,18 +161,28 @@ function toElement(node: ParsedNode, parentScope: Scope, problems: string[]): Xm
     else if (CDATA in child) text += (child[CDATA] as ParsedNode[]).map((part) => String(part[TEXT] ?? '')).join('');
     else children.push(toElement(child, scope, problems));
   }
-  return { name, localName, namespace, text: text.trim(), children };
+  return { name, localName, namespace, text: text.trim(), attributes, children };
 }
 
 function withDeclarations(parentScope: Scope, attributes: Record<string, string>, problems: string[]): Scope {
   const declarations = Object.entries(attributes).filter(([name]) => name === 'xmlns' || name.startsWith('xmlns:'));
   if (!declarations.length) return parentScope;
-  const scope = new Map(parentScope);
+  const own = new Map<string, string | null>();
   for (const [name, value] of declarations) {
     // xmlns="" takes the default namespace away; a prefix cannot be undeclared so (XML Namespaces 1.0).
-    scope.set(name === 'xmlns' ? '' : name.slice('xmlns:'.length), decodeReferences(value, problems) || null);
+    own.set(name === 'xmlns' ? '' : name.slice('xmlns:'.length), decodeReferences(value, problems) || null);
   }
-  return scope;
+  return { declarations: own, parent: parentScope };
+}
+
+/** Writes an element tree back as XML (element text and children; attributes as they were written).
+ *  `replace` may give another text for an element (redaction): it is then written instead of the
+ *  element's own text and children. */
+export function writeXml(element: XmlElement, replace: (element: XmlElement) => string | undefined = () => undefined): string {
+  const attributes = Object.entries(element.attributes).map(([name, value]) => ` ${name}="${value.replace(/"/g, '&quot;')}"`).join('');
+  const replacement = replace(element);
+  const inner = replacement !== undefined ? escapeXml(replacement) : escapeXml(element.text) + element.children.map((child) => writeXml(child, replace)).join('');
+  return inner ? `<${element.name}${attributes}>${inner}</${element.name}>` : `<${element.name}${attributes}/>`;
 }
 
 /** Decodes the predefined entities and character references; any other reference is an error, since
@@ -126,6 +208,37 @@ function isXmlChar(codePoint: number): boolean {
     (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
     (codePoint >= 0x10000 && codePoint <= 0x10ffff)
   );
+}
+
+const BYTE_ORDER_MARKS: ReadonlyArray<[number[], string]> = [
+  [[0xef, 0xbb, 0xbf], 'utf-8'],
+  [[0xff, 0xfe], 'utf-16le'],
+  [[0xfe, 0xff], 'utf-16be'],
+];
+const DECLARED_ENCODING = /^<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']/;
+
+/**
+ * The text of an XML document received as bytes: in the encoding its byte order mark says, else the one
+ * its XML declaration names (`<?xml version="1.0" encoding="ISO-8859-1"?>`), else the charset of the
+ * Content-Type, else UTF-8. Bytes that are not valid in that encoding, and an encoding this runtime does
+ * not know, are problems rather than replacement characters.
+ */
+export function decodeXmlBytes(bytes: Uint8Array, contentTypeCharset?: string): { ok: true; text: string } | { ok: false; problem: string } {
+  const bom = BYTE_ORDER_MARKS.find(([marks]) => marks.every((byte, i) => bytes[i] === byte));
+  // An ASCII-compatible look at the declaration: its characters are ASCII in every encoding it may name.
+  const declared = bom ? undefined : DECLARED_ENCODING.exec(Buffer.from(bytes.subarray(0, 256)).toString('latin1'))?.[1];
+  const label = bom?.[1] ?? declared ?? contentTypeCharset ?? 'utf-8';
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(label, { fatal: true });
+  } catch {
+    return { ok: false, problem: `the XML is in the encoding "${label}", which is not supported` };
+  }
+  try {
+    return { ok: true, text: decoder.decode(bytes) };
+  } catch {
+    return { ok: false, problem: `the XML is not valid ${label}: it holds bytes that encoding cannot have` };
+  }
 }
 
 /** The element a SOAP message carries: the first element of its Body. A document that is not a SOAP

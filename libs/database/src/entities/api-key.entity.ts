@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from './enums';
 
-/** An API key; only its SHA-256 hash is stored, the key itself is shown once at creation. */
+/** An API key; only its SHA-256 hash is stored, the key itself is shown once at creation. A revoked
+ *  key is deleted, except the bootstrap key, which is kept with `revokedAt` set. */
 @Entity('api_key')
 export class ApiKeyEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
@@ -13,4 +14,6 @@ export class ApiKeyEntity {
   @Column({ type: 'boolean', default: false }) bootstrap: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true }) lastUsedAt: Date | null;
+  /** Set when a bootstrap key is revoked: the row stays, so BOOTSTRAP_ADMIN_KEY cannot create it again. */
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt: Date | null;
 }

@@ -2,6 +2,7 @@ import { Init1795379684342 } from './1795379684342-Init';
 import { ReportEvents1795383514901 } from './1795383514901-ReportEvents';
 import { RequestListIndexes1795386000000 } from './1795386000000-RequestListIndexes';
 import { RequestFacetCounts1795390000000 } from './1795390000000-RequestFacetCounts';
+import { ApiKeyRevokedAt1795400000000 } from './1795400000000-ApiKeyRevokedAt';
 import { ProfileHistoryKept1796289395387 } from './1796289395387-ProfileHistoryKept';
 import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarningsAndPartCursors';
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
@@ -12,6 +13,7 @@ export const MIGRATIONS: Function[] = [
   ReportEvents1795383514901,
   RequestListIndexes1795386000000,
   RequestFacetCounts1795390000000,
+  ApiKeyRevokedAt1795400000000,
   ProfileHistoryKept1796289395387,
   RunWarningsAndPartCursors1796289999925,
   StatusByStaff1796291442024,
