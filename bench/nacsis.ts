@@ -59,7 +59,7 @@ export async function nacsisBench(records: number, prefix: string): Promise<Part
       result: `${Math.round(firstRate)} records/s (${first.seconds.toFixed(1)} s)`,
       target: 'no target set (compare: Libris first run)',
     });
-    await pg.query('UPDATE integration_profile SET harvest_cursor = NULL WHERE id = $1', [profile.id]);
+    await pg.query(`UPDATE integration_profile SET harvest_cursor = NULL, harvest_cursors = '{}' WHERE id = $1`, [profile.id]); // every database's cursor too
     const second = await timedRun();
     const c2 = second.run.counters;
     const secondRate = c2.totalRecordsProcessed / second.seconds;
