@@ -490,5 +490,84 @@ describe('action-push (end to end)', () => {
       const metrics = await fetch(`${baseUrl}/metrics`).then((r) => r.text());
       expect(metrics).toMatch(/illbridge_push_attempts_total\{result="transient"\} [1-9]/);
     }, 90_000);
+
+    it('bulk RECEIVE over 5 requests of which 1 is not allowed: 4 accepted, 1 refused with the reason, each pushed after its earlier action; a repeat takes nothing twice', async () => {
+      const shippedToUs = await Promise.all([0, 1, 2, 3].map(() => seed('BORROWING', '発送')));
+      const notYet = await seed('BORROWING', '未処理');
+      const requestIds = [shippedToUs[0], shippedToUs[1], notYet, shippedToUs[2], shippedToUs[3]].map((s) => s.requestId);
+      await simApi('POST', '/_sim/faults/nacsis', { latencyMs: 200 });
+      const bulkWithKey = async (key: string) => {
+        const res = await fetch(`${baseUrl}/api/actions/bulk`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_ADMIN_KEY}`, 'Idempotency-Key': key },
+          body: JSON.stringify({ action: 'RECEIVE', requestIds }),
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      let bulk: Awaited<ReturnType<typeof bulkWithKey>>;
+      try {
+        // Each loan already has an ACCEPT waiting to be pushed: the bulk RECEIVE must come after it.
+        for (const s of shippedToUs) expect((await take(s.requestId, { action: 'ACCEPT' })).status).toBe(202);
+        bulk = await bulkWithKey('bulk-receive-1');
+      } finally {
+        await simApi('POST', '/_sim/faults/nacsis', { latencyMs: 0 });
+      }
+      expect(bulk.status).toBe(200);
+      expect(bulk.body).toMatchObject({ action: 'RECEIVE', accepted: 4, refused: 1 });
+      expect(bulk.body.results.map((r: any) => [r.requestId, r.result, r.status])).toEqual([
+        [requestIds[0], 'ACCEPTED', 202],
+        [requestIds[1], 'ACCEPTED', 202],
+        [requestIds[2], 'REFUSED', 409],
+        [requestIds[3], 'ACCEPTED', 202],
+        [requestIds[4], 'ACCEPTED', 202],
+      ]);
+      expect(bulk.body.results[2].error).toEqual({
+        code: 'NACSIS_ACTION_NOT_ALLOWED',
+        message: ['NACSIS Action Not Allowed: RECEIVE is not allowed while the request is 未処理 (allowed: CALLBACK)'],
+        allowed: ['CALLBACK'],
+        externalSystemStatus: '未処理',
+        projectedStatus: '未処理',
+      });
+      for (const r of bulk.body.results.filter((r: any) => r.result === 'ACCEPTED')) {
+        expect(r.action).toMatchObject({ seq: 2, action: 'RECEIVE', nacsisCommand: 'OK', fromExternalStatus: '到着処理中', toExternalStatus: '確認' });
+        expect(r.request).toMatchObject({ id: r.requestId, status: 'REQUEST_COMPLETED' });
+      }
+      for (const s of shippedToUs) {
+        const { actions, request } = await settled(s.requestId);
+        expect(actions.map((a) => [a.seq, a.action, a.state])).toEqual([
+          [1, 'ACCEPT', 'SENT'],
+          [2, 'RECEIVE', 'SENT'],
+        ]);
+        expect(request).toMatchObject({ sync_state: 'IN_SYNC', external_system_status: '確認' });
+        expect(await spcCalls(s.recordId)).toEqual(['RECEIVE:200', 'OK:200']);
+      }
+      expect(await actionsOf(notYet.requestId)).toEqual([]);
+      expect(await spcCalls(notYet.recordId)).toEqual([]);
+
+      // The same key again: the accepted ones answer their first answer; nothing new is recorded or pushed.
+      const again = await bulkWithKey('bulk-receive-1');
+      expect(again.status).toBe(200);
+      expect(again.body.results.map((r: any) => r.action?.id ?? r.error.code)).toEqual(bulk.body.results.map((r: any) => r.action?.id ?? r.error.code));
+      for (const s of shippedToUs) expect((await actionsOf(s.requestId)).length).toBe(2);
+    });
+
+    it('bulk: 400 listing every problem of the body; a viewer key is refused', async () => {
+      const one = await seed('LENDING', '未処理');
+      const bad = await api('POST', '/api/actions/bulk', { action: 'TELEPORT', requestIds: [one.requestId, one.requestId, 'nope'] });
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('VALIDATION_FAILED');
+      expect(bad.body.message).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('action must be one of'),
+          'requestIds must not name a request twice',
+          'each value in requestIds must be a request id (UUID)',
+        ]),
+      );
+      const empty = await api('POST', '/api/actions/bulk', { action: 'ACCEPT', requestIds: [] });
+      expect(empty.status).toBe(400);
+      expect(empty.body.message).toEqual(['requestIds must contain at least 1 elements']);
+      expect((await jsonClient(baseUrl)('POST', '/api/actions/bulk', { action: 'ACCEPT', requestIds: [one.requestId] })).status).toBe(401);
+      expect(await actionsOf(one.requestId)).toEqual([]);
+    });
   });
 });

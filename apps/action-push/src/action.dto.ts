@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { LOCAL_ACTIONS, NACSIS_ACTIONS } from '@illbridge/workflow';
 
 /** Every staff action name: NACSIS (either side) and the local workflow of Libris / Netpunkt requests. */
@@ -28,4 +28,18 @@ export class TakeActionDto {
   @IsOptional()
   @IsObject()
   fields?: Record<string, unknown>;
+}
+
+export const MAX_BULK_REQUESTS = 200;
+
+/** `POST /api/actions/bulk`: one action (with its note and fields) for many requests, taken one by one in
+ *  the order given, each judged on its own exactly as `POST /api/requests/:id/actions` judges it. */
+export class BulkActionDto extends TakeActionDto {
+  @ApiProperty({ type: [String], format: 'uuid', minItems: 1, maxItems: MAX_BULK_REQUESTS, description: 'The requests, each once; taken in this order' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BULK_REQUESTS)
+  @ArrayUnique({ message: 'requestIds must not name a request twice' })
+  @IsUUID('all', { each: true, message: 'each value in requestIds must be a request id (UUID)' })
+  requestIds: string[];
 }

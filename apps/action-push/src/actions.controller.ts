@@ -1,8 +1,38 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '@illbridge/common';
-import { TakeActionDto } from './action.dto';
+import { BulkActionDto, TakeActionDto } from './action.dto';
 import { ActionsService } from './actions.service';
+
+const BULK_ANSWER_SCHEMA = {
+  type: 'object',
+  required: ['action', 'accepted', 'refused', 'results'],
+  properties: {
+    action: { type: 'string', example: 'RECEIVE' },
+    accepted: { type: 'integer', example: 4 },
+    refused: { type: 'integer', example: 1 },
+    results: {
+      type: 'array',
+      description: 'One per request, in the order of requestIds',
+      items: {
+        type: 'object',
+        required: ['requestId', 'result', 'status'],
+        properties: {
+          requestId: { type: 'string', format: 'uuid' },
+          result: { type: 'string', enum: ['ACCEPTED', 'REFUSED'] },
+          status: { type: 'integer', description: '202 when accepted; else what the single action answers (409, 400, 404)', example: 409 },
+          action: { type: 'object', description: 'ACCEPTED: the outbound action (or the local action), as the single action answers' },
+          request: { type: 'object', description: 'ACCEPTED: the request after the action' },
+          error: {
+            type: 'object',
+            description: 'REFUSED: the error body, e.g. { code: "NACSIS_ACTION_NOT_ALLOWED", message: [...], allowed: [...] }',
+            properties: { code: { type: 'string' }, message: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }, allowed: { type: 'array', items: { type: 'string' } } },
+          },
+        },
+      },
+    },
+  },
+};
 
 @ApiTags('actions')
 @ApiBearerAuth()
@@ -21,6 +51,16 @@ export class ActionsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key answers the first answer and takes no second action' })
   take(@Param('id') id: string, @Body() body: TakeActionDto, @Headers('idempotency-key') idempotencyKey?: string) {
     return this.actions.take(id, body, idempotencyKey);
+  }
+
+  @Post('actions/bulk')
+  @HttpCode(200)
+  @RequireRole('operator')
+  @ApiOperation({ summary: 'One action for many requests, each judged on its own and taken in the order given; a per-request result list' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: "The key of every request's action: a repeat answers the accepted ones' first answers and takes no second action" })
+  @ApiOkResponse({ description: 'Each request taken (ACCEPTED, as the single action answers 202) or refused (REFUSED, with the status and error body the single action would answer)', schema: BULK_ANSWER_SCHEMA })
+  bulk(@Body() body: BulkActionDto, @Headers('idempotency-key') idempotencyKey?: string) {
+    return this.actions.bulk(body, idempotencyKey);
   }
 
   @Get('requests/:id/outbound-actions')

@@ -5,7 +5,7 @@ import { ApiError, conflict, isUuid, notFound, validationFailed } from '@illbrid
 import type { Direction, Format, RequestStatus } from '@illbridge/database/entities/enums';
 import { allowedActions, allowedLocalActions, evaluateAction, evaluateLocalAction, isLocalAction, isNacsisAction } from '@illbridge/workflow';
 import type { NacsisActionContext } from '@illbridge/workflow';
-import { TakeActionDto } from './action.dto';
+import { BulkActionDto, TakeActionDto } from './action.dto';
 import { Doorbell } from './doorbell';
 import { baseContext, localStatusFor, ourParticipantIdOf, projectedContext } from './nacsis-context';
 import { Db, LocalActionData, OutboundActionRow, PushStore, RequestRow, Stale, STALE, TakeInput } from './push-store';
@@ -17,6 +17,19 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 export interface ActionAnswer {
   action: OutboundActionView;
   request: Record<string, unknown>;
+}
+
+/** One request's part of a bulk answer: `ACCEPTED` with what the single action answers (202), or `REFUSED`
+ *  with the HTTP status and error body the single action would have answered (409, 400, 404). */
+export type BulkResult =
+  | { requestId: string; result: 'ACCEPTED'; status: 202; action: ActionAnswer['action']; request: Record<string, unknown> }
+  | { requestId: string; result: 'REFUSED'; status: number; error: Record<string, unknown> };
+
+export interface BulkAnswer {
+  action: string;
+  accepted: number;
+  refused: number;
+  results: BulkResult[];
 }
 
 /** What a staff action came to: the answer, and whether to ring the doorbell. */
@@ -97,6 +110,32 @@ export class ActionsService {
       );
     }
     return outcome.answer;
+  }
+
+  /** `POST /api/actions/bulk`: the same action taken on each request in the order given, one after the other,
+   *  through `take` (the same judging, recording and doorbell as the single action), so each request's actions
+   *  keep their order and a refusal of one touches no other. The one Idempotency-Key is each request's key: a
+   *  repeat answers the accepted ones' first answers and takes nothing twice (a refused one is judged again).
+   *  A failure that is not a refusal (a database that is down) stops the call: the answer is that error, the
+   *  requests before it are taken, and a repeat with the same key finishes the rest. */
+  async bulk(body: BulkActionDto, idempotencyKey?: string): Promise<BulkAnswer> {
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw validationFailed([`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long`]);
+    }
+    const { requestIds, ...single } = body;
+    const results: BulkResult[] = [];
+    for (const requestId of requestIds) {
+      try {
+        const answer = await this.take(requestId, single as TakeActionDto, idempotencyKey);
+        results.push({ requestId, result: 'ACCEPTED', status: 202, action: answer.action, request: answer.request });
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.getStatus() >= 500) throw error;
+        const message = (error.getResponse() as { message: string | string[] }).message;
+        results.push({ requestId, result: 'REFUSED', status: error.getStatus(), error: { code: error.code, message: Array.isArray(message) ? message : [message], ...error.extra } });
+      }
+    }
+    const accepted = results.filter((r) => r.result === 'ACCEPTED').length;
+    return { action: body.action, accepted, refused: results.length - accepted, results };
   }
 
   /** Judges the action on the request's projected NACSIS state and records it; refusals throw. */
