@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@illbridge/common';
+import { AppConfig, CoreModule, MeController } from '@illbridge/common';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS } from '@illbridge/queues';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
@@ -23,7 +23,7 @@ export class ReportingModule {
         // Every queue of the product: the import queue's depth in /metrics, all of them in the dashboard.
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
       ],
-      controllers: [JobsController, JobHistoryController, RequestsController],
+      controllers: [JobsController, JobHistoryController, RequestsController, MeController],
       providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
     };
   }

@@ -9,3 +9,4 @@ export * from './health';
 export * from './core.module';
 export * from './http-app';
 export * from './pagination';
+export * from './me.controller';
