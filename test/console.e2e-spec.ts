@@ -193,7 +193,7 @@ describe('staff console in a browser (end to end)', () => {
     await page.getByTestId('request-count').filter({ hasText: `${count} requests` }).waitFor();
     await expect(facet.getAttribute('aria-pressed')).resolves.toBe('true');
     expect(await page.locator('tbody tr').count()).toBe(count);
-    expect(await page.locator('tbody tr td:nth-child(5)').allTextContents()).toEqual(['発送', '発送']);
+    expect(await page.locator('tbody tr td:nth-child(4)').allTextContents()).toEqual(['発送', '発送']);
     expect(decodeURIComponent(page.url())).toContain('externalSystemStatus=発送');
     expect(await accessibilityProblems(page)).toEqual([]);
     await shot(page, '02-borrowing-requests-filtered');

@@ -170,7 +170,7 @@ export function DateTime({ value }: { value: string | null | undefined }) {
   const { i18n } = useTranslation();
   if (!value) return <span className="muted">—</span>;
   const date = new Date(value);
-  return <time dateTime={value}>{date.toLocaleString(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'short', timeStyle: 'medium' })}</time>;
+  return <time dateTime={value} title={date.toISOString()}>{date.toLocaleString(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })}</time>;
 }
 
 export function Badge({ value, kind }: { value: ReactNode; kind?: string }) {

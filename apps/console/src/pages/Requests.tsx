@@ -83,8 +83,17 @@ export function RequestsPage() {
         </Link>
       ),
     },
-    { id: 'title', accessorKey: 'title', header: t('field.title'), cell: ({ getValue }) => <span className="title-cell">{getValue() ?? '—'}</span> },
-    { id: 'author', accessorKey: 'author', header: t('field.author'), cell: ({ getValue }) => getValue() ?? '—' },
+    {
+      id: 'title',
+      accessorKey: 'title',
+      header: `${t('field.title')} / ${t('field.author')}`,
+      cell: ({ row }) => (
+        <span className="title-cell">
+          {row.original.title ?? '—'}
+          {row.original.author ? <span className="author">{row.original.author}</span> : null}
+        </span>
+      ),
+    },
     { id: 'status', accessorKey: 'status', header: t('field.status'), cell: ({ getValue }) => t(`status.${getValue()}`, { defaultValue: getValue() }) },
     { id: 'externalSystemStatus', accessorKey: 'externalSystemStatus', header: t('field.externalSystemStatus'), cell: ({ getValue }) => getValue() ?? '—' },
     { id: 'partnerCode', accessorKey: 'partnerCode', header: t('field.partnerCode'), cell: ({ getValue }) => getValue() ?? '—' },
