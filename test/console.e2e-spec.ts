@@ -251,6 +251,22 @@ describe('staff console in a browser (end to end)', () => {
     expect(JSON.stringify(simRecord.fields)).toContain(due.replaceAll('-', ''));
     await shot(page, '05-lending-request-shipped');
 
+    // A push NACSIS refuses: the borrower received the item meanwhile (we do not know yet), so our CALLBACK fails
+    // there; the request is PUSH_FAILED and the failed action offers Retry and Discard. Discarding settles it.
+    ok('borrower receives', await simApi('POST', `/_sim/nacsis/records/${records.lendLoan}/act`, { as: PARTNER.participantId, command: 'RECEIVE' }), 200);
+    await page.getByRole('group', { name: 'Allowed now' }).getByRole('button', { name: 'Callback' }).click();
+    const pushFailed = page.getByRole('alert').filter({ hasText: 'A push to NACSIS-ILL failed: retry it or discard it.' });
+    await pushFailed.getByText(/^#3 Callback \(CALLBACK\): .*409/).waitFor({ timeout: 20_000 });
+    const failedRow = outbound.locator('tbody tr', { hasText: 'Callback' });
+    await failedRow.getByText('Failed', { exact: true }).waitFor();
+    await pushFailed.getByRole('button', { name: 'Retry: #3 Callback' }).waitFor();
+    await page.locator('dd').getByText('Push failed').waitFor();
+    await shot(page, '05b-push-failed');
+    await pushFailed.getByRole('button', { name: 'Discard: #3 Callback' }).click();
+    await failedRow.getByText('Discarded', { exact: true }).waitFor();
+    expect(await pushFailed.count()).toBe(0);
+    await page.locator('dd').getByText('In sync').waitFor();
+
     // A refusal: a colleague accepted the other request while this page was open; ACCEPT here is refused by NACSIS's turn rules.
     const copyId = await requestIdOf(records.lendCopy);
     await page.goto(`${consoleUrl}request/${copyId}`);
@@ -389,7 +405,8 @@ describe('staff console in a browser (end to end)', () => {
     await page.getByRole('heading', { name: `Request ${records.lendLoan}` }).waitFor();
     await page.getByText('Your role can look, not act.').waitFor();
     await page.getByRole('region', { name: 'Outbound actions' }).locator('tbody tr').first().waitFor();
-    for (const name of ['Accept', 'Ship', 'Callback', 'Retry', 'Discard']) expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+    expect(await page.getByRole('main').getByRole('button', { name: /^(Accept|Ship|Callback|Inquiry|Reject|Retry|Discard)\b/ }).count()).toBe(0);
+    expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
     await shot(page, '19-viewer-request-detail');
     await page.getByRole('link', { name: 'Monitor Jobs' }).click();
     await page.getByRole('region', { name: 'Finished jobs' }).locator('tbody tr').first().waitFor();

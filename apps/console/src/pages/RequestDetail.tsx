@@ -136,25 +136,10 @@ export function RequestDetailPage() {
     { accessorKey: 'lastError', header: t('detail.lastError'), cell: ({ getValue }) => getValue() ?? '—' },
     { accessorKey: 'createdAt', header: t('field.createdAt'), cell: ({ getValue }) => <DateTime value={getValue()} /> },
     { accessorKey: 'sentAt', header: t('detail.sentAt'), cell: ({ getValue }) => <DateTime value={getValue()} /> },
-    {
-      id: 'tools',
-      header: t('common.actions'),
-      enableSorting: false,
-      cell: ({ row }) =>
-        row.original.state === 'FAILED' && can('operator') ? (
-          <span className="row-tools">
-            <button type="button" onClick={() => outbound.mutate({ actionId: row.original.id, verb: 'retry' })} disabled={outbound.isPending}>
-              {t('detail.retry')}
-            </button>
-            <button type="button" className="danger" onClick={() => outbound.mutate({ actionId: row.original.id, verb: 'discard' })} disabled={outbound.isPending}>
-              {t('detail.discard')}
-            </button>
-          </span>
-        ) : null,
-    },
   ];
 
   const nacsis = r.system === 'NACSIS';
+  const failed = r.outboundActions.filter((a) => a.state === 'FAILED');
   const value = (field: string): ReactNode => {
     const v = r[field];
     if (v === null || v === undefined || v === '') return <span className="muted">—</span>;
@@ -185,8 +170,6 @@ export function RequestDetailPage() {
       </dl>
     </section>
   );
-  const failed = r.outboundActions.filter((a) => a.state === 'FAILED');
-
   return (
     <>
       <p className="crumbs">
@@ -201,7 +184,7 @@ export function RequestDetailPage() {
 
       <section className="card actions-card" aria-labelledby="actions-title">
         <h2 id="actions-title">{t('detail.actions')}</h2>
-        {done ? <Notice>{t('detail.taken', { action: actionLabel(done) })}</Notice> : null}
+        {done && !failed.length ? <Notice>{t('detail.taken', { action: actionLabel(done) })}</Notice> : null}
         {refusal ? (
           <div className="alert alert-error" role="alert">
             <strong>{refusal.code === 'NACSIS_ACTION_NOT_ALLOWED' ? t('detail.notAllowed') : t('detail.localNotAllowed')}</strong>
@@ -215,7 +198,25 @@ export function RequestDetailPage() {
         ) : take.error && !formProblems.length ? (
           <ErrorBox error={take.error} />
         ) : null}
-        {failed.length && can('operator') ? <p className="alert alert-error">{t('detail.pushFailed')}</p> : null}
+        {failed.map((a) => (
+          <div key={a.id} className="alert alert-error push-failed" role="alert">
+            <strong>{t('detail.pushFailed')}</strong>
+            <p>
+              #{a.seq} {actionLabel(a.action)} ({a.nacsisCommand ?? '—'}): {a.lastError ?? '—'}
+            </p>
+            {can('operator') ? (
+              <p className="row-tools">
+                <button type="button" onClick={() => outbound.mutate({ actionId: a.id, verb: 'retry' })} disabled={outbound.isPending} aria-label={`${t('detail.retry')}: #${a.seq} ${actionLabel(a.action)}`}>
+                  {t('detail.retry')}
+                </button>
+                <button type="button" className="danger" onClick={() => outbound.mutate({ actionId: a.id, verb: 'discard' })} disabled={outbound.isPending} aria-label={`${t('detail.discard')}: #${a.seq} ${actionLabel(a.action)}`}>
+                  {t('detail.discard')}
+                </button>
+              </p>
+            ) : null}
+          </div>
+        ))}
+        <ErrorBox error={outbound.error} />
         {actions.error ? <ErrorBox error={actions.error} /> : null}
         {!can('operator') ? (
           <p className="muted">{t('detail.viewOnly')}</p>
@@ -250,7 +251,6 @@ export function RequestDetailPage() {
 
       <section className="card" aria-labelledby="outbound-title">
         <h2 id="outbound-title">{t('detail.outbound')}</h2>
-        <ErrorBox error={outbound.error} />
         <DataTable caption={t('detail.outbound')} columns={outboundColumns} data={r.outboundActions} rowClassName={(a) => (a.state === 'FAILED' ? 'row-bad' : undefined)} />
       </section>
       <section className="card" aria-labelledby="history-title">

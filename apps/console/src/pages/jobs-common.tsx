@@ -38,7 +38,7 @@ export function finishedColumns(t: TFunction, withProfile: boolean): ColumnDef<M
       accessorKey: 'jobName',
       header: t('jobs.job'),
       cell: ({ row }) => (
-        <Link to="/jobs/$id" params={{ id: row.original.id }}>
+        <Link to="/jobs/$id" params={{ id: row.original.id }} className="job-name">
           {row.original.jobName}
         </Link>
       ),
