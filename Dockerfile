@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# `npm run build` compiles the services and builds the staff console (vite) into dist/console.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

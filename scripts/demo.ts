@@ -1,12 +1,14 @@
 /* npm run demo — everything, end to end, on this machine: migrations, the four services, the
    simulator, a demo library with partners, a Libris profile and its mapping, one import run, and a
-   summary of its report. The services stay up so you can look around; Ctrl+C stops them.
+   summary of its report; the staff console (built first if missing or stale) with an operator and a viewer key.
+   The services stay up so you can look around; Ctrl+C stops them.
    DEMO_EXIT=1 stops them after the summary (used by the smoke test). */
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { resolve } from 'path';
 import { runMigrations } from '@illbridge/database/migrate';
 import { loadConfig } from '@illbridge/common/config';
+import { ensureConsoleBuilt } from './lib/console-build';
 import { RunningService, SERVICES, ServiceName, startService, waitForHealth } from './lib/services';
 
 const ADMIN_KEY = process.env.BOOTSTRAP_ADMIN_KEY || 'demo-admin-key-change-me-0001';
@@ -86,6 +88,8 @@ async function main() {
   await checkDependencies();
   const applied = await runMigrations(config.databaseUrl);
   console.log(`✔ database ready (${applied.length} migration(s) applied)`);
+  // The staff console is served by reporting from its build output: built here on a fresh clone, or when its sources changed.
+  if (await ensureConsoleBuilt()) console.log('✔ staff console built (dist/console)');
 
   const services: RunningService[] = [];
   const stopAll = async () => {
@@ -190,6 +194,11 @@ async function main() {
   const sync = await call('POST', `${admin}/api/integration-profiles/${nacsis.id}/run`);
   console.log(`\n… running "${nacsis.jobName}" (run ${sync.jobRunId})`);
   await printReport(await waitForRun(sync.jobRunId));
+  const staffKeys = await demoStaffKeys(admin);
+  console.log(`\nStaff console: ${url('reporting')}/console/  — sign in with one of these API keys:`);
+  console.log(`  admin     ${ADMIN_KEY}`);
+  console.log(`  operator  ${staffKeys.operator}`);
+  console.log(`  viewer    ${staffKeys.viewer}`);
   console.log(`\nLook around (admin key: ${ADMIN_KEY}):`);
   console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${admin}/api/integration-profiles/${profile.id}`);
   console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${url('reporting')}/api/jobs/${jobRunId}`);
@@ -200,6 +209,17 @@ async function main() {
     process.exit(report.state === 'COMPLETED_SUCCESSFULLY' || report.state === 'COMPLETED_WITH_ERRORS' ? 0 : 1);
   }
   console.log('\nServices keep running; press Ctrl+C to stop them.');
+}
+
+/** An operator and a viewer key for the console. Keys are shown only when created, so an earlier demo's are
+ *  deleted and new ones made (API keys are stored as hashes). */
+async function demoStaffKeys(admin: string): Promise<{ operator: string; viewer: string }> {
+  const names = { operator: 'demo operator', viewer: 'demo viewer' } as const;
+  const existing: { id: string; name: string }[] = await call('GET', `${admin}/api/api-keys`);
+  for (const key of existing.filter((k) => Object.values(names).includes(k.name as any))) await call('DELETE', `${admin}/api/api-keys/${key.id}`);
+  const operator = await call('POST', `${admin}/api/api-keys`, { name: names.operator, role: 'operator' });
+  const viewer = await call('POST', `${admin}/api/api-keys`, { name: names.viewer, role: 'viewer' });
+  return { operator: operator.key, viewer: viewer.key };
 }
 
 /** The run's report from the reporting API, once the run has ended. */

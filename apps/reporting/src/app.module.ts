@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule } from '@illbridge/common';
+import { AppConfig, CoreModule, MeController } from '@illbridge/common';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
@@ -24,7 +24,7 @@ export class ReportingModule {
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
-      controllers: [JobsController, JobHistoryController, RequestsController],
+      controllers: [JobsController, JobHistoryController, RequestsController, MeController],
       providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
     };
   }

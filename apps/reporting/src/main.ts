@@ -1,16 +1,22 @@
 import 'reflect-metadata';
 import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
 import { ReportingModule } from './app.module';
+import { consoleSettings, ConsoleSettings } from './console/console-settings';
+import { mountConsole } from './console/console-server';
 import { mountQueueDashboard } from './dashboard/queue-dashboard';
 
-export async function createReportingApp(config = loadConfig()) {
+/** `consoleOptions`: where the staff console's files are and the services its calls are forwarded to (from the
+ *  environment: CONSOLE_DIR, PROFILE_CONFIG_URL, ACTION_PUSH_URL). */
+export async function createReportingApp(config = loadConfig(), consoleOptions: ConsoleSettings = consoleSettings()) {
   const app = await createHttpApp(ReportingModule.forRoot(config), {
     service: 'reporting',
     config,
     title: 'ILL Bridge — reporting',
-    description: 'Monitor jobs, job reports, events reports, request lists with facets, the queue dashboard.',
+    description:
+      'Monitor jobs, job reports, events reports, request lists with facets, the queue dashboard; the staff console at /console/ with its same-origin proxy to profile-config and action-push at /proxy/<service>/api/….',
   });
   mountQueueDashboard(app);
+  mountConsole(app, consoleOptions);
   return app;
 }
 

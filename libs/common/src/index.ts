@@ -12,3 +12,4 @@ export * from './pagination';
 export * from './ids';
 export * from './backoff';
 export * from './targets';
+export * from './me.controller';

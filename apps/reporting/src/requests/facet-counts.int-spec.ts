@@ -17,7 +17,7 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
   const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
   const profiles: string[] = [];
 
-  const FACETS = [['status', 'status'], ['externalSystemStatus', 'external_system_status'], ['partnerCode', 'partner_code']] as const;
+  const FACETS = [['status', 'status'], ['externalSystemStatus', 'external_system_status'], ['partnerCode', 'partner_code'], ['syncState', 'sync_state']] as const;
   const STATUSES = ['CONDITIONAL', 'SHIPPED_PHYSICALLY', 'REQUEST_COMPLETED', 'RENEW_REQUESTED']; // valid in both directions
   const EXTERNAL = ['Levererad', '発送', 'Uteliggande', null];
   const PARTNERS = ['Hig', 'HIG', 'hig', 'U', 'FA001234', null];
@@ -64,10 +64,10 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
     if (filters.profileId) add('profile_id = ?', filters.profileId);
     if (filters.syncState) add('sync_state = ?', filters.syncState);
     const { rows } = await pg.query(
-      `SELECT status, external_system_status, partner_code, GROUPING(status) AS g_status, GROUPING(external_system_status) AS g_external_system_status,
-              GROUPING(partner_code) AS g_partner_code, count(*)::int AS count
+      `SELECT status, external_system_status, partner_code, sync_state, GROUPING(status) AS g_status, GROUPING(external_system_status) AS g_external_system_status,
+              GROUPING(partner_code) AS g_partner_code, GROUPING(sync_state) AS g_sync_state, count(*)::int AS count
          FROM rs_request WHERE ${conditions.join(' AND ')}
-        GROUP BY GROUPING SETS ((status), (external_system_status), (partner_code))`,
+        GROUP BY GROUPING SETS ((status), (external_system_status), (partner_code), (sync_state))`,
       params,
     );
     const facets: Record<string, { value: string | null; count: number }[]> = {};
@@ -254,7 +254,7 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
 
     await pg.query('TRUNCATE rs_request CASCADE');
     expect((await deltaRows()).n).toBe(0);
-    expect(await answered('BORROWING', {})).toEqual({ total: 0, facets: { status: [], externalSystemStatus: [], partnerCode: [] } });
+    expect(await answered('BORROWING', {})).toEqual({ total: 0, facets: { status: [], externalSystemStatus: [], partnerCode: [], syncState: [] } });
     // A rolled-back TRUNCATE keeps the counts.
     await insertRows(pg, 100, 6);
     await pg.query('BEGIN');

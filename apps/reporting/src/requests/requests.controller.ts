@@ -11,13 +11,13 @@ export class RequestsController {
   constructor(private readonly requests: RequestsService) {}
 
   @Get('borrowing-requests')
-  @ApiOperation({ summary: 'Borrowing requests, newest change first, with status / external status / partner facets' })
+  @ApiOperation({ summary: 'Borrowing requests, newest change first (or by sort/order), with status / external status / partner / syncState facets' })
   borrowing(@Query() query: BorrowingRequestQuery) {
     return this.requests.list('BORROWING', query, pageOf(query));
   }
 
   @Get('lending-requests')
-  @ApiOperation({ summary: 'Lending requests, newest change first, with status / external status / partner facets' })
+  @ApiOperation({ summary: 'Lending requests, newest change first (or by sort/order), with status / external status / partner / syncState facets' })
   lending(@Query() query: LendingRequestQuery) {
     return this.requests.list('LENDING', query, pageOf(query));
   }

@@ -3,8 +3,33 @@ import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { PageQuery } from '@illbridge/common';
 import { BORROWING_STATUSES, BorrowingStatus, LENDING_STATUSES, LendingStatus, SYNC_STATES, SyncState } from '@illbridge/database/entities';
 
+/** The columns a request list may be sorted by (`?sort=`), answer field → rs_request column. */
+export const REQUEST_SORTS = {
+  updatedAt: 'updated_at',
+  createdAt: 'created_at',
+  externalId: 'external_id',
+  title: 'title',
+  author: 'author',
+  status: 'status',
+  externalSystemStatus: 'external_system_status',
+  partnerCode: 'partner_code',
+  syncState: 'sync_state',
+} as const;
+export type RequestSort = keyof typeof REQUEST_SORTS;
+export const REQUEST_SORT_FIELDS = Object.keys(REQUEST_SORTS) as RequestSort[];
+
 /** Filters shared by the borrowing and lending request lists. */
 export class RequestListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: REQUEST_SORT_FIELDS, default: 'updatedAt', description: 'Sort by this field (empty values last), then by id' })
+  @IsOptional()
+  @IsIn(REQUEST_SORT_FIELDS, { message: `sort must be one of: ${REQUEST_SORT_FIELDS.join(', ')}` })
+  sort?: RequestSort;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'], { message: 'order must be asc or desc' })
+  order?: 'asc' | 'desc';
+
   @ApiPropertyOptional({ description: "The external system's own status text, exactly (Levererad, 発送, …)" })
   @IsOptional()
   @IsString()

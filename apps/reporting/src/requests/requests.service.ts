@@ -6,7 +6,7 @@ import type { Direction } from '@illbridge/database/entities';
 import { REQUEST_DETAIL_FIELDS, REQUEST_LIST_FIELDS, rowView, selectColumns } from '@illbridge/database/request-view';
 import { isUuid, likePattern, SqlWhere } from '../common';
 import { FacetCompactionService } from './facet-compaction.service';
-import type { RequestListQuery } from './requests.dto';
+import { REQUEST_SORTS, type RequestListQuery } from './requests.dto';
 
 export interface FacetValue {
   value: string | null;
@@ -16,6 +16,7 @@ export interface RequestFacets {
   status: FacetValue[];
   externalSystemStatus: FacetValue[];
   partnerCode: FacetValue[];
+  syncState: FacetValue[];
 }
 
 /** The facet columns, counted in one GROUPING SETS query over the filtered set (request_facet_delta has the same
@@ -24,6 +25,7 @@ const FACETS: [keyof RequestFacets, string][] = [
   ['status', 'status'],
   ['externalSystemStatus', 'external_system_status'],
   ['partnerCode', 'partner_code'],
+  ['syncState', 'sync_state'],
 ];
 
 @Injectable()
@@ -33,7 +35,7 @@ export class RequestsService {
     private readonly compaction: FacetCompactionService,
   ) {}
 
-  /** A page of requests (newest change first) and facets counted over the whole filtered set.
+  /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
    *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
   async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
     const where = new SqlWhere().add('direction = ?', direction);
@@ -75,8 +77,10 @@ export class RequestsService {
 
     const limit = where.next(page.limit);
     const offset = where.next(page.offset);
+    const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
     const rows: any[] = await this.dataSource.query(
-      `SELECT ${selectColumns(REQUEST_LIST_FIELDS)} FROM rs_request ${where.sql} ORDER BY updated_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT ${selectColumns(REQUEST_LIST_FIELDS)} FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
     return { items: rows.map((r) => rowView(r, REQUEST_LIST_FIELDS)), total, limit: page.limit, offset: page.offset, facets };
