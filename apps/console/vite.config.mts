@@ -9,6 +9,13 @@ export default defineConfig({
   root: here,
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic' } },
+  // The vocabularies the console shares with the services (libs/database re-exports them by these aliases).
+  resolve: {
+    alias: [
+      { find: /^@illbridge\/workflow\/(.*)$/, replacement: fileURLToPath(new URL('../../libs/workflow/src/$1', import.meta.url)) },
+      { find: /^@illbridge\/connectors\/(.*)$/, replacement: fileURLToPath(new URL('../../libs/connectors/src/$1', import.meta.url)) },
+    ],
+  },
   build: {
     outDir: fileURLToPath(new URL('../../dist/console', import.meta.url)),
     emptyOutDir: true,

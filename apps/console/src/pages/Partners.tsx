@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ColumnDef } from '@tanstack/react-table';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { PARTNER_SYSTEMS } from '../../../../libs/database/src/entities/enums';
+import { PARTNER_SYSTEMS } from '../../../../libs/connectors/src/systems';
 import { DataTable, ErrorBox, Field, Loading, PageHeader, RequireRole } from '../components/ui';
 import { api } from '../lib/api';
 import { useServerErrors } from './crud';
