@@ -403,10 +403,10 @@ describe('staff console in a browser (end to end)', () => {
     const loanId = await requestIdOf(records.lendLoan);
     await page.goto(`${consoleUrl}request/${loanId}`);
     await page.getByRole('heading', { name: `Request ${records.lendLoan}` }).waitFor();
-    await page.getByText('Your role can look, not act.').waitFor();
+    await page.getByRole('region', { name: 'Actions', exact: true }).getByText('Your role can look, not act.').waitFor();
     await page.getByRole('region', { name: 'Outbound actions' }).locator('tbody tr').first().waitFor();
     expect(await page.getByRole('main').getByRole('button', { name: /^(Accept|Ship|Callback|Inquiry|Reject|Retry|Discard)\b/ }).count()).toBe(0);
-    expect(await page.getByRole('main').getByRole('button').count()).toBe(0);
+    expect(await page.getByRole('region', { name: 'Actions', exact: true }).getByRole('button').count()).toBe(0);
     await shot(page, '19-viewer-request-detail');
     await page.getByRole('link', { name: 'Monitor Jobs' }).click();
     await page.getByRole('region', { name: 'Finished jobs' }).locator('tbody tr').first().waitFor();

@@ -1,4 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import express from 'express';
+import { createServer } from 'http';
+import { AddressInfo } from 'net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -9,6 +12,7 @@ import { createTestDatabase, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueue
 import { freePort } from '../../../../scripts/lib/services';
 import { createProfileConfigApp } from '../../../profile-config/src/main';
 import { createReportingApp } from '../main';
+import { consoleProxy } from './console-server';
 import { consoleSettings } from './console-settings';
 
 /** What reporting adds for the staff console: GET /api/me, sorting and the syncState facet of the request lists,
@@ -151,6 +155,15 @@ describe('reporting for the staff console (Postgres + Redis)', () => {
     });
   });
 
+  describe('settings', () => {
+    it('refuses URLs that are not http(s) and a too short timeout, listing every problem', () => {
+      expect(() => consoleSettings({ PROFILE_CONFIG_URL: 'profile-config:3001', ACTION_PUSH_URL: 'ftp://x', CONSOLE_PROXY_TIMEOUT_MS: '5' })).toThrow(
+        /PROFILE_CONFIG_URL must be an http\(s\) URL[\s\S]*ACTION_PUSH_URL must be an http\(s\) URL[\s\S]*CONSOLE_PROXY_TIMEOUT_MS must be/,
+      );
+      expect(consoleSettings({ PROFILE_CONFIG_URL: 'http://profile-config:3001/' }).upstreams).toEqual({ 'profile-config': 'http://profile-config:3001', 'action-push': 'http://127.0.0.1:3002' });
+    });
+  });
+
   describe('the same-origin proxy', () => {
     it('forwards calls with their key to profile-config and answers what it answers', async () => {
       const created = await http().post('/proxy/profile-config/api/libraries').set(admin).send({ code: 'MAIN', name: 'Main', resourceSharing: true }).expect(201);
@@ -171,6 +184,25 @@ describe('reporting for the staff console (Postgres + Redis)', () => {
       expect(down.body.message[0]).toMatch(/action-push is not reachable/);
       await http().get('/proxy/profile-config/health').expect(404);
       await http().get('/proxy/elsewhere/api/x').expect(404);
+    });
+
+    it('answers 503 when the service behind takes the call but never answers, instead of hanging', async () => {
+      const silent = createServer(() => undefined); // accepts, reads, never answers
+      await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+      const port = (silent.address() as AddressInfo).port;
+      try {
+        const proxy = express();
+        proxy.use(express.json());
+        proxy.use('/proxy', consoleProxy({ dir, upstreams: { 'profile-config': `http://127.0.0.1:${port}`, 'action-push': `http://127.0.0.1:${port}` }, proxyTimeoutMs: 300 }));
+        const started = Date.now();
+        const res = await request(proxy).post('/proxy/action-push/api/requests/x/actions').set(admin).send({ action: 'ACCEPT' }).expect(503);
+        expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: ['action-push did not answer within 300 ms; try again shortly'] });
+        expect(res.headers['retry-after']).toBe('5');
+        expect(Date.now() - started).toBeLessThan(3000);
+      } finally {
+        silent.closeAllConnections();
+        await new Promise<void>((done) => silent.close(() => done()));
+      }
     });
   });
 });
