@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { daysAgo, runProfileNow } from './support/runs';
 
 /** "Harvest start date" means what the wizard says: moved earlier after a successful run, the next run
  *  re-imports from the new date, and the profile shows where the next run will start. */
@@ -20,16 +21,8 @@ describe('harvest start date (end to end, Libris)', () => {
   let api: ReturnType<typeof jsonClient>;
   let simApi: ReturnType<typeof jsonClient>;
   let profileId: string;
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
-  const runNow = async () => {
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    return eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 60_000, 'the run to end');
-  };
+  const runNow = () => runProfileNow(api, pg, profileId);
   const titles = async () => (await pg.query(`SELECT title FROM rs_request WHERE profile_id = $1 ORDER BY title`, [profileId])).rows.map((r) => r.title);
   const profile = async () => (await api('GET', `/api/integration-profiles/${profileId}`)).body;
 

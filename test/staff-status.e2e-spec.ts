@@ -1,13 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { daysAgo, runProfileNow } from './support/runs';
 
 /** Staff work survives imports: a local status set by staff on a Libris request stays when Libris changes the
  *  record (the external status, the data and the raw record are updated, the change recorded as an event), and a
@@ -25,17 +26,9 @@ describe('local processing survives the next import (end to end, Libris)', () =>
   let actions: ReturnType<typeof jsonClient>;
   let simApi: ReturnType<typeof jsonClient>;
   let profileId: string;
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
-  const runNow = async () => {
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    return eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 60_000, 'the run to end');
-  };
+  const runNow = () => runProfileNow(api, pg, profileId);
   const byTitle = async (title: string) => (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 AND title = $2`, [profileId, title])).rows[0];
   const take = async (requestId: string, action: string) => {
     const answer = await actions('POST', `/api/requests/${requestId}/actions`, { action });
