@@ -94,4 +94,44 @@ describe('harvest start date (end to end, Libris)', () => {
     expect(next.counters.created).toBe(0);
     expect(await titles()).toHaveLength(4);
   });
+
+  it('a start date given to the second imports that day and drops the records that last changed before the instant, saying so', async () => {
+    const day = daysAgo(3);
+    const instant = `${day}T12:00:00Z`;
+    const seconds = (iso: string) => String(Date.parse(iso) / 1000);
+    for (const [title, created, changed] of [
+      ['Sekund före', day, `${day}T11:59:59Z`],
+      ['Sekund på', day, instant],
+      ['Sekund efter', day, `${day}T12:00:01Z`],
+      ['Sekund dagen före', daysAgo(4), `${daysAgo(4)}T18:00:00Z`],
+    ] as const) {
+      expect((await simApi('POST', '/_sim/libris/requests', { sigel: SIGEL, created, record: { requesting_library: SIGEL, title, last_modified: seconds(changed) } })).status).toBe(201);
+    }
+    const created = await api('POST', '/api/integration-profiles', {
+      code: 'LIBRIS_SECOND',
+      name: 'Libris start to the second',
+      integrationType: 'RESOURCE_SHARING',
+      system: 'LIBRIS',
+      baseUrl: `${sim.url}/libris/api`,
+      libraryCode: SIGEL,
+      resourceSharingLibraryCode: 'MAIN',
+      authentication: { enabled: true, apiKey: 'k' },
+      harvestStartDate: instant,
+      granularity: 'SECOND',
+      schedule: { type: 'NOT_SCHEDULED' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.nextHarvestFrom).toBe(instant);
+    const id = created.body.id;
+    expect((await api('PUT', `/api/integration-profiles/${id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
+
+    const run = await runProfileNow(api, pg, id);
+    expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
+    expect(run.window_from).toBe(day);
+    const imported = (await pg.query(`SELECT title FROM rs_request WHERE profile_id = $1 AND title LIKE 'Sekund%' ORDER BY title`, [id])).rows.map((r) => r.title);
+    expect(imported).toEqual(['Sekund efter', 'Sekund på']);
+    expect(JSON.stringify(run.warnings)).toContain(`1 record of ${day} last changed before the harvest start ${instant} and was not imported`);
+    // After that run the next one starts a day before where it stopped, with no instant to apply.
+    expect((await api('GET', `/api/integration-profiles/${id}`)).body.nextHarvestFrom).toBe(daysAgo(1));
+  });
 });

@@ -126,4 +126,20 @@ describe('NACSIS-ILL sync: the job report and partners (end to end)', () => {
     const tokyo = events.body.items.find((e: any) => e.externalId === ids.fromTokyo);
     expect(tokyo.warnings).toEqual([]);
   });
+
+  it('a start date given to the second imports its whole day, since NACSIS dates records by day, and the report says so', async () => {
+    const instant = `${daysAgo(40)}T08:00:00Z`;
+    const moved = await api('PATCH', `/api/integration-profiles/${profileId}`, { harvestStartDate: instant, granularity: 'SECOND' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.nextHarvestFrom).toBe(instant);
+    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+    expect(started.status).toBe(202);
+    const report = await eventually(async () => {
+      const res = await reports('GET', `/api/jobs/${started.body.jobRunId}`);
+      return res.status === 200 && !['PENDING', 'RUNNING'].includes(res.body.state) ? res.body : null;
+    }, 60_000, 'the run to end');
+    expect(report.window.from).toBe(daysAgo(40));
+    expect(report.warnings).toEqual(expect.arrayContaining([`NACSIS-ILL dates records by day only: every record of ${daysAgo(40)} was imported, including any changed before the harvest start ${instant}`]));
+  });
 });
+

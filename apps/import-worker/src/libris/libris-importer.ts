@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { dayAfter, HarvestWindow, LibrisClient, mapLibrisRecord, windowAt, windowDays } from '@illbridge/connectors/libris';
+import { dayAfter, HarvestWindow, LibrisClient, librisLastModified, mapLibrisRecord, windowAt, windowDays } from '@illbridge/connectors/libris';
 import { ExternalSystemError, MappingResult } from '@illbridge/connectors/types';
-import { LIBRIS_FINAL_STATUSES } from '@illbridge/workflow';
+import { LIBRIS_FINAL_STATUSES, notBefore } from '@illbridge/workflow';
 import { ImportSettings } from '../import-settings';
 import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
@@ -37,6 +37,10 @@ export class LibrisImporter implements Importer {
       maxRequestsPerSecond: this.settings.librisMaxRequestsPerSecond,
     });
     const { from, to } = harvestSpan(profile);
+    // A start date given to the second: Libris is asked for the whole day, and the records of that day that last
+    // changed before the instant are dropped (counted in a warning), never imported nor silently kept.
+    const cutoff = notBefore(profile);
+    let dropped = 0;
     const warnings: string[] = [];
     const seen = new Set<string>();
     const tracker = this.progress.start(ctx, 'HARVESTING', { pipelined: this.settings.writeConcurrency });
@@ -102,6 +106,11 @@ export class LibrisImporter implements Importer {
           fresh = true;
         }
         await askAhead();
+        if (cutoff && records?.length) {
+          const kept = records.filter((raw) => !((librisLastModified(raw)?.getTime() ?? Infinity) < cutoff.getTime()));
+          dropped += records.length - kept.length;
+          records = kept;
+        }
         // Written a batch at a time; each batch leaves the window's array once taken, so it is freed once written.
         while (records?.length) {
           const results = records.splice(0, batchSize).map(mapLibrisRecord);
@@ -152,6 +161,7 @@ export class LibrisImporter implements Importer {
       for (const externalId of retried) if (!seen.has(externalId) && !/^\d+$/.test(externalId)) carry.push({ externalId });
       while (carry.length) await refresh(carry.splice(0, batchSize));
       if (notFound.length) warnings.push(notFoundWarning(notFound));
+      if (dropped) warnings.push(`${dropped} record${dropped === 1 ? '' : 's'} of ${from} last changed before the harvest start ${cutoff!.toISOString().replace('.000Z', 'Z')} and ${dropped === 1 ? 'was' : 'were'} not imported`);
       await tracker.flush();
     } finally {
       await tracker.settle();

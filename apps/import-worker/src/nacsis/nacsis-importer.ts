@@ -9,6 +9,7 @@ import { ImportSettings } from '../import-settings';
 import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
 import type { RequestWriter } from '../runs/request-writer';
+import { notBefore } from '@illbridge/workflow';
 import { FAILURE_CODE, harvestSpan, ImportOutcome, RunContext, RunFailure } from '../runs/run-context';
 import { RunProgress } from '../runs/run-progress';
 
@@ -61,6 +62,10 @@ export class NacsisImporter implements Importer {
         await sync.retry(direction, await this.runs.failedInLastCompletedRun(profile.id, direction));
       }
       if (!sync.failures.length) await sync.closeMovedOn();
+      const cutoff = notBefore(profile);
+      // NACSIS-ILL dates its records by day only (RNWDT YYYYMMDD): a start given to the second cannot be applied
+      // within its day, so the whole day is imported, and the run says so rather than truncating it silently.
+      if (cutoff) sync.warnings.push(`NACSIS-ILL dates records by day only: every record of ${from} was imported, including any changed before the harvest start ${cutoff.toISOString().replace('.000Z', 'Z')}`);
     } finally {
       await client.releaseHandle(handle).catch(() => undefined);
     }

@@ -156,3 +156,12 @@ export function mapLibrisRecord(raw: unknown): MappingResult {
   if (warning) warnings.push(warning);
   return { ok: true, request: { externalId, ...request }, warnings };
 }
+
+/** When a Libris record last changed (`last_modified`, Unix epoch seconds as a string), or null when it does not
+ *  say in that form: the only instant a record carries, used to honour a harvest start date given to the second. */
+export function librisLastModified(raw: unknown): Date | null {
+  const text = isObject(raw) ? (raw as { last_modified?: unknown }).last_modified : undefined;
+  if (typeof text !== 'string' && typeof text !== 'number') return null;
+  if (!/^\d{1,12}$/.test(String(text))) return null;
+  return new Date(Number(text) * 1000);
+}
