@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
@@ -134,4 +134,25 @@ describe('harvest start date (end to end, Libris)', () => {
     // After that run the next one starts a day before where it stopped, with no instant to apply.
     expect((await api('GET', `/api/integration-profiles/${id}`)).body.nextHarvestFrom).toBe(daysAgo(1));
   });
+
+  it('a rewind made while a run is reading is not overruled by that run when it ends', async () => {
+    expect((await simApi('POST', '/_sim/faults/libris', { latencyMs: 700 })).status).toBeLessThan(300);
+    try {
+      const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+      expect(started.status).toBe(202);
+      await eventually(async () => (await pg.query(`SELECT state FROM job_run WHERE id = $1`, [started.body.jobRunId])).rows[0]?.state === 'RUNNING' || null, 30_000, 'the run to start');
+      const moved = await api('PATCH', `/api/integration-profiles/${profileId}`, { harvestStartDate: daysAgo(100) });
+      expect(moved.body.nextHarvestFrom).toBe(daysAgo(100));
+      const ended = await eventually(async () => {
+        const row = (await pg.query(`SELECT state FROM job_run WHERE id = $1`, [started.body.jobRunId])).rows[0];
+        return row && !['PENDING', 'RUNNING'].includes(row.state) ? row : null;
+      }, 60_000, 'the run to end');
+      expect(ended.state).toBe('COMPLETED_SUCCESSFULLY');
+    } finally {
+      await simApi('POST', '/_sim/faults/libris', { latencyMs: 0 });
+    }
+    expect((await profile()).nextHarvestFrom).toBe(daysAgo(100));
+    expect((await runNow()).window_from).toBe(daysAgo(100));
+  });
 });
+

@@ -87,6 +87,8 @@ describe('NACSIS-ILL sync: the job report and partners (end to end)', () => {
     await seed('fromTokyo', { as: TOKYO.participantId, candidates: [US.participantId] });
     await seed('fromNara', { as: NARA.participantId, candidates: [US.participantId] });
     await seed('unmappedLending', { as: KYOTO.participantId, candidates: [US.participantId], fields: { ONO: 'LEND-BAD-1' } });
+    // Renewed before the first run's start date: imported only once the start date is moved back before it.
+    await seed('renewedEarlier', { as: TOKYO.participantId, candidates: [US.participantId], created: daysAgo(38).replace(/-/g, ''), updated: daysAgo(38).replace(/-/g, '') });
   });
 
   afterAll(async () => {
@@ -129,6 +131,7 @@ describe('NACSIS-ILL sync: the job report and partners (end to end)', () => {
 
   it('a start date given to the second imports its whole day, since NACSIS dates records by day, and the report says so', async () => {
     const instant = `${daysAgo(40)}T08:00:00Z`;
+    expect(await request('renewedEarlier')).toBeUndefined();
     const moved = await api('PATCH', `/api/integration-profiles/${profileId}`, { harvestStartDate: instant, granularity: 'SECOND' });
     expect(moved.status).toBe(200);
     expect(moved.body.nextHarvestFrom).toBe(instant);
@@ -139,6 +142,8 @@ describe('NACSIS-ILL sync: the job report and partners (end to end)', () => {
       return res.status === 200 && !['PENDING', 'RUNNING'].includes(res.body.state) ? res.body : null;
     }, 60_000, 'the run to end');
     expect(report.window.from).toBe(daysAgo(40));
+    // Every database was read again from the new start (the rewind reset their cursors too).
+    expect(await request('renewedEarlier')).toMatchObject({ direction: 'LENDING' });
     expect(report.warnings).toEqual(expect.arrayContaining([`NACSIS-ILL dates records by day only: every record of ${daysAgo(40)} was imported, including any changed before the harvest start ${instant}`]));
   });
 });

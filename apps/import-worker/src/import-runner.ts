@@ -96,7 +96,7 @@ export class ImportRunner {
       if (outcome.failures.length) {
         return this.end(run, 'FAILED', new RunFailure(outcome.failures[0].code, outcome.failures.map((f) => f.message).join('; ')), outcome.warnings);
       }
-      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor, outcome.warnings);
+      const ended = await this.runs.finish(run, 'COMPLETED_SUCCESSFULLY', undefined, outcome.cursor && { at: outcome.cursor, profile }, outcome.warnings);
       return { jobRunId: run.id, state: ended.state };
     } catch (error) {
       if (error instanceof RunAborted) return this.end(run, 'ABORTED');

@@ -113,7 +113,7 @@ class NacsisSync {
         for (const search of renewalSearches(start, lastDay)) {
           await this.harvest(db, search.query);
           // Never past our own today: the next run reads again from the day before (a day of overlap).
-          await this.runs.setPartCursor(this.ctx.profile.id, db, search.through < to ? search.through : to);
+          await this.runs.setPartCursor(this.ctx.profile, db, search.through < to ? search.through : to);
         }
       } catch (error) {
         if (error instanceof ExternalSystemError && error.kind !== 'AUTHENTICATION') {

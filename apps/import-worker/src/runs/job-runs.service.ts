@@ -14,6 +14,9 @@ const ACTIVE_RUN_INDEX = 'uq_job_run_active_profile';
 export const MAX_WARNINGS = 100;
 
 /** The lifecycle of import job runs in Postgres: PENDING → RUNNING (progress) → a final state. */
+/** The profile as a run started reading it: its id and the harvest start date its cursors are relative to. */
+export type HarvestStart = Pick<IntegrationProfileEntity, 'id' | 'harvestStartDate'>;
+
 @Injectable()
 export class JobRunsService {
   private readonly logger = new Logger(JobRunsService.name);
@@ -100,12 +103,14 @@ export class JobRunsService {
   }
 
   /** The cursor of one part of a profile's harvest (a NACSIS database), moved forward as soon as that part has been
-   *  read up to `value`: a run that fails later, or in another part, does not hold it back. */
-  async setPartCursor(profileId: string, part: string, value: string) {
+   *  read up to `value`: a run that fails later, or in another part, does not hold it back. Only while the profile's
+   *  harvest start date is still the one the run started with: an admin who moved it meanwhile (a rewind) is not
+   *  overruled by the run that was already reading (see `finish`). */
+  async setPartCursor(profile: HarvestStart, part: string, value: string) {
     await this.dataSource.query(
       `UPDATE integration_profile SET harvest_cursors = harvest_cursors || jsonb_build_object($2::text, $3::text)
-        WHERE id = $1 AND (harvest_cursors ->> $2 IS NULL OR harvest_cursors ->> $2 < $3)`,
-      [profileId, part, value],
+        WHERE id = $1 AND (harvest_cursors ->> $2 IS NULL OR harvest_cursors ->> $2 < $3) AND harvest_start_date IS NOT DISTINCT FROM $4`,
+      [profile.id, part, value, profile.harvestStartDate],
     );
   }
 
@@ -131,8 +136,16 @@ export class JobRunsService {
     return runCounters(this.dataSource, runId);
   }
 
-  /** Ends a run. On success the profile's harvest cursor moves to where this run stopped. */
-  async finish(run: JobRunEntity, state: JobState, error?: { code: string; message: string }, cursor?: Date | null, warnings: readonly string[] = []): Promise<JobRunEntity> {
+  /** Ends a run. On success the profile's harvest cursor moves to where this run stopped, unless the harvest start
+   *  date was changed while the run read (a rewind then stays a rewind: the next run reads from the new date; a start
+   *  date moved later only means the next run reads a little again, which changes nothing). */
+  async finish(
+    run: JobRunEntity,
+    state: JobState,
+    error?: { code: string; message: string },
+    cursor?: { at: Date; profile: HarvestStart } | null,
+    warnings: readonly string[] = [],
+  ): Promise<JobRunEntity> {
     const counters = await this.counters(run.id);
     const finalState: JobState = state === 'COMPLETED_SUCCESSFULLY' && counters.borrowingFailed + counters.lendingFailed > 0 ? 'COMPLETED_WITH_ERRORS' : state;
     await this.dataSource.transaction(async (manager) => {
@@ -151,7 +164,11 @@ export class JobRunsService {
         },
       );
       if (cursor && (finalState === 'COMPLETED_SUCCESSFULLY' || finalState === 'COMPLETED_WITH_ERRORS')) {
-        await manager.getRepository(IntegrationProfileEntity).update({ id: run.profileId }, { harvestCursor: cursor });
+        await manager.query(`UPDATE integration_profile SET harvest_cursor = $2 WHERE id = $1 AND harvest_start_date IS NOT DISTINCT FROM $3`, [
+          run.profileId,
+          cursor.at,
+          cursor.profile.harvestStartDate,
+        ]);
       }
     });
     await this.reports.publish({ type: 'run-ended', id: `run-ended:${run.id}`, runId: run.id, state: finalState });

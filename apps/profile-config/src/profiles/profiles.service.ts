@@ -78,6 +78,7 @@ export class ProfilesService {
       this.assign(entity, profile);
       if (rewind) {
         entity.harvestCursor = null;
+        entity.harvestCursors = {};
         this.logger.log(`Profile ${entity.code}: harvest start date moved to ${entity.harvestStartDate}; the next run harvests from there`);
       }
       return manager.getRepository(IntegrationProfileEntity).save(entity);
