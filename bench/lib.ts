@@ -51,7 +51,7 @@ export async function dropDatabase(name: string): Promise<void> {
 
 /** The config an in-process app of ours gets. */
 export function appConfig(databaseUrl: string, queuePrefix: string) {
-  return { nodeEnv: 'test', databaseUrl, redisUrl: REDIS_URL, queuePrefix, secretsKey: SECRETS_KEY, bootstrapAdminKey: ADMIN_KEY, logLevel: 'silent' };
+  return { nodeEnv: 'test', databaseUrl, redisUrl: REDIS_URL, queuePrefix, secretsKey: SECRETS_KEY, bootstrapAdminKey: ADMIN_KEY, logLevel: 'silent', allowPrivateTargets: true };
 }
 
 /** The environment of a child service of ours. */

@@ -146,14 +146,15 @@ export async function librisBench(records: number, prefix: string): Promise<Part
       [profile.id, REFRESH_OPEN],
     );
     await pg.query('UPDATE integration_profile SET harvest_cursor = $2 WHERE id = $1', [profile.id, `${to}T00:00:00Z`]);
+    const closedCount = Number((await pg.query('SELECT count(*) AS n FROM rs_request WHERE profile_id = $1 AND closed', [profile.id])).rows[0].n);
     const refresh = await timedRun();
     const singleCalls = calls.list().filter((call) => !call.path.endsWith('/outgoing')).length;
     const windowCalls = calls.list().length - singleCalls;
     const atDefault = new Pacer(DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND).secondsFor(calls.list().length);
     rows.push({
-      what: `Libris refresh of ${REFRESH_OPEN} open requests (statuses that can still change), one by one by LF number`,
+      what: `Libris refresh of ${REFRESH_OPEN} open requests (statuses that can still change), one by one by LF number, beside ${closedCount} closed ones`,
       result: `${singleCalls} GETs + ${windowCalls} windows; ${refresh.seconds.toFixed(1)} s unpaced; at the default ${DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND}/s: ${(atDefault / 3600).toFixed(2)} h`,
-      target: `KB's API at most ${DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND} calls/s (LIBRIS_MAX_REQUESTS_PER_SECOND)`,
+      target: `KB's API at most ${DEFAULT_LIBRIS_MAX_REQUESTS_PER_SECOND} calls/s (LIBRIS_MAX_REQUESTS_PER_SECOND); closed requests never read: ${singleCalls <= REFRESH_OPEN ? 'met' : 'missed'} (${singleCalls} reads for ${REFRESH_OPEN} open, ${closedCount} closed)`,
     });
     notes.push(
       `Libris refresh at ${REFRESH_OPEN} open requests: ${singleCalls} single reads (${refresh.run.counters.unchanged} unchanged, ${refresh.run.counters.updated} updated), ` +
