@@ -97,6 +97,14 @@ function bodyParsers(netpunktBodyError?: (message: string) => string) {
   };
 }
 
+/** The api.md conventions of every service: body parsing with errors in the error format, validation that lists every
+ *  problem, and the exception filter (the controller specs apply them too, so they answer as the services do). */
+export function applyApiConventions(app: INestApplication, netpunktBodyError?: (message: string) => string): void {
+  app.use(bodyParsers(netpunktBodyError));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ApiExceptionFilter());
+}
+
 /** Creates an HTTP service the same way everywhere: JSON logs, metrics, the error format,
  *  validation that lists every problem, OpenAPI at /docs, clean shutdown. */
 export async function createHttpApp(module: Type<unknown> | any, options: HttpAppOptions): Promise<INestApplication> {
@@ -104,9 +112,7 @@ export async function createHttpApp(module: Type<unknown> | any, options: HttpAp
   const app = await NestFactory.create(module, { logger: new PinoNestLogger(logger), bodyParser: false });
   app.use(httpLogger(logger));
   app.use(app.get(MetricsService).middleware());
-  app.use(bodyParsers(options.netpunktBodyError));
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ApiExceptionFilter());
+  applyApiConventions(app, options.netpunktBodyError);
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
