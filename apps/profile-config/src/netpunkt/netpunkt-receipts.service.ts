@@ -9,10 +9,8 @@ import { IntegrationProfileEntity, JobRunEntity, NetpunktReceiptEntity } from '@
 import { ImportJobs, importJobId, importJobName } from '@illbridge/queues';
 import { NetpunktThrottle } from './netpunkt-throttle';
 
-export interface ReceiptOutcome {
-  status: ReceiptStatus;
-  message: string;
-}
+/** The receiptResponse to answer, or (`soapFault`) a SOAP 1.1 Fault instead: the message could not be read as SOAP. */
+export type ReceiptOutcome = { status: ReceiptStatus; message: string; soapFault?: undefined } | { soapFault: { message: string; tooLarge: boolean } };
 
 /** The one answer to an unknown requester and to a wrong or missing password alike, so that the
  *  answer tells a guesser nothing about which requesters exist. */
@@ -41,6 +39,7 @@ export class NetpunktReceiptsService {
   /** `address` is the sender's IP address, for the throttle of failed authentications. */
   async receive(xml: string, address = 'unknown'): Promise<ReceiptOutcome> {
     const parsed = readReceipt(xml);
+    if (!parsed.ok && parsed.status === 'soap_fault') return { soapFault: { message: `The message cannot be read: ${parsed.problems.join('; ')}`, tooLarge: parsed.tooLarge } };
     if (!parsed.ok) return { status: 'incomplete_request', message: parsed.problems.join('; ') };
     const receipt = parsed.receipt;
     const order = receipt.order;

@@ -79,9 +79,9 @@ export class StoredReceiptsController {
   @ApiUnprocessableEntityResponse({
     description: '`LIBRARY_NOT_MAPPED`: the profile\'s own library or the pickup agency still resolves to no library (nothing was run), or the import failed for it; `IMPORT_FAILED`: the import failed otherwise. The body holds the reason and `receipt`.',
   })
-  async reimport(@Param('id', uuid) id: string, @Res({ passthrough: true }) res: Response) {
+  async reimport(@Param('id', uuid) id: string, @Res() res: Response) {
+    // Answered here: the status (200 or 202) depends on the outcome, which @HttpCode cannot say.
     const { status, receipt } = await this.receipts.reimport(id);
-    res.status(status);
-    return receipt;
+    res.status(status).json(receipt);
   }
 }
