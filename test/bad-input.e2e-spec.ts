@@ -194,8 +194,9 @@ interface Case {
   headers?: Record<string, string>;
   /** The request is malformed beyond doubt: it must be refused with a 4xx. */
   refuse: boolean;
-  /** Netpunkt: answers 200 with a SOAP receiptResponse. */
-  soap?: boolean;
+  /** Netpunkt: answers 200 with a SOAP receiptResponse incomplete_request, or (`'fault'`) a 4xx SOAP 1.1 Fault:
+   *  the message cannot be read as SOAP at all. */
+  soap?: true | 'fault';
   what: string;
 }
 
@@ -222,6 +223,11 @@ const STABLE_CODES = new Set([
 function contractBreach(c: Case, a: Answer): string | null {
   if (a.error) return `no answer: ${a.error}`;
   if (a.status >= 500) return `HTTP ${a.status}: ${a.text.slice(0, 300)}`;
+  if (c.soap === 'fault') {
+    if (a.status !== 400 && a.status !== 413) return `Netpunkt answered HTTP ${a.status} to an unreadable message, not 400 or 413`;
+    if (!/<soapenv:Fault><faultcode>soapenv:Client<\/faultcode><faultstring>[^<]+<\/faultstring>/.test(a.text)) return `no SOAP 1.1 Fault: ${a.text.slice(0, 300)}`;
+    return null;
+  }
   if (c.soap) {
     if (a.status !== 200) return `Netpunkt answered HTTP ${a.status}, not 200`;
     const status = /<(?:\w+:)?receiptStatus>([^<]+)</.exec(a.text)?.[1];
@@ -784,8 +790,9 @@ describe('bad input (end to end)', () => {
     return cases;
   }
 
-  /** Receipts that are malformed beyond doubt: each must be answered incomplete_request. */
-  function netpunktXml(rng: Rng, n: number, requesterId: string, password: string): Array<{ xml: string; what: string }> {
+  /** Receipts that are malformed beyond doubt: each must be answered incomplete_request (a readable SOAP message whose
+   *  receipt lacks content) or, `fault`, with a SOAP 1.1 Fault (XML that cannot be read as a SOAP message at all). */
+  function netpunktXml(rng: Rng, n: number, requesterId: string, password: string): Array<{ xml: string; what: string; fault: boolean }> {
     const order = (): OrderReceiptInput => ({
       orderId: String(1_000_000_000 + rng.int(1_000_000)),
       requesterId,
@@ -801,42 +808,42 @@ describe('bad input (end to end)', () => {
     });
     const input = (): ReceiptXmlInput => ({ authenticationPassword: password, orderReceiptUuid: `0f0e0d0c-0000-4000-8000-${String(rng.int(1e12)).padStart(12, '0')}`, order: order() });
     const MANDATORY = ['orderId', 'requesterId', 'requesterIdType', 'pickUpAgencyId', 'pickUpAgencyIdType', 'responderId', 'responderIdType', 'title'] as const;
-    const generators: Array<() => { xml: string; what: string }> = [
+    const generators: Array<() => { xml: string; what: string; fault: boolean }> = [
       () => {
         const xml = buildReceiptXml(input());
-        return { xml: xml.slice(0, 20 + rng.int(xml.length - 40)), what: 'truncated' };
+        return { xml: xml.slice(0, 20 + rng.int(xml.length - 40)), what: 'truncated', fault: true };
       },
       () => {
         const i = input();
         const name = rng.pick(MANDATORY);
         delete (i.order as Record<string, unknown>)[name];
-        return { xml: buildReceiptXml(i), what: `no ${name}` };
+        return { xml: buildReceiptXml(i), what: `no ${name}`, fault: false };
       },
       () => {
         const i = input();
         (i.order as Record<string, unknown>)[rng.pick(MANDATORY)] = rng.pick(['', '   ']);
-        return { xml: buildReceiptXml(i), what: 'empty mandatory element' };
+        return { xml: buildReceiptXml(i), what: 'empty mandatory element', fault: false };
       },
       () => {
         const i = input();
         (i.order as Record<string, unknown>)[rng.pick(['requesterIdType', 'pickUpAgencyIdType', 'responderIdType'])] = rng.pick(['isbn', 'X', '1', 'ISIL ISIL', '<b>', HUGE.slice(0, 5000)]);
-        return { xml: buildReceiptXml(i), what: 'unknown id type' };
+        return { xml: buildReceiptXml(i), what: 'unknown id type', fault: false };
       },
-      () => ({ xml: buildReceiptXml({ ...input(), orderReceiptUuid: '' }), what: 'no orderReceiptUuid' }),
-      () => ({ xml: buildReceiptXml(input()).replace('<title>Kongens fald</title>', `<title>Kongens fald &${rng.pick(['nbsp', 'e', 'xxe', '#0', '#x1', '#xFFFE', '#99999999'])};</title>`), what: 'bad reference' }),
+      () => ({ xml: buildReceiptXml({ ...input(), orderReceiptUuid: '' }), what: 'no orderReceiptUuid', fault: false }),
+      () => ({ xml: buildReceiptXml(input()).replace('<title>Kongens fald</title>', `<title>Kongens fald &${rng.pick(['nbsp', 'e', 'xxe', '#0', '#x1', '#xFFFE', '#99999999'])};</title>`), what: 'bad reference', fault: true }),
       () => ({
         xml: `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>${buildReceiptXml(input()).replace(/^<\?xml[^>]*\?>/, '').replace('Kongens fald', '&e;')}`,
-        what: 'DTD / XXE',
+        what: 'DTD / XXE', fault: true,
       }),
-      () => ({ xml: buildReceiptXml(input()).replace('<title>Kongens fald</title>', `<title>Kongens ${rng.pick(['\u0000', '\u0001', '\u001b', '\uffff'])} fald</title>`), what: 'a character XML cannot hold' }),
-      () => ({ xml: buildReceiptXml(input()).replaceAll('http://oss.dbc.dk/ns/orderReceipt', rng.pick(['http://example.org/other', 'urn:x'])), what: 'wrong namespace' }),
-      () => ({ xml: buildReceiptXml(input()).replace('soapenv:Body', 'soapenv:Bodie').replace('/soapenv:Body', '/soapenv:Bodie'), what: 'no SOAP Body' }),
-      () => ({ xml: buildReceiptXml(input()).replace(/xmlns:soapenv="[^"]*"/, ''), what: 'undeclared prefix' }),
-      () => ({ xml: rng.pick(['', '   ', 'not xml', '{"receipt": {}}', '<a>', '<a></b>', '<<>>', '<?xml version="1.0"?>', '<a/><b/>', HUGE, `<x>${HUGE}</x>`]), what: 'not a receipt' }),
-      () => ({ xml: `${'<a>'.repeat(500)}${'</a>'.repeat(500)}`, what: 'nested 500 deep' }),
-      () => ({ xml: buildReceiptXml(input()).replace(/<receiptRequest>[\s\S]*<\/receiptRequest>/, ''), what: 'no receiptRequest' }),
-      () => ({ xml: buildReceiptXml(input()).replace(/<orderReceipt>[\s\S]*<\/orderReceipt>/, ''), what: 'no orderReceipt' }),
-      () => ({ xml: buildReceiptXml(input()).replace('<title>', '<title attr="unclosed>'), what: 'broken attribute' }),
+      () => ({ xml: buildReceiptXml(input()).replace('<title>Kongens fald</title>', `<title>Kongens ${rng.pick(['\u0000', '\u0001', '\u001b', '\uffff'])} fald</title>`), what: 'a character XML cannot hold', fault: true }),
+      () => ({ xml: buildReceiptXml(input()).replaceAll('http://oss.dbc.dk/ns/orderReceipt', rng.pick(['http://example.org/other', 'urn:x'])), what: 'wrong namespace', fault: false }),
+      () => ({ xml: buildReceiptXml(input()).replace('soapenv:Body', 'soapenv:Bodie').replace('/soapenv:Body', '/soapenv:Bodie'), what: 'no SOAP Body', fault: true }),
+      () => ({ xml: buildReceiptXml(input()).replace(/xmlns:soapenv="[^"]*"/, ''), what: 'undeclared prefix', fault: true }),
+      () => ({ xml: rng.pick(['', '   ', 'not xml', '{"receipt": {}}', '<a>', '<a></b>', '<<>>', '<?xml version="1.0"?>', '<a/><b/>', HUGE, `<x>${HUGE}</x>`]), what: 'not a receipt', fault: true }),
+      () => ({ xml: `${'<a>'.repeat(500)}${'</a>'.repeat(500)}`, what: 'nested 500 deep', fault: true }),
+      () => ({ xml: buildReceiptXml(input()).replace(/<receiptRequest>[\s\S]*<\/receiptRequest>/, ''), what: 'no receiptRequest', fault: false }),
+      () => ({ xml: buildReceiptXml(input()).replace(/<orderReceipt>[\s\S]*<\/orderReceipt>/, ''), what: 'no orderReceipt', fault: false }),
+      () => ({ xml: buildReceiptXml(input()).replace('<title>', '<title attr="unclosed>'), what: 'broken attribute', fault: true }),
     ];
     return Array.from({ length: n }, () => rng.pick(generators)());
   }
@@ -852,9 +859,9 @@ describe('bad input (end to end)', () => {
       ...adminCases(rng).map((c) => ({ base: urls.admin, c })),
       ...actionCases(rng).map((c) => ({ base: urls.actions, c })),
       ...reportingCases().map((c) => ({ base: urls.reporting, c })),
-      ...netpunktXml(rng, 120, OUR_ISIL, NETPUNKT_PASSWORD).map(({ xml, what }) => ({
+      ...netpunktXml(rng, 120, OUR_ISIL, NETPUNKT_PASSWORD).map(({ xml, what, fault }) => ({
         base: urls.admin,
-        c: { group: 'POST /netpunkt/receipt', method: 'POST', path: '/netpunkt/receipt', raw: xml, contentType: rng.pick(['text/xml; charset=utf-8', 'application/soap+xml', null, 'application/json']), refuse: true, soap: true, what } as Case,
+        c: { group: 'POST /netpunkt/receipt', method: 'POST', path: '/netpunkt/receipt', raw: xml, contentType: rng.pick(['text/xml; charset=utf-8', 'application/soap+xml', null, 'application/json']), refuse: true, soap: fault ? 'fault' : true, what } as Case,
       })),
     ];
     const answers = await inPool(routed, 16, ({ base, c }) => send(base, c));
@@ -1158,11 +1165,11 @@ describe('bad input (end to end)', () => {
     expect(failed).toBeGreaterThan(100);
   });
 
-  it('Netpunkt: hundreds of malformed receipts are each incomplete_request with the problems listed, never a throw', () => {
+  it('Netpunkt: hundreds of malformed receipts are each incomplete_request, or a SOAP fault when unreadable, with the problems listed, never a throw', () => {
     const rng = new Rng(0x2e7b0);
     const receipts = netpunktXml(rng, 330, OUR_ISIL, NETPUNKT_PASSWORD);
     const breaches: string[] = [];
-    for (const { xml, what } of receipts) {
+    for (const { xml, what, fault } of receipts) {
       let result: ReturnType<typeof parseReceipt>;
       try {
         result = parseReceipt(xml);
@@ -1175,10 +1182,11 @@ describe('bad input (end to end)', () => {
         expect(() => mapReceipt(result.ok ? result.receipt : (undefined as never))).not.toThrow();
         continue;
       }
-      if (result.status !== 'incomplete_request') breaches.push(`[${what}] status ${result.status}`);
+      const expected = fault ? 'soap_fault' : 'incomplete_request';
+      if (result.status !== expected) breaches.push(`[${what}] status ${result.status}, not ${expected}`);
       if (!result.problems.length || !result.problems.every((p) => typeof p === 'string' && p.trim())) breaches.push(`[${what}] no problems listed`);
     }
-    console.log(`Netpunkt parser: ${receipts.length} malformed receipts, every one incomplete_request`);
+    console.log(`Netpunkt parser: ${receipts.length} malformed receipts, every one incomplete_request or (unreadable) a SOAP fault`);
     expect(breaches).toEqual([]);
     expect(receipts.length).toBeGreaterThanOrEqual(300);
   });

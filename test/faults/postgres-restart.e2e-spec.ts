@@ -211,7 +211,7 @@ describe('Postgres restarted under load (fault suite)', () => {
       const pg = await eventually(async () => connect(config.databaseUrl).catch(() => null), 30_000, 'Postgres to accept connections');
       try {
         const request = await eventually(async () => {
-          const { rows } = await pg.query(`SELECT count(*)::int AS n, min(status) AS status FROM rs_request WHERE external_id = $1`, [receipt.orderId]);
+          const { rows } = await pg.query(`SELECT count(*)::int AS n, min(status) AS status FROM rs_request WHERE external_id = $1`, [`${receipt.orderId}@${params.requesterId}`]); // orderId + requesterId
           return rows[0].n > 0 ? rows[0] : null;
         }, 60_000, 'the receipt to be imported');
         expect(request.n).toBe(1);

@@ -77,6 +77,7 @@ describe('security: the Netpunkt receipt endpoint (issue 22)', () => {
     await pg.connect();
     const api = jsonClient(one.url, TEST_ADMIN_KEY);
     await api('POST', '/api/libraries', { code: 'MAIN', name: 'Hovedbiblioteket', resourceSharing: true });
+    await api('POST', '/api/libraries', { code: 'BRANCH', name: 'Filial', resourceSharing: false });
     await api('POST', '/api/partners', { code: 'DK-710100', name: 'Københavns Biblioteker', system: 'NETPUNKT' });
     const profile = await api('POST', '/api/integration-profiles', {
       code: 'NETPUNKT', name: 'Netpunkt', integrationType: 'RESOURCE_SHARING', system: 'NETPUNKT', libraryCode: OUR_ISIL,
@@ -84,7 +85,11 @@ describe('security: the Netpunkt receipt endpoint (issue 22)', () => {
     });
     expect(profile.status).toBe(201);
     profileId = profile.body.id;
-    await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: PICKUP }]);
+    // The profile's own ISIL mapped too: a receipt whose library does not resolve is refused (fatal_internal_error).
+    await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [
+      { libraryCode: 'BRANCH', externalLibraryCode: PICKUP },
+      { libraryCode: 'MAIN', externalLibraryCode: OUR_ISIL },
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -117,8 +122,10 @@ describe('security: the Netpunkt receipt endpoint (issue 22)', () => {
         expect(health.status).toBe(200);
         healthTimes.push(Date.now() - t);
       }
+      // Past the reader's limits (or the 256 KiB of a receipt): a SOAP 1.1 Fault, not a receiptResponse.
       const refused = await answer;
-      expect(refused).toMatchObject({ http: 200, status: 'incomplete_request' });
+      expect(refused.http).toBe(body === hostile ? 413 : 400);
+      expect(refused.text).toContain('<faultcode>soapenv:Client</faultcode>');
       expect(Math.max(...healthTimes)).toBeLessThan(1000);
       expect(Date.now() - started).toBeLessThan(5000);
     }
@@ -129,9 +136,15 @@ describe('security: the Netpunkt receipt endpoint (issue 22)', () => {
     const manyElements = good.replace('</orderReceipt>', `${'<x/>'.repeat(6000)}</orderReceipt>`);
     const deep = good.replace('</orderReceipt>', `${'<x>'.repeat(40)}${'</x>'.repeat(40)}</orderReceipt>`);
     const manyAttributes = good.replace('<orderReceipt>', `<orderReceipt ${Array.from({ length: 80 }, (_, i) => `a${i}="1"`).join(' ')}>`);
-    expect((await post(one.url, manyElements)).message).toBe('the XML has more than 5000 elements');
-    expect((await post(one.url, deep)).message).toBe('the XML is nested more than 32 elements deep');
-    expect((await post(one.url, manyAttributes)).message).toBe('an element of the XML has more than 64 attributes');
+    // Past the reader's limits the message cannot be read: a SOAP 1.1 Fault naming the limit.
+    const faultString = async (xml: string) => {
+      const answer = await post(one.url, xml);
+      expect(answer.http).toBe(400);
+      return /<faultstring>([^<]*)</.exec(answer.text)?.[1];
+    };
+    expect(await faultString(manyElements)).toBe('The message cannot be read: the XML has more than 5000 elements');
+    expect(await faultString(deep)).toBe('The message cannot be read: the XML is nested more than 32 elements deep');
+    expect(await faultString(manyAttributes)).toBe('The message cannot be read: an element of the XML has more than 64 attributes');
     // A real receipt still goes through.
     expect(await post(one.url, buildScenario('full', params()).xml, '127.0.0.9')).toMatchObject({ status: 'ok' });
   });

@@ -8,6 +8,7 @@ import { ACTIVE_JOB_STATES, IntegrationProfileEntity, JobRunEntity, ProfileSyste
 import type { ImportJobData } from '@illbridge/queues';
 import { JobRunsService } from './runs/job-runs.service';
 import { RequestWriter } from './runs/request-writer';
+import { ownLibraryFailure } from '@illbridge/database/resolvers';
 import { LibraryResolver, PartnerResolver } from './runs/resolvers';
 import type { Importer } from './runs/importer';
 import { FAILURE_CODE, RunAborted, RunContext, RunFailure } from './runs/run-context';
@@ -76,13 +77,8 @@ export class ImportRunner {
     if (!importer) return this.end(run, 'FAILED', new RunFailure('NOT_SUPPORTED', `Importing from ${profile.system} is not available in this version`));
 
     const libraries = await LibraryResolver.load(this.dataSource, profile.id);
-    if (!libraries.resolve(profile.libraryCode)) {
-      return this.end(
-        run,
-        'FAILED',
-        new RunFailure('LIBRARY_NOT_MAPPED', `The profile's own library code "${profile.libraryCode}" is not mapped and no local library has that code; add a library-code mapping`),
-      );
-    }
+    const own = ownLibraryFailure(profile, libraries);
+    if (own) return this.end(run, 'FAILED', new RunFailure(own.code, own.message));
     const ctx: RunContext = {
       run,
       profile,

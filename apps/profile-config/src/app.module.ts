@@ -13,6 +13,8 @@ import { PartnersController } from './partners/partners.controller';
 import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
 import { NetpunktReceiptsService } from './netpunkt/netpunkt-receipts.service';
 import { NetpunktThrottle } from './netpunkt/netpunkt-throttle';
+import { StoredReceiptsController } from './netpunkt/stored-receipts.controller';
+import { StoredReceiptsService } from './netpunkt/stored-receipts.service';
 import { LibraryMappingsService } from './profiles/library-mappings.service';
 import { ProfilesController } from './profiles/profiles.controller';
 import { ProfilesService } from './profiles/profiles.service';
@@ -48,8 +50,8 @@ export class ProfileConfigModule {
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
         QueueProcessorsCheckModule.forQueues([]),
       ],
-      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
-      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, ScheduleReconciler],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, StoredReceiptsController],
+      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, StoredReceiptsService, ScheduleReconciler],
     };
   }
 }

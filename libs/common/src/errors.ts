@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'NACSIS_ACTION_NOT_ALLOWED'
   | 'ACTION_NOT_ALLOWED'
   | 'SERVICE_UNAVAILABLE'
+  | 'LIBRARY_NOT_MAPPED'
+  | 'IMPORT_FAILED'
   | 'INTERNAL_ERROR';
 
 export class ApiError extends HttpException {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { agencyIdVariants, mapReceipt, NetpunktReceipt } from '@illbridge/connectors/netpunkt';
+import { mapReceipt, NetpunktReceipt } from '@illbridge/connectors/netpunkt';
+import { resolveNetpunktOrder } from '@illbridge/database/resolvers';
 import { NetpunktReceiptEntity } from '@illbridge/database/entities';
 import type { Importer } from '../runs/importer';
 import type { RequestWriter } from '../runs/request-writer';
@@ -9,7 +10,7 @@ import { ImportOutcome, RunContext, RunFailure } from '../runs/run-context';
 import { RunProgress } from '../runs/run-progress';
 
 /** Imports the one Netpunkt receipt of an INBOUND run as a borrowing request (netpunkt.md §3).
- *  The same order again (a resend with a new uuid) updates the same request; `originalOrderId`
+ *  The same order again (a resend with a new uuid: same orderId and requesterId) updates the same request; `originalOrderId`
  *  links the request it replaces. */
 @Injectable()
 export class NetpunktImporter implements Importer {
@@ -24,9 +25,11 @@ export class NetpunktImporter implements Importer {
     const receipt = stored.receipt as unknown as NetpunktReceipt;
     const mapped = mapReceipt(receipt);
     const request = mapped.request;
-    // The pickup agency may be mapped as DK-710100, dk-710100 or 710100: use the spelling that resolves.
-    const pickup = agencyIdVariants(receipt.order.pickUpAgencyId, receipt.order.pickUpAgencyIdType).find((code) => ctx.libraries.resolve(code));
-    if (pickup) request.externalLibraryCode = pickup;
+    // Judged as the endpoint judged it before answering `ok` (resolveNetpunktOrder); the pickup agency may be
+    // mapped as DK-710100, dk-710100 or 710100: the spelling that resolves is used. Unresolved, the request
+    // writer fails the record LIBRARY_NOT_MAPPED (an operator can re-import the receipt after fixing the mapping).
+    const resolution = resolveNetpunktOrder(ctx.profile, receipt.order, ctx.libraries);
+    if (resolution.ok) request.externalLibraryCode = resolution.pickupExternalCode;
     // What only identifies the message (uuid, tracking, resend date) is not part of the request's content.
     const { orderReceiptUuid, trackingId, ...content } = (request.raw ?? {}) as Record<string, any>;
     if (content.order) {
@@ -36,7 +39,7 @@ export class NetpunktImporter implements Importer {
     request.raw = content;
     const tracker = this.progress.start(ctx, 'HARVESTING');
     await tracker.write(writer, [mapped]);
-    if (mapped.originalOrderId) await writer.linkReplacement(ctx, request.externalId, mapped.originalOrderId);
+    if (mapped.replacedExternalId) await writer.linkReplacement(ctx, request.externalId, mapped.replacedExternalId);
     await tracker.flush();
     return { cursor: null, windowFrom: null, windowTo: null, failures: [] };
   }

@@ -1,17 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { MetricsService, safeEqual, SecretBox } from '@illbridge/common';
 import { agencyIdVariants, NetpunktReceipt, normalizeAgencyId, readReceipt, ReceiptStatus, redactedReceiptXml, redactReceipt } from '@illbridge/connectors/netpunkt';
+import { LibraryResolver, resolveNetpunktOrder } from '@illbridge/database/resolvers';
 import type { XmlElement } from '@illbridge/connectors/netpunkt/xml';
-import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, LibraryMappingEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
+import { IntegrationProfileEntity, JobRunEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
 import { ImportJobs, importJobId, importJobName } from '@illbridge/queues';
 import { NetpunktThrottle } from './netpunkt-throttle';
 
-export interface ReceiptOutcome {
-  status: ReceiptStatus;
-  message: string;
-}
+/** The receiptResponse to answer, or (`soapFault`) a SOAP 1.1 Fault instead: the message could not be read as SOAP. */
+export type ReceiptOutcome = { status: ReceiptStatus; message: string; soapFault?: undefined } | { soapFault: { message: string; tooLarge: boolean } };
 
 /** The one answer to an unknown requester and to a wrong or missing password alike, so that the
  *  answer tells a guesser nothing about which requesters exist. */
@@ -40,6 +39,7 @@ export class NetpunktReceiptsService {
   /** `address` is the sender's IP address, for the throttle of failed authentications. */
   async receive(xml: string, address = 'unknown'): Promise<ReceiptOutcome> {
     const parsed = readReceipt(xml);
+    if (!parsed.ok && parsed.status === 'soap_fault') return { soapFault: { message: `The message cannot be read: ${parsed.problems.join('; ')}`, tooLarge: parsed.tooLarge } };
     if (!parsed.ok) return { status: 'incomplete_request', message: parsed.problems.join('; ') };
     const receipt = parsed.receipt;
     const order = receipt.order;
@@ -60,8 +60,14 @@ export class NetpunktReceiptsService {
         this.logger.warn(`Receipt for order ${order.orderId} refused: ${profile ? 'wrong or missing password' : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`}`);
         return { status: 'fatal_internal_error', message: AUTHENTICATION_FAILED };
       }
-      if (!(await this.pickupResolves(profile.id, order.pickUpAgencyId, order.pickUpAgencyIdType))) {
-        return { status: 'fatal_internal_error', message: `Pickup agency ${order.pickUpAgencyId} is not mapped to a library of profile ${profile.code}` };
+      if (await this.dataSource.getRepository(NetpunktReceiptEntity).exists({ where: { receiptUuid: receipt.orderReceiptUuid } })) {
+        return { status: 'ok', message: `Receipt ${receipt.orderReceiptUuid} was accepted already` };
+      }
+      // Judged as the import will judge it (resolveNetpunktOrder): never `ok` for a receipt that cannot become a request.
+      const resolution = resolveNetpunktOrder(profile, order, await LibraryResolver.load(this.dataSource, profile.id));
+      if (!resolution.ok) {
+        this.logger.warn(`Receipt for order ${order.orderId} refused, nothing stored: ${resolution.message}`);
+        return { status: 'fatal_internal_error', message: resolution.message };
       }
       return await this.store(profile, receipt, parsed.document);
     } catch (error: any) {
@@ -78,25 +84,12 @@ export class NetpunktReceiptsService {
     return profiles[0] ?? null;
   }
 
-  private async pickupResolves(profileId: string, agencyId: string, type: string) {
-    const variants = agencyIdVariants(agencyId, type as any);
-    const mapped = await this.dataSource.getRepository(LibraryMappingEntity).exists({ where: { profileId, externalLibraryCode: In(variants) } });
-    return mapped || this.dataSource.getRepository(LibraryEntity).exists({ where: { code: In(variants) } });
-  }
-
   /** The receipt and its INBOUND run in one transaction, then the job. `ok` is answered only once
    *  the job is queued; if the queue store is down the receipt and run are taken back, so DBC's resend
    *  finds nothing half-stored. (A run whose job was lost anyway is re-enqueued by the worker at start-up.) */
   private async store(profile: IntegrationProfileEntity, receipt: NetpunktReceipt, document: XmlElement): Promise<ReceiptOutcome> {
-    const duplicate = await this.dataSource.getRepository(NetpunktReceiptEntity).exists({ where: { receiptUuid: receipt.orderReceiptUuid } });
-    if (duplicate) return { status: 'ok', message: `Receipt ${receipt.orderReceiptUuid} was accepted already` };
-    const jobName = importJobName(profile.name);
     const run = await this.dataSource.transaction(async (manager) => {
-      const created = await manager.getRepository(JobRunEntity).save(
-        manager.getRepository(JobRunEntity).create({ profileId: profile.id, jobName, trigger: 'INBOUND', state: 'PENDING', stage: 'QUEUED' }),
-      );
-      created.queueJobId = importJobId(created.id);
-      await manager.getRepository(JobRunEntity).update({ id: created.id }, { queueJobId: created.queueJobId });
+      const created = await createInboundRun(manager, profile);
       await manager.getRepository(NetpunktReceiptEntity).insert({
         profileId: profile.id,
         receiptUuid: receipt.orderReceiptUuid,
@@ -119,4 +112,14 @@ export class NetpunktReceiptsService {
     }
     return { status: 'ok', message: `Receipt for order ${receipt.order.orderId} accepted` };
   }
+}
+
+/** A PENDING INBOUND run of a Netpunkt profile, with its queue job id: the import of one stored receipt
+ *  (the receipt's `jobRunId` names it). The caller enqueues it once the transaction is committed. */
+export async function createInboundRun(manager: EntityManager, profile: IntegrationProfileEntity): Promise<JobRunEntity> {
+  const runs = manager.getRepository(JobRunEntity);
+  const created = await runs.save(runs.create({ profileId: profile.id, jobName: importJobName(profile.name), trigger: 'INBOUND', state: 'PENDING', stage: 'QUEUED' }));
+  created.queueJobId = importJobId(created.id);
+  await runs.update({ id: created.id }, { queueJobId: created.queueJobId });
+  return created;
 }

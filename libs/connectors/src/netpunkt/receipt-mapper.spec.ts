@@ -23,9 +23,10 @@ describe('mapReceipt', () => {
       ok: true,
       warnings: [],
       originalOrderId: null,
+      replacedExternalId: null,
       request: {
         direction: 'BORROWING',
-        externalId: '1234567890',
+        externalId: '1234567890@DK-820010',
         externalRef: 'DK-820010',
         externalSystemStatus: null,
         mappedStatus: 'REQUEST_SENT_TO_PARTNER',
@@ -119,6 +120,13 @@ describe('mapReceipt', () => {
     const mapping = mapReceipt(receipt({ originalOrderId: '1234567000' }, { warnings: ['orderReceipt/copy "ja" is not a boolean'] }));
     expect(mapping.warnings).toEqual(['orderReceipt/copy "ja" is not a boolean']);
     expect(mapping.originalOrderId).toBe('1234567000');
+    expect(mapping.replacedExternalId).toBe('1234567000@DK-820010');
+  });
+
+  it('keys the request by orderId and requesterId: the same orderId of two requesters is two requests', () => {
+    const ours = mapReceipt(receipt()).request.externalId;
+    expect(mapReceipt(receipt({ requesterId: '820010' })).request.externalId).toBe(ours);
+    expect(mapReceipt(receipt({ requesterId: 'DK-820030' })).request.externalId).toBe('1234567890@DK-820030');
   });
 
   it('never keeps a CPR number or the password in clear, neither in requesterId nor in raw', () => {

@@ -4,8 +4,18 @@ import type { NetpunktOrder, NetpunktReceipt } from './schema';
 import { writeXml, XmlElement } from './xml';
 
 /** A mapped receipt: it cannot fail, parseReceipt has validated it. `originalOrderId` names the order
- *  this one replaces, for the importer to link. */
-export type NetpunktMapping = Extract<MappingResult, { ok: true }> & { originalOrderId: string | null };
+ *  this one replaces, `replacedExternalId` the external id of its request, for the importer to link. */
+export type NetpunktMapping = Extract<MappingResult, { ok: true }> & { originalOrderId: string | null; replacedExternalId: string | null };
+
+/**
+ * The external id of the request of an order: `orderId` + `requesterId` identify an order (the XSD's key,
+ * netpunkt.md §2), since two requesters may each send an order with the same `orderId`. Written
+ * `<orderId>@<requesterId>`, the requester normalized (agency.ts): `1234567890@DK-820010`. Requests
+ * stored before as the bare `orderId` were given their requester by the migration NetpunktOrderKey.
+ */
+export function netpunktExternalId(orderId: string, requesterId: string, requesterIdType: NetpunktOrder['requesterIdType']): string {
+  return `${orderId.trim()}@${normalizeAgencyId(requesterId, requesterIdType)}`;
+}
 
 /** A CPR number: birth date DDMMYY and four digits, with or without the dash. */
 const CPR_SHAPE = /^\d{6}-?\d{4}$/;
@@ -22,7 +32,7 @@ export function mapReceipt(receipt: NetpunktReceipt): NetpunktMapping {
   const partnerCode = normalizeAgencyId(order.responderId, order.responderIdType);
   const request: IncomingRequest = {
     direction: 'BORROWING',
-    externalId: order.orderId,
+    externalId: netpunktExternalId(order.orderId, order.requesterId, order.requesterIdType),
     externalRef: normalizeAgencyId(order.requesterId, order.requesterIdType),
     externalSystemStatus: null,
     mappedStatus: 'REQUEST_SENT_TO_PARTNER',
@@ -50,7 +60,9 @@ export function mapReceipt(receipt: NetpunktReceipt): NetpunktMapping {
     lastInterestDate: order.needBeforeDate ?? null,
     raw,
   };
-  return { ok: true, request, warnings: [...receipt.warnings], originalOrderId: order.originalOrderId ?? null };
+  // A replacement comes from the requester of the order it replaces.
+  const replaced = order.originalOrderId ? netpunktExternalId(order.originalOrderId, order.requesterId, order.requesterIdType) : null;
+  return { ok: true, request, warnings: [...receipt.warnings], originalOrderId: order.originalOrderId ?? null, replacedExternalId: replaced };
 }
 
 /**

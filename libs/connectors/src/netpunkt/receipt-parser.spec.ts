@@ -35,12 +35,15 @@ function parsed(xml: string): NetpunktReceipt {
   return result.receipt;
 }
 
-function problemsOf(xml: string): string[] {
+/** The problems of a receipt that is `status`: incomplete_request (readable SOAP, content missing) or soap_fault
+ *  (cannot be read as SOAP at all). */
+function problemsOf(xml: string, status: 'incomplete_request' | 'soap_fault' = 'incomplete_request'): string[] {
   const result: ParseReceiptResult = parseReceipt(xml);
-  if (result.ok) throw new Error('expected incomplete_request, got a receipt');
-  expect(result.status).toBe('incomplete_request');
+  if (result.ok) throw new Error(`expected ${status}, got a receipt`);
+  expect(result.status).toBe(status);
   return result.problems;
 }
+const faultOf = (xml: string) => problemsOf(xml, 'soap_fault');
 
 const MINIMAL_ORDER = {
   orderId: '1234567890',
@@ -305,20 +308,21 @@ describe('parseReceipt', () => {
   });
 
   it.each([
-    ['an empty body', '', 'the request body is empty'],
-    ['a blank body', ' \n ', 'the request body is empty'],
-    ['plain text', 'hello', 'the XML is not well-formed: char \'h\' is not expected. (line 1, column 1)'],
-    ['an unclosed element', `<receipt xmlns="${NS}"><receiptRequest></receipt>`, 'the XML is not well-formed'],
-    ['a stray ampersand', `<receipt xmlns="${NS}">Tom & Jerry</receipt>`, 'the XML is not well-formed'],
-    ['two root elements', `<receipt xmlns="${NS}"/><receipt xmlns="${NS}"/>`, 'the XML must have exactly one root element'],
-    ['an undeclared prefix', '<x:receipt/>', 'the namespace prefix "x" of <x:receipt> is not declared'],
-    ['another root element', '<order/>', `expected a receipt element of ${NS}, found <order>`],
-    ['a receipt of another namespace', '<receipt xmlns="urn:other"/>', `expected a receipt element of ${NS}, found <receipt>`],
-    ['an envelope without a Body', `<e:Envelope xmlns:e="${SOAP}"><e:Header/></e:Envelope>`, 'the SOAP Envelope has no Body'],
-    ['an empty Body', `<e:Envelope xmlns:e="${SOAP}"><e:Body/></e:Envelope>`, 'the SOAP Body is empty'],
-    ['a SOAP fault', `<e:Envelope xmlns:e="${SOAP}"><e:Body><e:Fault/></e:Body></e:Envelope>`, `expected a receipt element of ${NS}, found <e:Fault>`],
-  ])('refuses %s', (_case, xml, problem) => {
-    const problems = problemsOf(xml);
+    ['an empty body', '', 'the request body is empty', 'soap_fault'],
+    ['a blank body', ' \n ', 'the request body is empty', 'soap_fault'],
+    ['plain text', 'hello', 'the XML is not well-formed: char \'h\' is not expected. (line 1, column 1)', 'soap_fault'],
+    ['an unclosed element', `<receipt xmlns="${NS}"><receiptRequest></receipt>`, 'the XML is not well-formed', 'soap_fault'],
+    ['a stray ampersand', `<receipt xmlns="${NS}">Tom & Jerry</receipt>`, 'the XML is not well-formed', 'soap_fault'],
+    ['two root elements', `<receipt xmlns="${NS}"/><receipt xmlns="${NS}"/>`, 'the XML must have exactly one root element', 'soap_fault'],
+    ['an undeclared prefix', '<x:receipt/>', 'the namespace prefix "x" of <x:receipt> is not declared', 'soap_fault'],
+    ['another root element', '<order/>', `expected a SOAP 1.1 Envelope (${SOAP}) or a receipt element, found <order>`, 'soap_fault'],
+    ['a SOAP 1.2 envelope', '<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>', 'expected a SOAP 1.1 Envelope', 'soap_fault'],
+    ['a receipt of another namespace', '<receipt xmlns="urn:other"/>', `expected a receipt element of ${NS}, found <receipt>`, 'incomplete_request'],
+    ['an envelope without a Body', `<e:Envelope xmlns:e="${SOAP}"><e:Header/></e:Envelope>`, 'the SOAP Envelope has no Body', 'soap_fault'],
+    ['an empty Body', `<e:Envelope xmlns:e="${SOAP}"><e:Body/></e:Envelope>`, 'the SOAP Body is empty', 'soap_fault'],
+    ['a SOAP fault', `<e:Envelope xmlns:e="${SOAP}"><e:Body><e:Fault/></e:Body></e:Envelope>`, `expected a receipt element of ${NS}, found <e:Fault>`, 'incomplete_request'],
+  ] as const)('refuses %s', (_case, xml, problem, status) => {
+    const problems = problemsOf(xml, status);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(problem);
   });
@@ -332,19 +336,19 @@ describe('parseReceipt', () => {
   <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
 ]>
 ${envelope(MANDATORY.replace('Kongens Fald', '&lol3;')).replace('<?xml version="1.0" encoding="UTF-8"?>', '')}`;
-    expect(problemsOf(laughs)).toEqual(['a DTD (<!DOCTYPE …>) is not allowed']);
+    expect(faultOf(laughs)).toEqual(['a DTD (<!DOCTYPE …>) is not allowed']);
 
     const external = `<!DOCTYPE receipt [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${envelope(MANDATORY.replace('Kongens Fald', '&xxe;')).replace('<?xml version="1.0" encoding="UTF-8"?>', '')}`;
-    expect(problemsOf(external)).toEqual(['a DTD (<!DOCTYPE …>) is not allowed']);
+    expect(faultOf(external)).toEqual(['a DTD (<!DOCTYPE …>) is not allowed']);
   });
 
   it('refuses an element named after a JavaScript internal, leaving Object.prototype untouched', () => {
-    expect(problemsOf(envelope(`${MANDATORY}<__proto__><polluted>yes</polluted></__proto__>`))[0]).toContain('the XML cannot be read');
+    expect(faultOf(envelope(`${MANDATORY}<__proto__><polluted>yes</polluted></__proto__>`))[0]).toContain('the XML cannot be read');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('refuses an entity that nothing declares, such as an HTML one', () => {
-    expect(problemsOf(envelope(MANDATORY.replace('Kongens Fald', 'Kongens&nbsp;Fald')))).toEqual(['the entity &nbsp; is not defined']);
+    expect(faultOf(envelope(MANDATORY.replace('Kongens Fald', 'Kongens&nbsp;Fald')))).toEqual(['the entity &nbsp; is not defined']);
   });
 
   it('decodes the predefined entities and character references, and keeps CDATA as written', () => {
@@ -359,17 +363,18 @@ ${envelope(MANDATORY.replace('Kongens Fald', '&lol3;')).replace('<?xml version="
   });
 
   it('refuses a character reference to a character XML cannot hold', () => {
-    expect(problemsOf(envelope(MANDATORY.replace('Kongens Fald', 'A&#0;B')))).toEqual(['the character reference &#0; is not a legal XML character']);
+    expect(faultOf(envelope(MANDATORY.replace('Kongens Fald', 'A&#0;B')))).toEqual(['the character reference &#0; is not a legal XML character']);
   });
 
-  it(`refuses a body longer than ${MAX_RECEIPT_LENGTH} characters before parsing it`, () => {
+  it(`refuses a body longer than ${MAX_RECEIPT_LENGTH} characters before parsing it, as too large`, () => {
     const huge = envelope(`${MANDATORY}<latestRequesterNote>${'x'.repeat(MAX_RECEIPT_LENGTH)}</latestRequesterNote>`);
-    expect(problemsOf(huge)).toEqual([`the receipt is longer than ${MAX_RECEIPT_LENGTH} characters`]);
+    expect(faultOf(huge)).toEqual([`the receipt is longer than ${MAX_RECEIPT_LENGTH} characters`]);
+    expect(parseReceipt(huge)).toMatchObject({ tooLarge: true });
   });
 
   it('refuses nesting deeper than the parser allows, without overflowing the stack', () => {
     const deep = `${'<a>'.repeat(500)}${'</a>'.repeat(500)}`;
-    expect(problemsOf(envelope(`${MANDATORY}${deep}`))[0]).toContain('Maximum nested tags exceeded');
+    expect(faultOf(envelope(`${MANDATORY}${deep}`))[0]).toContain('Maximum nested tags exceeded');
   });
 
   it.each([

@@ -7,6 +7,7 @@ import {
   ORDER_RECEIPT_ELEMENTS,
   ORDER_RECEIPT_NAMESPACE,
   ORDER_RECEIPT_SCHEMA,
+  SOAP_ENVELOPE_NAMESPACE,
   OrderElementName,
   RawElement,
   UnknownElement,
@@ -16,9 +17,14 @@ import { isOrderReceiptElement, readXml, soapPayload, XmlElement } from './xml';
 /** Receipts are a few kilobytes; anything far larger is refused before it is parsed. */
 export const MAX_RECEIPT_LENGTH = 256 * 1024;
 
+/** Not a receipt: `incomplete_request`, a receipt (a readable SOAP message) with content missing or unreadable;
+ *  `soap_fault`, a message that cannot be read as SOAP at all (empty, too large, not well-formed XML, a DTD, past
+ *  the reader's limits, neither a SOAP 1.1 Envelope with a Body nor a bare receipt), answered with a SOAP 1.1 Fault
+ *  rather than a receiptResponse; `tooLarge` says it was the size. */
 export type ParseReceiptResult =
   | { ok: true; receipt: NetpunktReceipt }
-  | { ok: false; status: 'incomplete_request'; problems: string[] };
+  | { ok: false; status: 'incomplete_request'; problems: string[] }
+  | { ok: false; status: 'soap_fault'; problems: string[]; tooLarge: boolean };
 
 const REQUEST_ELEMENTS = new Set(['authenticationPassword', 'orderReceipt', 'orderReceiptUuid', 'trackingId']);
 const ORDER_ELEMENTS: ReadonlySet<string> = new Set(ORDER_RECEIPT_ELEMENTS);
@@ -42,13 +48,17 @@ export function parseReceipt(xml: string): ParseReceiptResult {
 
 /** As parseReceipt, with the parsed XML (`document`) too, for `redactedReceiptXml`. */
 export function readReceipt(xml: string): (ParseReceiptResult & { ok: false }) | { ok: true; receipt: NetpunktReceipt; document: XmlElement } {
-  if (!xml.trim()) return incomplete(['the request body is empty']);
-  if (xml.length > MAX_RECEIPT_LENGTH) return incomplete([`the receipt is longer than ${MAX_RECEIPT_LENGTH} characters`]);
+  if (!xml.trim()) return soapFault(['the request body is empty']);
+  if (xml.length > MAX_RECEIPT_LENGTH) return soapFault([`the receipt is longer than ${MAX_RECEIPT_LENGTH} characters`], true);
   const document = readXml(xml);
-  if (!document.ok) return incomplete(document.problems);
+  if (!document.ok) return soapFault(document.problems);
 
   const payload = soapPayload(document.root);
-  if (typeof payload === 'string') return incomplete([payload]);
+  if (typeof payload === 'string') return soapFault([payload]);
+  // Neither a SOAP 1.1 Envelope nor a bare receipt (netpunkt.md §1 accepts one without an envelope).
+  if (payload === document.root && payload.localName !== 'receipt') {
+    return soapFault([`expected a SOAP 1.1 Envelope (${SOAP_ENVELOPE_NAMESPACE}) or a receipt element, found <${payload.name}>`]);
+  }
   if (!isOrderReceiptElement(payload, 'receipt')) return incomplete([`expected a receipt element of ${ORDER_RECEIPT_NAMESPACE}, found <${payload.name}>`]);
   const [receiptRequest] = payload.children.filter((child) => isOrderReceiptElement(child, 'receiptRequest'));
   if (!receiptRequest) return incomplete(['receipt has no receiptRequest']);
@@ -80,6 +90,10 @@ export function readReceipt(xml: string): (ParseReceiptResult & { ok: false }) |
 
 function incomplete(problems: string[]): ParseReceiptResult & { ok: false } {
   return { ok: false, status: 'incomplete_request', problems };
+}
+
+function soapFault(problems: string[], tooLarge = false): ParseReceiptResult & { ok: false } {
+  return { ok: false, status: 'soap_fault', problems, tooLarge };
 }
 
 /** The children the schema knows, by local name in document order; the others go to `unknown`. */
