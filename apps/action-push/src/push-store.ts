@@ -338,9 +338,9 @@ export class PushStore {
   /** A retry (PENDING) starts the give-up limits afresh: the time from its next attempt, the attempts after this one. */
   async setActionState(em: EntityManager, actionId: string, state: Extract<OutboundState, 'PENDING' | 'DISCARDED'>): Promise<OutboundActionRow> {
     const [rows] = await em.query(
-      `UPDATE outbound_action SET state = $2, updated_at = now(),
-              first_attempt_at = CASE WHEN $2 = 'PENDING' THEN NULL ELSE first_attempt_at END,
-              attempts_at_retry = CASE WHEN $2 = 'PENDING' THEN attempts ELSE attempts_at_retry END
+      `UPDATE outbound_action SET state = $2::text, updated_at = now(),
+              first_attempt_at = CASE WHEN $2::text = 'PENDING' THEN NULL ELSE first_attempt_at END,
+              attempts_at_retry = CASE WHEN $2::text = 'PENDING' THEN attempts ELSE attempts_at_retry END
         WHERE id = $1 RETURNING ${OUTBOUND_COLUMNS}`,
       [actionId, state],
     );
