@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'crypto';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { MetricsService } from '@illbridge/common';
-import { fieldValue, nacsisDatabaseOf, nacsisRecordState } from '@illbridge/connectors/nacsis';
+import { fieldValue, nacsisDatabaseOf, recordShowsCommand } from '@illbridge/connectors/nacsis';
 import type { CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
@@ -200,26 +200,15 @@ export class PushDrainer {
     if (action.state === 'SENDING' || action.attempts > 0) {
       const current = await session.exclusive(() => session.client.retrieve(session.handle, database, [request.external_id], 1, 1));
       const record = current.records[0];
-      if (record && this.alreadyApplied(record, database, action, ourId, rawRecordOf(request))) {
+      // Our command is on the record already: our last history entry is this command, and we have more entries than
+      // the record had when we last saw it (the raw record, updated after every push).
+      if (record && recordShowsCommand(record, rawRecordOf(request), database, ourId, action.nacsis_command, action.to_external_status)) {
         this.logger.log(`${action.action} #${action.seq} of request ${request.id} had reached NACSIS already: marked SENT without sending again`);
         return await this.sent(request, action, record, database, ourId, true, drain);
       }
     }
     const record = await session.client.procedureCall(session.handle, database, action.nacsis_command, request.external_id, catpElements(action.fields), { returnedEditType: EDIT_TYPE });
     return await this.sent(request, action, record, database, ourId, false, drain);
-  }
-
-  /** Our command is on the record already: the last history entry of ours is this command, and we have
-   *  more entries than the record had when we last saw it (the raw record, updated after every push). */
-  private alreadyApplied(record: CatpRecord, database: NacsisDatabase, action: QueuedAction, ourId: string | null, before: CatpRecord | null): boolean {
-    if (!ourId) return false;
-    const now = nacsisRecordState(record, database);
-    if (!now) return false;
-    const ours = now.history.filter((entry) => entry.participantId === ourId);
-    if (ours.at(-1)?.command !== action.nacsis_command) return false;
-    const previous = before ? nacsisRecordState(before, database) : null;
-    if (previous) return ours.length > previous.history.filter((entry) => entry.participantId === ourId).length;
-    return now.stat === action.to_external_status;
   }
 
   /** SENT, the request's new state and its event (`PushStore.markSent`: one statement in the common case). */
