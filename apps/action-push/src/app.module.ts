@@ -9,6 +9,7 @@ import { CatpSessions } from './catp-sessions';
 import { Doorbell } from './doorbell';
 import { PushDrainer } from './push-drainer';
 import { configuredPushProcessor, PushRecovery } from './push.processor';
+import { PushMetrics } from './push-metrics';
 import { PushSettings } from './push-settings';
 import { PushStore } from './push-store';
 
@@ -38,7 +39,7 @@ export class ActionPushModule {
         QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),
       ],
       controllers: [ActionsController],
-      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
+      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, PushMetrics, ...worker],
     };
   }
 }

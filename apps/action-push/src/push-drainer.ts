@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'crypto';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { MetricsService } from '@illbridge/common';
-import { fieldValue, nacsisDatabaseOf, nacsisRecordState } from '@illbridge/connectors/nacsis';
+import { fieldValue, nacsisDatabaseOf, recordShowsCommand } from '@illbridge/connectors/nacsis';
 import type { CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
@@ -39,6 +39,19 @@ export class TransientPushError extends Error {
 }
 
 export type DrainOutcome = 'IDLE' | 'DRAINED' | 'HELD';
+
+/** NACSIS (CATP 401), or a server in front of it (HTTP 401/403), refused our credentials. A CATP 403 is a refusal
+ *  of the command (PERMANENT), not of the login. */
+const isCredentialRefusal = (error: ExternalSystemError) => error.kind === 'AUTHENTICATION' || (error.kind === 'TRANSIENT' && (error.status === 401 || error.status === 403));
+
+/** `90 ms`, `2.5 s`, `40 s`, `3 min`, `24 h` */
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${Number((ms / 1000).toFixed(1))} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Number((ms / 3_600_000).toFixed(1))} h`;
+}
 
 /** One drain: its lease owner, and whether the lease was released already (by the finish). */
 interface Drain {
@@ -151,47 +164,51 @@ export class PushDrainer {
   }
 
   /** One action: check whether an earlier attempt got through, else send it. Returns the new state of
-   *  the record, or null when NACSIS refused (the action is FAILED). Throws TransientPushError. */
+   *  the record, or null when NACSIS refused or the push was given up (the action is FAILED). Throws
+   *  TransientPushError. */
   private async push(request: DrainedRequest, profile: ProfileRow, database: NacsisDatabase, action: QueuedAction, drain: Drain): Promise<Sent | null> {
     const ourId = ourParticipantIdOf(request, profile.library_code);
-    let session: CatpSession | undefined;
-    try {
-      session = await this.sessions.get(profile);
-      // SENDING (a worker died during the call) or an earlier attempt that failed without an answer
-      // (a timeout, a 5xx from a proxy): NACSIS may have carried the command out. Look before sending again.
-      if (action.state === 'SENDING' || action.attempts > 0) {
-        const current = await session.exclusive(() => session!.client.retrieve(session!.handle, database, [request.external_id], 1, 1));
-        const record = current.records[0];
-        if (record && this.alreadyApplied(record, database, action, ourId, rawRecordOf(request))) {
-          this.logger.log(`${action.action} #${action.seq} of request ${request.id} had reached NACSIS already: marked SENT without sending again`);
-          return await this.sent(request, action, record, database, ourId, true, drain);
+    // A refused login (401, or an HTTP 401/403 in front of NACSIS) is tried once more with a new login; refused
+    // again, the password is wrong (changed at NACSIS): the push stops instead of knocking on with it for a day.
+    for (let login = 1; ; login++) {
+      try {
+        return await this.attempt(request, profile, database, action, drain, ourId);
+      } catch (error) {
+        if (!(error instanceof ExternalSystemError)) throw error;
+        if (error.kind === 'PERMANENT') {
+          await this.refused(request, action, error.message);
+          return null;
         }
+        const credentials = isCredentialRefusal(error);
+        if (credentials) this.sessions.forget(profile.id);
+        if (credentials && login < 2) continue;
+        if (credentials) {
+          await this.gaveUp(request, action, error.message, "NACSIS refused the profile's user id or password again after a new login; correct the profile's authentication, then retry");
+          return null;
+        }
+        if (await this.transient(request, action, error.message)) return null;
+        throw new TransientPushError(`${action.action} #${action.seq} of request ${request.id}: ${error.message}`, error.retryAfterMs);
       }
-      const record = await session.client.procedureCall(session.handle, database, action.nacsis_command, request.external_id, catpElements(action.fields), { returnedEditType: EDIT_TYPE });
-      return await this.sent(request, action, record, database, ourId, false, drain);
-    } catch (error) {
-      if (!(error instanceof ExternalSystemError)) throw error;
-      if (error.kind === 'PERMANENT') {
-        await this.refused(request, action, error.message);
-        return null;
-      }
-      if (error.kind === 'AUTHENTICATION') this.sessions.forget(profile.id);
-      await this.transient(request, action, error.message);
-      throw new TransientPushError(`${action.action} #${action.seq} of request ${request.id}: ${error.message}`, error.retryAfterMs);
     }
   }
 
-  /** Our command is on the record already: the last history entry of ours is this command, and we have
-   *  more entries than the record had when we last saw it (the raw record, updated after every push). */
-  private alreadyApplied(record: CatpRecord, database: NacsisDatabase, action: QueuedAction, ourId: string | null, before: CatpRecord | null): boolean {
-    if (!ourId) return false;
-    const now = nacsisRecordState(record, database);
-    if (!now) return false;
-    const ours = now.history.filter((entry) => entry.participantId === ourId);
-    if (ours.at(-1)?.command !== action.nacsis_command) return false;
-    const previous = before ? nacsisRecordState(before, database) : null;
-    if (previous) return ours.length > previous.history.filter((entry) => entry.participantId === ourId).length;
-    return now.stat === action.to_external_status;
+  /** One attempt at pushing `action` (see `push`); throws ExternalSystemError. */
+  private async attempt(request: DrainedRequest, profile: ProfileRow, database: NacsisDatabase, action: QueuedAction, drain: Drain, ourId: string | null): Promise<Sent> {
+    const session = await this.sessions.get(profile);
+    // SENDING (a worker died during the call) or an earlier attempt that failed without an answer
+    // (a timeout, a 5xx from a proxy): NACSIS may have carried the command out. Look before sending again.
+    if (action.state === 'SENDING' || action.attempts > 0) {
+      const current = await session.exclusive(() => session.client.retrieve(session.handle, database, [request.external_id], 1, 1));
+      const record = current.records[0];
+      // Our command is on the record already: our last history entry is this command, and we have more entries than
+      // the record had when we last saw it (the raw record, updated after every push).
+      if (record && recordShowsCommand(record, rawRecordOf(request), database, ourId, action.nacsis_command, action.to_external_status)) {
+        this.logger.log(`${action.action} #${action.seq} of request ${request.id} had reached NACSIS already: marked SENT without sending again`);
+        return await this.sent(request, action, record, database, ourId, true, drain);
+      }
+    }
+    const record = await session.client.procedureCall(session.handle, database, action.nacsis_command, request.external_id, catpElements(action.fields), { returnedEditType: EDIT_TYPE });
+    return await this.sent(request, action, record, database, ourId, false, drain);
   }
 
   /** SENT, the request's new state and its event (`PushStore.markSent`: one statement in the common case). */
@@ -215,10 +232,33 @@ export class PushDrainer {
     return { stat, raw: record, remaining, finished };
   }
 
-  private async transient(request: DrainedRequest, action: QueuedAction, message: string): Promise<void> {
+  /** A transient failure: the action waits for its next attempt (false), or, past PUSH_MAX_ATTEMPTS attempts or
+   *  PUSH_GIVE_UP_AFTER_MS since its first attempt, it is given up (true). */
+  private async transient(request: DrainedRequest, action: QueuedAction, message: string): Promise<boolean> {
+    const attempts = action.attempts + 1 - (action.attempts_at_retry ?? 0);
+    const elapsedMs = action.first_attempt_at ? Date.now() - Date.parse(action.first_attempt_at) : 0;
+    if (attempts >= this.settings.maxAttempts) {
+      await this.gaveUp(request, action, message, `given up after ${attempts} attempt${attempts === 1 ? '' : 's'} (PUSH_MAX_ATTEMPTS ${this.settings.maxAttempts})`);
+      return true;
+    }
+    if (elapsedMs >= this.settings.giveUpAfterMs) {
+      await this.gaveUp(request, action, message, `given up after ${attempts} attempts over ${duration(elapsedMs)} since the first (PUSH_GIVE_UP_AFTER_MS ${duration(this.settings.giveUpAfterMs)})`);
+      return true;
+    }
     this.attempts.inc({ result: 'transient' });
     void this.reports.publish({ type: 'push', id: `push:${action.id}:transient:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'transient' });
     await this.store.markTransient(request.id, action, message, `Retrying ${action.action} (#${action.seq}): ${message}`);
+    return false;
+  }
+
+  /** Failing for too long, or with credentials NACSIS refuses: the action is FAILED with the last reason and holds the
+   *  request's queue (PUSH_FAILED), as after a refusal, until an operator retries or discards it. */
+  private async gaveUp(request: DrainedRequest, action: QueuedAction, message: string, why: string): Promise<void> {
+    this.attempts.inc({ result: 'gave_up' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:gave_up:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'gave_up' });
+    const syncError = `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) ${why}: ${message}`;
+    await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command, gaveUp: true });
+    this.logger.warn(`Request ${request.id}: ${syncError}`);
   }
 
   /** NACSIS refused for good: the action is FAILED and holds the request's queue. */

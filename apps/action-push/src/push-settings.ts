@@ -28,6 +28,11 @@ export class PushSettings {
   sweepIntervalMs = numberFrom(process.env.PUSH_SWEEP_MS, 60_000);
   /** BullMQ job lock: a worker that died is noticed after this long and its job retried. */
   lockDurationMs = numberFrom(process.env.PUSH_LOCK_MS, 30_000);
+  /** A push that keeps failing transiently (5xx, timeouts, no answer) is given up — the action FAILED with the last
+   *  reason, the request PUSH_FAILED — once this long has passed since its first attempt (24 h) … */
+  giveUpAfterMs = numberFrom(process.env.PUSH_GIVE_UP_AFTER_MS, 24 * 3_600_000);
+  /** … or after this many attempts (counted since an operator's retry). */
+  maxAttempts = numberFrom(process.env.PUSH_MAX_ATTEMPTS, 500);
   /** Names this process in `push_lease_owner` (each drain adds its own suffix). */
   workerId = `${hostname().slice(0, 32)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 

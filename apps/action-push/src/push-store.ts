@@ -63,7 +63,12 @@ export interface OutboundActionRow {
 }
 
 /** An action as the drain reads it (a JSON list, in seq order): a NACSIS action, with its command. */
-export type QueuedAction = Pick<OutboundActionRow, 'id' | 'seq' | 'action' | 'state' | 'attempts' | 'fields' | 'to_external_status'> & { nacsis_command: NacsisCommand };
+export type QueuedAction = Pick<OutboundActionRow, 'id' | 'seq' | 'action' | 'state' | 'attempts' | 'fields' | 'to_external_status'> & {
+  nacsis_command: NacsisCommand;
+  /** When its push was first tried since the last retry (ISO text; null: never), and its attempts at that retry. */
+  first_attempt_at: string | null;
+  attempts_at_retry: number;
+};
 
 /** What a take is judged on: the request, its profile's library code, its unpushed actions (in seq order), whether
  *  one is FAILED, the next seq, and the row version all of it was read with. */
@@ -158,7 +163,8 @@ const REQUEST_ANSWER_RETURNING = REQUEST_ANSWER_COLUMNS.map((column) => `${colum
 /** A request's actions not yet SENT or DISCARDED after seq `$afterSeq`, in seq order, as a JSON array of the columns
  *  the drain uses (request id: $1; unpushed states: $unpushed). */
 const unpushedList = (afterSeq: string, unpushed: string) => `SELECT COALESCE(json_agg(json_build_object('id', id, 'seq', seq, 'action', action, 'nacsis_command', nacsis_command,
-    'state', state, 'attempts', attempts, 'fields', fields, 'to_external_status', to_external_status) ORDER BY seq), '[]')
+    'state', state, 'attempts', attempts, 'fields', fields, 'to_external_status', to_external_status,
+    'first_attempt_at', first_attempt_at, 'attempts_at_retry', attempts_at_retry) ORDER BY seq), '[]')
   FROM outbound_action WHERE request_id = $1 AND seq > ${afterSeq} AND state = ANY(${unpushed}::text[])`;
 
 const INSERT_EVENT_COLUMNS = 'request_id, type, from_status, to_status, external_system_status, message, data';
@@ -329,8 +335,15 @@ export class PushStore {
     return action ?? null;
   }
 
+  /** A retry (PENDING) starts the give-up limits afresh: the time from its next attempt, the attempts after this one. */
   async setActionState(em: EntityManager, actionId: string, state: Extract<OutboundState, 'PENDING' | 'DISCARDED'>): Promise<OutboundActionRow> {
-    const [rows] = await em.query(`UPDATE outbound_action SET state = $2, updated_at = now() WHERE id = $1 RETURNING ${OUTBOUND_COLUMNS}`, [actionId, state]);
+    const [rows] = await em.query(
+      `UPDATE outbound_action SET state = $2::text, updated_at = now(),
+              first_attempt_at = CASE WHEN $2::text = 'PENDING' THEN NULL ELSE first_attempt_at END,
+              attempts_at_retry = CASE WHEN $2::text = 'PENDING' THEN attempts ELSE attempts_at_retry END
+        WHERE id = $1 RETURNING ${OUTBOUND_COLUMNS}`,
+      [actionId, state],
+    );
     return rows[0];
   }
 
@@ -401,18 +414,21 @@ export class PushStore {
    *  lease in the same statement (`held` false: the lease is not `owner`'s any more, nothing was marked). */
   async markSending(requestId: string, action: Pick<QueuedAction, 'id' | 'state' | 'attempts'>, renewLease?: { leaseMs: number; owner: string }): Promise<{ held: boolean; marked: boolean }> {
     if (!renewLease) {
-      const [rows] = await this.dataSource.query(`UPDATE outbound_action SET state = 'SENDING', updated_at = now() WHERE id = $1 AND state = $2 AND attempts = $3 RETURNING id`, [
-        action.id,
-        action.state,
-        action.attempts,
-      ]);
+      const [rows] = await this.dataSource.query(
+        `UPDATE outbound_action SET state = 'SENDING', first_attempt_at = COALESCE(first_attempt_at, now()), updated_at = now() WHERE id = $1 AND state = $2 AND attempts = $3 RETURNING id`,
+        [
+          action.id,
+          action.state,
+          action.attempts,
+        ],
+      );
       return { held: true, marked: rows.length > 0 };
     }
     const [row] = await this.dataSource.query(
       `WITH lease AS (
          UPDATE rs_request SET push_lease_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1 AND push_lease_owner = $3 RETURNING id
        ), marked AS (
-         UPDATE outbound_action SET state = 'SENDING', updated_at = now()
+         UPDATE outbound_action SET state = 'SENDING', first_attempt_at = COALESCE(first_attempt_at, now()), updated_at = now()
           WHERE id = $4 AND state = $5 AND attempts = $6 AND EXISTS (SELECT 1 FROM lease) RETURNING id
        )
        SELECT EXISTS (SELECT 1 FROM lease) AS held, EXISTS (SELECT 1 FROM marked) AS marked`,
@@ -481,8 +497,8 @@ export class PushStore {
     );
   }
 
-  /** NACSIS refused for good: the action is FAILED (one attempt more, with the error), the request PUSH_FAILED with
-   *  the reason, and an ACTION_FAILED event, in one statement. */
+  /** NACSIS refused for good, or the push was given up: the action is FAILED (one attempt more, with the error), the
+   *  request PUSH_FAILED with the reason, and an ACTION_FAILED event, in one statement. */
   async markRefused(requestId: string, action: Pick<QueuedAction, 'id'>, error: string, syncError: string, data: Record<string, unknown>) {
     await this.dataSource.query(
       `WITH action AS (

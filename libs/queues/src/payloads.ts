@@ -19,7 +19,7 @@ export type ReportEvent =
   | { type: 'records'; id: string; runId: string; delta: JobCounters }
   | { type: 'run-ended'; id: string; runId: string; state: JobState }
   | { type: 'push'; id: string; requestId: string; actionId: string; result: PushResult };
-export type PushResult = 'sent' | 'transient' | 'refused';
+export type PushResult = 'sent' | 'transient' | 'refused' | 'gave_up';
 
 /** Each queue's payload type: enqueueing the wrong payload on a queue is a compile error (`enqueue`). */
 export interface QueuePayloads {

@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { classifyHttpError, DEFAULT_RETRY_POLICY, RetryOptions, withRetry } from '@illbridge/connectors/http-retry';
-import { CatpClient, fieldValue, mapNacsisRecord, NACSIS_DATABASES, nacsisDatabasesOf, renewalSearches, searchTerm } from '@illbridge/connectors/nacsis';
+import {
+  CatpClient,
+  fieldValue,
+  mapNacsisRecord,
+  NACSIS_DATABASES,
+  nacsisDatabasesOf,
+  nacsisRecordState,
+  recordShowsCommand,
+  renewalSearches,
+  searchTerm,
+} from '@illbridge/connectors/nacsis';
 import type { CatpHandle, CatpRecord, CatpResultSet, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError, MappingResult } from '@illbridge/connectors/types';
 import { DIRECTIONS } from '@illbridge/database/entities';
 import type { Direction } from '@illbridge/database/entities';
+import { mapNacsisStatus } from '@illbridge/workflow';
 import { ImportSettings } from '../import-settings';
 import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
@@ -224,8 +235,46 @@ class NacsisSync {
   private async writePage(db: NacsisDatabase, records: readonly CatpRecord[]) {
     const results = records.map((record) => mapNacsisRecord(record, db));
     for (const r of results) if (r.ok) this.seen[r.request.direction].add(r.request.externalId);
+    await this.reconcileFailedPushes(db, records);
     await this.linkByOrderNumber(NACSIS_DATABASES[db].direction, results);
     await this.tracker.write(this.writer, results);
+  }
+
+  /** Requests of these records whose push failed (PUSH_FAILED) are compared with NACSIS before the records are
+   *  written: when NACSIS shows the failed action (our command on the record since we last saw it: it got through,
+   *  its answer was lost), the local side was right and the action becomes SENT, the request IN_SYNC; otherwise NACSIS
+   *  differs, and the request stays PUSH_FAILED (its local status too) for an operator to retry or discard. Either way
+   *  a RECONCILED event says which, once per NACSIS state. */
+  private async reconcileFailedPushes(db: NacsisDatabase, records: readonly CatpRecord[]) {
+    const direction = NACSIS_DATABASES[db].direction;
+    const byId = new Map<string, CatpRecord>();
+    for (const record of records) {
+      const id = fieldValue(record, 'ID');
+      if (id) byId.set(id, record);
+    }
+    for (const failed of await this.writer.failedPushes(this.ctx, direction, [...byId.keys()])) {
+      const record = byId.get(failed.externalId)!;
+      const stat = fieldValue(record, 'STAT') ?? null;
+      const before = Array.isArray(failed.raw) ? (failed.raw as CatpRecord) : null;
+      const applied = recordShowsCommand(record, before, db, this.ctx.profile.libraryCode, failed.command, failed.toStatus);
+      const historyLength = nacsisRecordState(record, db)?.history.length ?? null;
+      const what = `${failed.action} (#${failed.seq}, NACSIS ${failed.command})`;
+      const message = applied
+        ? `Reconciled with NACSIS: ${what} is on the NACSIS record (STAT ${stat}): it reached NACSIS although its push failed, so the local side was right; the action is marked SENT`
+        : `Reconciled with NACSIS: NACSIS differs: ${what} is not on the NACSIS record (STAT ${stat}; the action leads to ${failed.toStatus}), so NACSIS is right and the local status ${failed.status} is ahead of it; the push stays FAILED until an operator retries or discards it`;
+      const sameAs = { outboundActionId: failed.actionId, nacsisStatus: stat, historyLength };
+      await this.writer.reconcileFailedPush(this.ctx, {
+        requestId: failed.requestId,
+        actionId: failed.actionId,
+        applied,
+        stat,
+        raw: record,
+        mappedStatus: stat ? mapNacsisStatus(stat, direction) : null,
+        message,
+        sameAs,
+        data: { ...sameAs, seq: failed.seq, command: failed.command, expectedStatus: failed.toStatus, applied, right: applied ? 'LOCAL' : 'NACSIS' },
+      });
+    }
   }
 
   /** A borrowing request created here and ordered in NACSIS later is known by our own number (`ONO`) but not yet

@@ -283,6 +283,56 @@ export class RequestWriter implements BatchSink {
     await this.dataSource.query(REJECT_GONE_SQL, [ctx.profile.id, externalIds, ctx.run.id, message]);
   }
 
+  /** The requests of these records whose push failed (PUSH_FAILED), each with the first FAILED action (the one that
+   *  holds its queue), for the NACSIS sync to reconcile before it writes the records (`reconcileFailedPush`). */
+  async failedPushes(ctx: RunContext, direction: Direction, externalIds: readonly string[]): Promise<FailedPush[]> {
+    if (!externalIds.length) return [];
+    return this.dataSource.query(
+      `SELECT r.id AS "requestId", r.external_id AS "externalId", r.status, r.raw,
+              a.id AS "actionId", a.seq, a.action, a.nacsis_command AS command, a.to_external_status AS "toStatus"
+         FROM rs_request r
+        CROSS JOIN LATERAL (SELECT id, seq, action, nacsis_command, to_external_status FROM outbound_action
+                             WHERE request_id = r.id AND state = 'FAILED' ORDER BY seq LIMIT 1) a
+        WHERE r.sync_state = 'PUSH_FAILED' AND r.profile_id = $1 AND r.direction = $2 AND r.external_id = ANY($3::varchar[])`,
+      [ctx.profile.id, direction, externalIds],
+    );
+  }
+
+  /** Records what the sync concluded about a failed push, under the request row's lock (request row first, as
+   *  action-push does), if the action is still FAILED and this NACSIS state was not judged already: a RECONCILED event;
+   *  when NACSIS shows the action, the action SENT and the request IN_SYNC (PUSH_PENDING if actions wait behind it:
+   *  the push worker's sweep sends them) with NACSIS's STAT, record and the local status it means. Answers whether
+   *  anything was written. */
+  reconcileFailedPush(ctx: RunContext, r: Reconciliation): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      const [request] = await em.query('SELECT status FROM rs_request WHERE id = $1 FOR UPDATE', [r.requestId]);
+      if (!request) return false;
+      const [action] = await em.query(
+        `SELECT a.state, EXISTS (SELECT 1 FROM request_event e WHERE e.request_id = $1 AND e.type = 'RECONCILED' AND e.data @> $3::jsonb) AS judged
+           FROM outbound_action a WHERE a.id = $2 AND a.request_id = $1 FOR UPDATE`,
+        [r.requestId, r.actionId, JSON.stringify(r.sameAs)],
+      );
+      if (!action || action.state !== 'FAILED' || action.judged) return false;
+      let toStatus: string = request.status;
+      if (r.applied) {
+        await em.query(`UPDATE outbound_action SET state = 'SENT', sent_at = now(), updated_at = now() WHERE id = $1`, [r.actionId]);
+        const [{ waiting }] = await em.query(`SELECT EXISTS (SELECT 1 FROM outbound_action WHERE request_id = $1 AND state IN ('PENDING', 'SENDING', 'FAILED')) AS waiting`, [r.requestId]);
+        if (!waiting && r.mappedStatus) toStatus = r.mappedStatus;
+        await em.query(
+          `UPDATE rs_request SET sync_state = $2, sync_error = NULL, status = $3::text, closed = $3::text = ANY($6::text[]), external_system_status = $4, raw = $5::jsonb, updated_at = now()
+            WHERE id = $1`,
+          [r.requestId, waiting ? 'PUSH_PENDING' : 'IN_SYNC', toStatus, r.stat, JSON.stringify(r.raw), FINAL_STATUSES],
+        );
+      }
+      await em.query(
+        `INSERT INTO request_event (request_id, type, from_status, to_status, external_system_status, job_run_id, message, data)
+         VALUES ($1, 'RECONCILED', $2, $3, $4, $5, $6, $7::jsonb)`,
+        [r.requestId, request.status, toStatus, r.stat, ctx.run.id, r.message, JSON.stringify(r.data)],
+      );
+      return true;
+    });
+  }
+
   /** The borrowing request `externalId` replaces the one known as `replacedExternalId` (a resent order). */
   async linkReplacement(ctx: RunContext, externalId: string, replacedExternalId: string) {
     await this.dataSource.query(
@@ -293,6 +343,35 @@ export class RequestWriter implements BatchSink {
       [ctx.profile.id, externalId, replacedExternalId],
     );
   }
+}
+
+/** A request whose push failed (PUSH_FAILED), with the raw record we last saw and the FAILED action that holds it. */
+export interface FailedPush {
+  requestId: string;
+  externalId: string;
+  status: string;
+  raw: unknown;
+  actionId: string;
+  seq: number;
+  action: string;
+  command: string;
+  /** The NACSIS STAT the action leads to. */
+  toStatus: string | null;
+}
+
+/** What the sync concluded about a failed push: `applied` (NACSIS shows it: the action is SENT) or not (NACSIS
+ *  differs), with NACSIS's record, the local status it means, and the RECONCILED event. */
+export interface Reconciliation {
+  requestId: string;
+  actionId: string;
+  applied: boolean;
+  stat: string | null;
+  raw: unknown;
+  mappedStatus: string | null;
+  message: string;
+  /** The event's data; `sameAs` (a part of it) identifies the NACSIS state judged: judged once, not at every sync. */
+  data: Record<string, unknown>;
+  sameAs: Record<string, unknown>;
 }
 
 /** The rows of records as WRITE_SQL takes them (jsonb array). */
@@ -322,6 +401,10 @@ const OLDER_HASH = 'OLDER_HASH';
 
 const UPSERT_COLUMNS = ['system', 'status', 'closed', 'partner_code', 'partners', 'owner_library_code', 'pickup_library_code', ...DATA_COLUMNS.map(([c]) => c), 'raw', 'content_hash', 'last_job_run_id'];
 
+/** While staff actions are being pushed (PUSH_PENDING) the raw record stays the one the push worker last saw: it
+ *  compares NACSIS's record with it to tell whether an interrupted push got through (and writes it after each push). */
+const RAW_ON_CONFLICT = `"raw" = CASE WHEN rs_request.sync_state = 'PUSH_PENDING' THEN rs_request.raw ELSE EXCLUDED."raw" END`;
+
 /** A record event written again (a resumed run, a record twice in a run) keeps CREATED or UPDATED over UNCHANGED. */
 const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) DO UPDATE SET
     outcome = CASE WHEN record_event.outcome IN ('CREATED', 'UPDATED') AND EXCLUDED.outcome = 'UNCHANGED' THEN record_event.outcome ELSE EXCLUDED.outcome END,
@@ -330,7 +413,7 @@ const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) 
 /** The stored row of input record `i` (profile $1), one index lookup per record. LIMIT 1 keeps the planner from
  *  turning the lookups into a hash join over all of the profile's rows (it did so on every batch while the
  *  table's statistics still described it as small: O(n) per batch, with JIT compilation on top). */
-const LOOKUP = `SELECT r.id, r.direction, r.external_id, r.status, r.external_system_status, r.status_by_staff, r.content_hash FROM rs_request r
+const LOOKUP = `SELECT r.id, r.direction, r.external_id, r.status, r.external_system_status, r.status_by_staff, r.sync_state, r.content_hash FROM rs_request r
    WHERE r.profile_id = $1 AND r.direction = i.direction AND r.external_id = i.external_id LIMIT 1`;
 
 /** Whether the stored row `b` has a hash of an earlier version (then compared in JS with that version's hash). */
@@ -382,8 +465,11 @@ before AS (
 ),
 changed AS (
   SELECT i.*, b.id AS before_id, b.status AS before_status, b.external_system_status AS before_external_status, b.status_by_staff,
-         -- A local status set by staff stays; the external status, the data and the raw record are updated all the same.
-         CASE WHEN b.status_by_staff THEN b.status ELSE COALESCE(i.mapped_status, b.status, i.default_status) END AS new_status
+         b.sync_state AS before_sync_state,
+         -- A local status set by staff stays, and so does one that staff actions not yet pushed (PUSH_PENDING) or a
+         -- failed push (PUSH_FAILED, reconciled by the NACSIS sync first) set: NACSIS has not seen them. The external
+         -- status and the data are updated all the same.
+         CASE WHEN b.status_by_staff OR b.sync_state IN ('PUSH_PENDING', 'PUSH_FAILED') THEN b.status ELSE COALESCE(i.mapped_status, b.status, i.default_status) END AS new_status
     FROM input i LEFT JOIN before b ON b.direction = i.direction AND b.external_id = i.external_id
    WHERE b.id IS NULL OR (b.content_hash IS DISTINCT FROM i.content_hash AND ($9 OR NOT b.older))
 ),
@@ -392,7 +478,7 @@ up AS (
   SELECT $1, c.direction, c.external_id, $2, c.new_status, c.new_status = ANY($6::text[]), c.partner_code, c.partners, $3, c.pickup_library_code,
          ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4
     FROM changed c
-  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ')}, "updated_at" = now()
+  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map((c) => (c === 'raw' ? RAW_ON_CONFLICT : `"${c}" = EXCLUDED."${c}"`)).join(', ')}, "updated_at" = now()
   RETURNING id, direction, external_id
 ),
 done AS (
@@ -408,6 +494,8 @@ request_events AS (
          CASE WHEN d.before_id IS NULL THEN 'Imported by ' || $5
               WHEN d.status_changed THEN 'External status ' || COALESCE(d.before_external_status, '—') || ' → ' || COALESCE(d.external_system_status, '—')
                    || CASE WHEN d.status_by_staff THEN ' (the local status set by staff is kept)'
+                           WHEN d.before_sync_state = 'PUSH_PENDING' THEN ' (staff actions are still being pushed: the local status is kept)'
+                           WHEN d.before_sync_state = 'PUSH_FAILED' THEN ' (a push failed: the local status is kept until it is retried or discarded)'
                            WHEN d.before_status = d.new_status THEN ' (no matching local status: local status kept)' ELSE '' END
               ELSE 'Updated from the external system' END
     FROM done d

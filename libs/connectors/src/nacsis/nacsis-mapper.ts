@@ -221,3 +221,25 @@ export function nacsisRecordState(record: CatpRecord, database: NacsisDatabase):
   }
   return { stat, service: NACSIS_DATABASES[database].format, borrowerId, candidates, currentLenderIndex, history };
 }
+
+/** Whether `record` shows `command` carried out by `participantId` since `before` (the record as we last saw it):
+ *  the last history entry of `participantId` is that command, and it has more entries than `before` had. Without a
+ *  readable `before`, the record must also be in `toStat`, the STAT the command leads to. Used to tell whether a push
+ *  whose answer was lost reached NACSIS (the push worker before sending again, the sync for a failed push). */
+export function recordShowsCommand(
+  record: CatpRecord,
+  before: CatpRecord | null,
+  database: NacsisDatabase,
+  participantId: string | null,
+  command: string,
+  toStat: string | null,
+): boolean {
+  if (!participantId) return false;
+  const now = nacsisRecordState(record, database);
+  if (!now) return false;
+  const ours = now.history.filter((entry) => entry.participantId === participantId);
+  if (ours.at(-1)?.command !== command) return false;
+  const previous = before ? nacsisRecordState(before, database) : null;
+  if (previous) return ours.length > previous.history.filter((entry) => entry.participantId === participantId).length;
+  return now.stat === toStat;
+}

@@ -27,4 +27,8 @@ export class OutboundActionEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true }) sentAt: Date | null;
+  /** When the push of this action was first tried (since the last operator retry): PUSH_GIVE_UP_AFTER_MS counts from it. */
+  @Column({ name: 'first_attempt_at', type: 'timestamptz', nullable: true }) firstAttemptAt: Date | null;
+  /** `attempts` when an operator last retried it: PUSH_MAX_ATTEMPTS counts the attempts after that. */
+  @Column({ name: 'attempts_at_retry', type: 'integer', default: 0 }) attemptsAtRetry: number;
 }

@@ -7,6 +7,7 @@ import { ProfileHistoryKept1796289395387 } from './1796289395387-ProfileHistoryK
 import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarningsAndPartCursors';
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
+import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -18,5 +19,6 @@ export const MIGRATIONS: Function[] = [
   ProfileHistoryKept1796289395387,
   RunWarningsAndPartCursors1796289999925,
   StatusByStaff1796291442024,
+  PushGiveUp1796299470828,
   NetpunktOrderKey1796299651664,
 ];
