@@ -38,8 +38,8 @@ export class PushMetrics implements OnApplicationBootstrap {
           const profiles: { code: string }[] = await dataSource.query(`SELECT code FROM integration_profile WHERE system = 'NACSIS'`);
           for (const { code } of profiles) this.set({ profile: code }, 0);
           for (const row of rows) this.set({ profile: row.profile ?? '' }, row.count);
-        } catch (error: any) {
-          logger.warn(`illbridge_push_failed_requests not collected: ${error.message}`);
+        } catch (error) {
+          logger.warn(`illbridge_push_failed_requests not collected: ${(error as Error).message}`);
         }
       },
     });
