@@ -317,6 +317,31 @@ describe('staff console in a browser (end to end)', () => {
     await page.getByLabel('Outcome').selectOption('');
     await page.getByText('Rows 1–7 of 7').waitFor();
     await shot(page, '10-events-report');
+
+    // A run that is slow to read (Libris answers after 2 s) shows among the running jobs with its progress, and the
+    // operator aborts it: it ends Aborted among the finished jobs.
+    ok('slow Libris', await simApi('POST', '/_sim/faults/libris', { latencyMs: 2000 }), 200);
+    try {
+      await page.getByRole('link', { name: 'Monitor Jobs' }).click();
+      await page.getByRole('heading', { name: 'Monitor Jobs', level: 1 }).waitFor();
+      await page.getByLabel('Profile to run').selectOption({ label: 'LIBRIS_MAIN — Libris main' });
+      await page.getByRole('button', { name: 'Run now' }).click();
+      const running = page.getByRole('region', { name: 'Running jobs' });
+      const abort = running.getByRole('button', { name: 'Abort: Import resource sharing requests using profile Libris main' });
+      await abort.waitFor({ timeout: 30_000 });
+      await running.getByRole('progressbar').first().waitFor();
+      await shot(page, '10b-monitor-jobs-running');
+      await abort.click();
+      await page
+        .getByRole('region', { name: 'Finished jobs' })
+        .locator('tbody tr', { hasText: 'Import resource sharing requests using profile Libris main' })
+        .filter({ hasText: 'Aborted' })
+        .waitFor({ timeout: 30_000 });
+      await running.getByText('No job is running.').waitFor();
+      await shot(page, '10c-monitor-jobs-aborted');
+    } finally {
+      await simApi('POST', '/_sim/faults/libris', { latencyMs: 0 });
+    }
   });
 
   it('an admin creates a Libris profile through the two-page wizard, seeing the validation problems beside their fields first', async () => {
