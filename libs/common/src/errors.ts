@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'NACSIS_ACTION_NOT_ALLOWED'
   | 'ACTION_NOT_ALLOWED'
   | 'SERVICE_UNAVAILABLE'
+  | 'EXTERNAL_SYSTEM_ERROR'
   | 'INTERNAL_ERROR';
 
 export class ApiError extends HttpException {
