@@ -120,11 +120,12 @@ export class BorrowingStore {
 
   /** Before an ORDER is queued: the profile it goes through, the candidate lenders and the draft. */
   async prepareOrder(db: Db, requestId: string, change: { profileId: string; partners: string[]; draft: OrderDraft }): Promise<string> {
-    const [row] = await db.query(
+    // An UPDATE … RETURNING answers [rows, count] through TypeORM.
+    const [rows] = await db.query(
       `UPDATE rs_request SET profile_id = $2, system = 'NACSIS', partners = $3::jsonb, order_draft = $4::jsonb, updated_at = now() WHERE id = $1 RETURNING ctid::text AS row_version`,
       [requestId, change.profileId, JSON.stringify(change.partners), JSON.stringify(change.draft)],
     );
-    return row.row_version;
+    return rows[0].row_version;
   }
 
   /** The ORDER's record: its `ID` becomes the request's external identifier (unless another request of the profile

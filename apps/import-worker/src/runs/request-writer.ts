@@ -322,6 +322,10 @@ const OLDER_HASH = 'OLDER_HASH';
 
 const UPSERT_COLUMNS = ['system', 'status', 'closed', 'partner_code', 'partners', 'owner_library_code', 'pickup_library_code', ...DATA_COLUMNS.map(([c]) => c), 'raw', 'content_hash', 'last_job_run_id'];
 
+/** Columns an update keeps when the record has no value for them: a NACSIS borrowing record carries no patron id,
+ *  so the patron of a request created in ILL Bridge (POST /api/borrowing-requests) survives its sync. */
+const KEPT_WHEN_ABSENT = new Set(['requester_id']);
+
 /** A record event written again (a resumed run, a record twice in a run) keeps CREATED or UPDATED over UNCHANGED. */
 const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) DO UPDATE SET
     outcome = CASE WHEN record_event.outcome IN ('CREATED', 'UPDATED') AND EXCLUDED.outcome = 'UNCHANGED' THEN record_event.outcome ELSE EXCLUDED.outcome END,
@@ -392,7 +396,7 @@ up AS (
   SELECT $1, c.direction, c.external_id, $2, c.new_status, c.new_status = ANY($6::text[]), c.partner_code, c.partners, $3, c.pickup_library_code,
          ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4
     FROM changed c
-  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ')}, "updated_at" = now()
+  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map((c) => `"${c}" = ${KEPT_WHEN_ABSENT.has(c) ? `COALESCE(EXCLUDED."${c}", rs_request."${c}")` : `EXCLUDED."${c}"`}`).join(', ')}, "updated_at" = now()
   RETURNING id, direction, external_id
 ),
 done AS (
