@@ -228,6 +228,41 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     expect(await row(created.body.id)).toMatchObject({ status: 'REQUEST_SENT_TO_PARTNER', sync_state: 'IN_SYNC', sync_error: null });
   });
 
+  it('a sync that meets an ORDER NACSIS carried out but we never heard of links the request by ONO; the resend then adopts the record', async () => {
+    // The API alone takes the ORDER; no worker pushes it yet.
+    await push.close();
+    const apiOnly = await createActionPushApp(config, new PushSettings({ worker: false }));
+    await apiOnly.listen(0, '127.0.0.1');
+    pushApi = jsonClient(await urlOf(apiOnly), TEST_ADMIN_KEY);
+    const created = await create(article({ lenders: [{ participantId: KYOTO.participantId }] }));
+    const { id, requestNumber } = created.body;
+    expect((await pushApi('POST', `/api/borrowing-requests/${id}/order`, {})).status).toBe(202);
+    const [action] = (await pg.query('SELECT id, fields FROM outbound_action WHERE request_id = $1', [id])).rows;
+    // NACSIS carried the ORDER out and the worker died during the call: the action is SENDING, its outcome unknown.
+    const { HMLG, BIBG, CMMNT: _comment, ...plain } = action.fields;
+    const draft = await simApi('POST', '/_sim/nacsis/records', { as: US.participantId, candidates: [KYOTO.participantId], stat: '準備中' });
+    const applied = await simApi('POST', `/_sim/nacsis/records/${draft.body.id}/act`, { as: US.participantId, command: 'ORDER', fields: plain, groups: { HMLG, BIBG } });
+    expect(applied.body).toMatchObject({ stat: '未処理', fields: { ONO: requestNumber } });
+    await pg.query(`UPDATE outbound_action SET state = 'SENDING' WHERE id = $1`, [action.id]);
+
+    expect((await runProfileNow(api, pg, profileId)).state).toBe('COMPLETED_SUCCESSFULLY');
+    const linked = (await pg.query(`SELECT * FROM rs_request WHERE request_number = $1 OR external_id = $2`, [requestNumber, applied.body.id])).rows;
+    expect(linked).toHaveLength(1);
+    expect(linked[0]).toMatchObject({ id, external_id: applied.body.id, external_system_status: '未処理', status: 'REQUEST_SENT_TO_PARTNER' });
+
+    // A worker again: it finds the record by ONO instead of ordering a second time.
+    await apiOnly.close();
+    await simApi('DELETE', '/_sim/nacsis/calls');
+    push = await createActionPushApp(config, new PushSettings({ backoffBaseMs: 20, backoffCapMs: 200, httpTimeoutMs: 3000, leaseMs: 10_000, sweepIntervalMs: 500 }));
+    await push.listen(0, '127.0.0.1');
+    pushApi = jsonClient(await urlOf(push), TEST_ADMIN_KEY);
+    const sent = await orderSent(id);
+    expect(sent.attempts).toBe(0);
+    expect(await simRecordsWithOno(requestNumber)).toHaveLength(1);
+    expect((await simApi('GET', '/_sim/nacsis/calls')).body.calls.filter((c: any) => c.illCommand === 'ORDER')).toEqual([]);
+    expect(await row(id)).toMatchObject({ external_id: applied.body.id, status: 'REQUEST_SENT_TO_PARTNER', sync_state: 'IN_SYNC' });
+  });
+
   it('a discovery-system request sent twice with one Idempotency-Key is one request, ordered later through a chosen profile', async () => {
     const { profileId: _profile, nacsis: _nacsis, ...discovery } = article();
     const key = { 'Idempotency-Key': 'discovery-4711' };
