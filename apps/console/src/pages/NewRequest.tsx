@@ -3,7 +3,8 @@ import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { ErrorBox, Field, PageHeader, RequireRole } from '../components/ui';
+import { ColumnDef } from '@tanstack/react-table';
+import { DataTable, ErrorBox, Field, PageHeader, RequireRole } from '../components/ui';
 import { api } from '../lib/api';
 import { useServerErrors } from './crud';
 
@@ -123,6 +124,28 @@ export function NewRequestPage() {
   const errors = useServerErrors(save.error, FIELDS);
   const toggle = (holding: Holding) =>
     setLenders((current) => (current.some((l) => l.participantId === holding.participantId) ? current.filter((l) => l.participantId !== holding.participantId) : current.length < MAX_LENDERS ? [...current, holding] : current));
+  const holdingColumns: ColumnDef<Holding, any>[] = [
+    {
+      id: 'candidate',
+      header: t('newRequest.candidate'),
+      enableSorting: false,
+      cell: ({ row }) => {
+        const h = row.original;
+        const index = lenders.findIndex((l) => l.participantId === h.participantId);
+        const id = `lender-${h.participantId}`;
+        return (
+          <>
+            <input id={id} type="checkbox" checked={index >= 0} disabled={index < 0 && lenders.length >= MAX_LENDERS} onChange={() => toggle(h)} />{' '}
+            <label htmlFor={id}>{index >= 0 ? t('newRequest.order', { n: index + 1 }) : t('newRequest.tick', { id: h.participantId })}</label>
+          </>
+        );
+      },
+    },
+    { id: 'library', header: t('newRequest.library'), enableSorting: false, cell: ({ row }) => `${row.original.participantId} ${row.original.name ?? ''}`.trim() },
+    { id: 'location', header: t('newRequest.location'), enableSorting: false, cell: ({ row }) => row.original.location ?? '—' },
+    { id: 'volumes', header: t('field.volume'), enableSorting: false, cell: ({ row }) => row.original.volumes.join(', ') || '—' },
+    { id: 'callNumber', header: t('newRequest.callNumber'), enableSorting: false, cell: ({ row }) => row.original.callNumber ?? '—' },
+  ];
   const text = (name: keyof FormValues, label: string) => (
     <Field label={label} errors={errors.byField[name]}>
       {(props) => <input {...props} {...form.register(name)} />}
@@ -173,38 +196,7 @@ export function NewRequestPage() {
           <ErrorBox error={holdings.error} />
           {holdings.data ? (
             holdings.data.holdings.length ? (
-              <table className="table" aria-label={t('newRequest.holdings')}>
-                <caption>{t('newRequest.holdings')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('newRequest.candidate')}</th>
-                    <th scope="col">{t('newRequest.library')}</th>
-                    <th scope="col">{t('newRequest.location')}</th>
-                    <th scope="col">{t('field.volume')}</th>
-                    <th scope="col">{t('newRequest.callNumber')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {holdings.data.holdings.map((h) => {
-                    const index = lenders.findIndex((l) => l.participantId === h.participantId);
-                    const id = `lender-${h.participantId}`;
-                    return (
-                      <tr key={h.participantId}>
-                        <td>
-                          <input id={id} type="checkbox" checked={index >= 0} disabled={index < 0 && lenders.length >= MAX_LENDERS} onChange={() => toggle(h)} />{' '}
-                          <label htmlFor={id}>{index >= 0 ? t('newRequest.order', { n: index + 1 }) : t('newRequest.tick', { id: h.participantId })}</label>
-                        </td>
-                        <td>
-                          {h.participantId} {h.name ?? ''}
-                        </td>
-                        <td>{h.location ?? '—'}</td>
-                        <td>{h.volumes.join(', ') || '—'}</td>
-                        <td>{h.callNumber ?? '—'}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <DataTable caption={t('newRequest.holdings')} columns={holdingColumns} data={holdings.data.holdings} />
             ) : (
               <p>{t('newRequest.noHoldings')}</p>
             )
