@@ -194,6 +194,7 @@ async function main() {
   const sync = await call('POST', `${admin}/api/integration-profiles/${nacsis.id}/run`);
   console.log(`\n… running "${nacsis.jobName}" (run ${sync.jobRunId})`);
   await printReport(await waitForRun(sync.jobRunId));
+  await demoBorrowingRequest(sim, nacsis.id);
   const staffKeys = await demoStaffKeys(admin);
   console.log(`\nStaff console: ${url('reporting')}/console/  — sign in with one of these API keys:`);
   console.log(`  admin     ${ADMIN_KEY}`);
@@ -209,6 +210,53 @@ async function main() {
     process.exit(report.state === 'COMPLETED_SUCCESSFULLY' || report.state === 'COMPLETED_WITH_ERRORS' ? 0 : 1);
   }
   console.log('\nServices keep running; press Ctrl+C to stop them.');
+}
+
+/** A borrowing request created in ILL Bridge: the lenders of a title located in NACSIS-CAT (the simulator's
+ *  holdings), the request created with them as candidates, ordered in NACSIS-ILL, and shown once the ORDER is sent. */
+async function demoBorrowingRequest(sim: string, profileId: string) {
+  const pushApi = url('action-push');
+  const lenders = [
+    { participantId: 'FA900001', name: '東京デモ大学附属図書館' },
+    { participantId: 'FA900002', name: '京都デモ大学附属図書館' },
+  ];
+  for (const lender of lenders) await call('POST', `${sim}/_sim/nacsis/participants`, lender);
+  const title = { bibId: 'AN10184701', title: '免疫薬理', issn: '0000-0000' };
+  await call('POST', `${sim}/_sim/nacsis/holdings`, {
+    ...title,
+    holdings: [{ participantId: NACSIS_ID, volumes: ['1-20'] }, { participantId: 'FA900001', location: '総合図', volumes: ['1-20'] }, { participantId: 'FA900002', volumes: ['8-12'] }],
+  });
+  const found = await call('GET', `${pushApi}/api/nacsis/holdings?profileId=${profileId}&bibId=${title.bibId}`);
+  const created = await call('POST', `${pushApi}/api/borrowing-requests`, {
+    profileId,
+    format: 'COPY',
+    title: title.title,
+    bibId: title.bibId,
+    issn: title.issn,
+    volume: '12',
+    issue: '3',
+    pages: '45-52',
+    articleTitle: 'Sample article',
+    requesterId: 'P-0042',
+    requesterName: '佐藤 花子',
+    pickupLibraryCode: 'MAIN',
+    lenders: found.holdings.map((h: any) => ({ participantId: h.participantId, name: h.name ?? undefined, location: h.location ?? undefined })),
+    nacsis: { accounting: 'pb', copyType: '電子複写', staff: 'ILL担当 TEL=000-000-0001', address: '〒000-0001 デモ市1-1 デモ大学附属図書館' },
+  });
+  await call('POST', `${pushApi}/api/borrowing-requests/${created.id}/order`, {});
+  const deadline = Date.now() + 30_000;
+  let action: any;
+  while (Date.now() < deadline) {
+    [action] = await call('GET', `${pushApi}/api/requests/${created.id}/outbound-actions`);
+    if (action && ['SENT', 'FAILED'].includes(action.state)) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const request = await call('GET', `${url('reporting')}/api/requests/${created.id}`);
+  console.log(`\n=== Borrowing request created in ILL Bridge and ordered in NACSIS-ILL`);
+  console.log(`Holdings of ${title.bibId} (${title.title}), our library left out: ${found.holdings.map((h: any) => `${h.participantId} ${h.name ?? ''}`.trim()).join(' · ')}`);
+  console.log(`Request ${request.requestNumber}: ORDER ${action?.state ?? 'not pushed'}${action?.lastError ? ` (${action.lastError})` : ''}`);
+  console.log(`  NACSIS ID ${request.externalId} · ${request.externalSystemStatus ?? '—'} · status ${request.status} · partner ${request.partnerCode ?? '—'} · candidates ${request.partners.join(', ')}`);
+  console.log(`  curl -H "Authorization: Bearer ${ADMIN_KEY}" ${url('reporting')}/api/requests/${created.id}`);
 }
 
 /** An operator and a viewer key for the console. Keys are shown only when created, so an earlier demo's are

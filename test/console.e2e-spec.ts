@@ -454,4 +454,38 @@ describe('staff console in a browser (end to end)', () => {
     await shot(page, '22-borrowing-requests-narrow');
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
   });
+  it('an operator creates a borrowing request with the New request form: holdings by BIBID, a ticked lender, ordered now', async () => {
+    const bibId = 'BN00762300';
+    ok('holdings', await simApi('POST', '/_sim/nacsis/holdings', {
+      bibId, title: '借地法', isbn: '4417004684', holdings: [{ participantId: US.participantId }, { participantId: PARTNER.participantId, location: '中央', volumes: ['1'] }],
+    }), 201);
+    const page = await signedIn(keys.operator);
+    await page.getByRole('link', { name: 'New request' }).click();
+    await page.getByRole('heading', { name: 'New request', level: 1 }).waitFor();
+    await page.getByLabel('Profile').selectOption({ label: 'NACSIS-ILL main (NACSIS_MAIN)' });
+    await page.getByLabel('BIBID, ISBN or ISSN').fill(bibId);
+    await page.getByRole('button', { name: 'Search holdings' }).click();
+    const holdings = page.getByRole('table', { name: 'Holding libraries' });
+    await holdings.waitFor();
+    // Our own library is not offered as a lender.
+    expect(await holdings.locator('tbody tr').count()).toBe(1);
+    await page.getByLabel(`Ask ${PARTNER.participantId}`).click();
+    await holdings.getByLabel('Candidate 1').waitFor();
+    await expect(page.getByTestId('candidates').textContent()).resolves.toBe(`Candidate lenders in order: ${PARTNER.participantId}`);
+    await expect(page.getByLabel('Title', { exact: true }).inputValue()).resolves.toBe('借地法');
+    await page.getByLabel('Pickup library').selectOption('MAIN');
+    await page.getByLabel('Requester', { exact: true }).fill('佐藤 花子');
+    await page.getByLabel('Copy type (TYPE)').fill('電子複写');
+    await page.getByLabel('Staff in charge (OSTAF)').fill('ILL担当');
+    await page.getByLabel('Address (OADRS)').fill('〒000-0001 見本市2-2');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await shot(page, '23-new-borrowing-request');
+    await page.getByRole('button', { name: 'Order now' }).click();
+    await page.getByText('未処理').first().waitFor({ timeout: 20_000 });
+    const { rows } = await pg.query(`SELECT * FROM rs_request WHERE request_number IS NOT NULL AND title = '借地法'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'REQUEST_SENT_TO_PARTNER', partner_code: PARTNER.participantId, requester_name: '佐藤 花子' });
+    await page.getByText(rows[0].request_number).first().waitFor();
+    await shot(page, '24-ordered-borrowing-request');
+  });
 });

@@ -14,6 +14,13 @@ import { OutboundActionView, outboundView, requestView } from './views';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
+/** An `Idempotency-Key` header, when sent, is 1 to 200 characters long (every route that honours one). */
+export function checkIdempotencyKey(idempotencyKey: string | undefined): void {
+  if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw validationFailed([`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long`]);
+  }
+}
+
 export interface ActionAnswer {
   action: OutboundActionView;
   request: Record<string, unknown>;
@@ -95,9 +102,7 @@ export class ActionsService {
    *  The doorbell rings after the write, unless a drain holds the request's lease: that drain finishes under the
    *  row lock, after our write, so it sees our action and pushes it (nacsis: `PushDrainer`). */
   async take(id: string, body: TakeActionDto, idempotencyKey?: string): Promise<ActionAnswer> {
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      throw validationFailed([`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long`]);
-    }
+    checkIdempotencyKey(idempotencyKey);
     if (!isUuid(id)) throw notFound(`Request ${id}`);
     const outcome = await this.store.onRequest(id, async (db): Promise<Taken | Stale> => {
       const input = await this.store.takeInput(db, id);
@@ -119,9 +124,7 @@ export class ActionsService {
    *  A failure that is not a refusal (a database that is down) stops the call: the answer is that error, the
    *  requests before it are taken, and a repeat with the same key finishes the rest. */
   async bulk(body: BulkActionDto, idempotencyKey?: string): Promise<BulkAnswer> {
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      throw validationFailed([`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long`]);
-    }
+    checkIdempotencyKey(idempotencyKey);
     const { requestIds, ...single } = body;
     const results: BulkResult[] = [];
     for (const requestId of requestIds) {

@@ -12,6 +12,9 @@ import { configuredPushProcessor, PushRecovery } from './push.processor';
 import { PushMetrics } from './push-metrics';
 import { PushSettings } from './push-settings';
 import { PushStore } from './push-store';
+import { BorrowingController } from './borrowing/borrowing.controller';
+import { BorrowingService } from './borrowing/borrowing.service';
+import { BorrowingStore } from './borrowing/borrowing-store';
 
 /** Without the worker, the API still shows the push queue's depth in /metrics. */
 class QueueMetrics implements OnApplicationBootstrap {
@@ -29,7 +32,9 @@ class QueueMetrics implements OnApplicationBootstrap {
 @Module({})
 export class ActionPushModule {
   static forRoot(config: AppConfig, settings = new PushSettings()): DynamicModule {
-    const worker: Provider[] = settings.worker ? [CatpSessions, PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
+    const worker: Provider[] = settings.worker ? [PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
+    // CATP sessions: the worker's pushes and the API's NACSIS-CAT holdings search (borrowing).
+    const borrowing: Provider[] = [CatpSessions, BorrowingStore, BorrowingService];
     return {
       module: ActionPushModule,
       imports: [
@@ -38,8 +43,8 @@ export class ActionPushModule {
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
         QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),
       ],
-      controllers: [ActionsController],
-      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, PushMetrics, ...worker],
+      controllers: [ActionsController, BorrowingController],
+      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, PushMetrics, ...borrowing, ...worker],
     };
   }
 }

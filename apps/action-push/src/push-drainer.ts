@@ -6,10 +6,12 @@ import { fieldValue, nacsisDatabaseOf, recordShowsCommand } from '@illbridge/con
 import type { CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
-import { CatpSession, CatpSessions, ProfileRow } from './catp-sessions';
+import { CatpSessions, ProfileRow } from './catp-sessions';
 import { catpElements, localStatusFor, ourParticipantIdOf, passedOnFrom, rawRecordOf } from './nacsis-context';
 import { PushSettings } from './push-settings';
 import { ClaimedRequest, PushStore, QueuedAction } from './push-store';
+import { BorrowingStore } from './borrowing/borrowing-store';
+import { isOrderOfOurs, pushOrder } from './borrowing/order-push';
 
 /** The drain job found the request held by another drain: BullMQ retries it with backoff. */
 export class LeaseBusyError extends Error {
@@ -90,6 +92,7 @@ export class PushDrainer {
     private readonly settings: PushSettings,
     metrics: MetricsService,
     private readonly reports: ReportEventsPublisher,
+    private readonly borrowing: BorrowingStore,
   ) {
     this.attempts = metrics.counter('illbridge_push_attempts_total', 'Pushes of outbound actions to NACSIS-ILL, by result', ['result']);
   }
@@ -195,6 +198,16 @@ export class PushDrainer {
   /** One attempt at pushing `action` (see `push`); throws ExternalSystemError. */
   private async attempt(request: DrainedRequest, profile: ProfileRow, database: NacsisDatabase, action: QueuedAction, drain: Drain, ourId: string | null): Promise<Sent> {
     const session = await this.sessions.get(profile);
+    // A request created here: ORDER without ID, its NACSIS ID taken from the answer (or found by our order number).
+    if (isOrderOfOurs(action)) {
+      const { record, recovered } = await pushOrder(session, database, action, EDIT_TYPE);
+      if (record) {
+        await this.borrowing.adoptOrdered(request.id, record);
+        request.external_id = fieldValue(record, 'ID') || request.external_id;
+      }
+      if (recovered) this.logger.log(`ORDER #${action.seq} of request ${request.id} had reached NACSIS already: its record was adopted by the order number`);
+      return await this.sent(request, action, record, database, ourId, recovered, drain);
+    }
     // SENDING (a worker died during the call) or an earlier attempt that failed without an answer
     // (a timeout, a 5xx from a proxy): NACSIS may have carried the command out. Look before sending again.
     if (action.state === 'SENDING' || action.attempts > 0) {

@@ -106,7 +106,8 @@ export interface NacsisActionInput {
   seq: number;
   action: string;
   command: string;
-  fromStat: string;
+  /** Null for an ORDER of a request not yet in NACSIS. */
+  fromStat: string | null;
   toStat: string;
   note: string | null;
   fields: CatpFieldValues;

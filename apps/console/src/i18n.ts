@@ -25,7 +25,7 @@ const en = {
     requesterId: 'Requester id', title: 'Title', author: 'Author', isbn: 'ISBN', issn: 'ISSN', publisher: 'Publisher', placeOfPublication: 'Place of publication', year: 'Year',
     edition: 'Edition', volume: 'Volume', issue: 'Issue', pages: 'Pages', articleTitle: 'Article title', articleAuthor: 'Article author', format: 'Format', note: 'Note',
     lastInterestDate: 'Last interest date', syncState: 'Sync state', syncError: 'Sync error', createdAt: 'Created', updatedAt: 'Updated', closed: 'Closed', lastJobRunId: 'Last job',
-    profile: 'Profile',
+    profile: 'Profile', requestNumber: 'Request number',
   },
   detail: {
     title: 'Request {{id}}', general: 'Request', partnersSection: 'Partners and requester', biblio: 'Bibliographic data', sync: 'Synchronisation', raw: 'Record as the external system sent it',
@@ -88,6 +88,12 @@ const en = {
   },
   stage: { QUEUED: 'Queued', STARTING: 'Starting', HARVESTING: 'Harvesting', REFRESHING: 'Refreshing', FINALIZING: 'Finalizing', DONE: 'Done' },
   outcome: { CREATED: 'Created', UPDATED: 'Updated', UNCHANGED: 'Unchanged', FAILED: 'Failed' },
+  newRequest: {
+    title: 'New request', locate: 'Locate lenders in NACSIS-CAT', noProfile: '(none: order later)', searchBy: 'Search by', searchValue: 'BIBID, ISBN or ISSN', searchHoldings: 'Search holdings',
+    holdings: 'Holding libraries', candidate: 'Candidate', library: 'Library', location: 'Location', callNumber: 'Call number', order: 'Candidate {{n}}', tick: 'Ask {{id}}',
+    noHoldings: 'No other library holds this title.', candidates: 'Candidate lenders in order: {{list}}', copy: 'Copy', loan: 'Loan', accounting: 'Accounting (ACCT: pb, pr, re, ho, co)',
+    copyType: 'Copy type (TYPE)', staff: 'Staff in charge (OSTAF)', address: 'Address (OADRS)', saveDraft: 'Save as draft', orderNow: 'Order now', orderDraft: 'Order the draft in NACSIS-ILL',
+  },
   dir: { BORROWING: 'Borrowing', LENDING: 'Lending' },
   trigger: { SCHEDULED: 'Scheduled', MANUAL: 'Manual', INBOUND: 'Inbound' },
 };
@@ -114,7 +120,7 @@ const ja: Tree = {
     partnerCode: 'パートナー', partners: 'パートナー', ownerLibraryCode: '所属図書館', pickupLibraryCode: '受取図書館', requesterName: '依頼者', requesterNameNacsis: '依頼館 (OMLNM)',
     requesterId: '依頼者ID', title: 'タイトル', author: '著者', isbn: 'ISBN', issn: 'ISSN', publisher: '出版者', placeOfPublication: '出版地', year: '出版年',
     edition: '版', volume: '巻', issue: '号', pages: 'ページ', articleTitle: '論文名', articleAuthor: '論文著者', format: '種別', note: '備考',
-    lastInterestDate: '期限日', syncState: '同期状態', syncError: '同期エラー', createdAt: '作成日時', updatedAt: '更新日時', closed: '完了', lastJobRunId: '最終ジョブ', profile: 'プロファイル',
+    lastInterestDate: '期限日', syncState: '同期状態', syncError: '同期エラー', createdAt: '作成日時', updatedAt: '更新日時', closed: '完了', lastJobRunId: '最終ジョブ', profile: 'プロファイル', requestNumber: '依頼番号',
   },
   detail: {
     title: '依頼 {{id}}', general: '依頼', partnersSection: 'パートナーと依頼者', biblio: '書誌情報', sync: '同期', raw: '外部システムから届いたレコード',
@@ -175,6 +181,12 @@ const ja: Tree = {
   },
   stage: { QUEUED: '待機', STARTING: '開始', HARVESTING: '取込中', REFRESHING: '更新中', FINALIZING: '仕上げ中', DONE: '完了' },
   outcome: { CREATED: '作成', UPDATED: '更新', UNCHANGED: '変更なし', FAILED: '失敗' },
+  newRequest: {
+    title: '新規依頼', locate: 'NACSIS-CATで所蔵館を探す', noProfile: '（なし：あとで発注）', searchBy: '検索キー', searchValue: 'BIBID・ISBN・ISSN', searchHoldings: '所蔵を検索',
+    holdings: '所蔵館', candidate: '依頼先', library: '図書館', location: '所在', callNumber: '請求記号', order: '依頼先 {{n}}', tick: '{{id}} に依頼',
+    noHoldings: '他に所蔵館はありません。', candidates: '依頼先（順）：{{list}}', copy: '複写', loan: '貸借', accounting: '支払区分（ACCT：pb, pr, re, ho, co）',
+    copyType: '複写種別（TYPE）', staff: '担当者（OSTAF）', address: '送付先（OADRS）', saveDraft: '下書き保存', orderNow: '今すぐ発注', orderDraft: '下書きをNACSIS-ILLで発注',
+  },
   dir: { BORROWING: '借受', LENDING: '貸出' },
   trigger: { SCHEDULED: 'スケジュール', MANUAL: '手動', INBOUND: '受信' },
 };

@@ -12,6 +12,7 @@ import { ProfilesPage } from './pages/Profiles';
 import { ProfileWizardPage } from './pages/ProfileWizard';
 import { RequestDetailPage } from './pages/RequestDetail';
 import { RequestsPage } from './pages/Requests';
+import { NewRequestPage } from './pages/NewRequest';
 
 /** Search values arrive parsed (a number stays a number): the filters are texts, the offset a number. */
 const text = (value: unknown): string | undefined => (value === undefined || value === null || value === '' ? undefined : String(value));
@@ -62,6 +63,7 @@ const routeTree = rootRoute.addChildren([
     component: RequestsPage,
   }),
   createRoute({ getParentRoute: parent, path: '/request/$id', component: RequestDetailPage }),
+  createRoute({ getParentRoute: parent, path: '/borrowing/new', component: NewRequestPage }),
   createRoute({ getParentRoute: parent, path: '/jobs', component: JobsPage }),
   createRoute({ getParentRoute: parent, path: '/jobs/$id', component: JobReportPage }),
   createRoute({

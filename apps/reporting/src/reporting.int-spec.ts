@@ -360,7 +360,7 @@ describe('reporting (Postgres + Redis)', () => {
       expect(item).not.toHaveProperty('raw');
       expect(Object.keys(item).sort()).toEqual(
         [
-          'id', 'profileId', 'system', 'direction', 'externalId', 'externalRef', 'status', 'externalSystemStatus', 'partnerCode', 'partners', 'ownerLibraryCode',
+          'id', 'profileId', 'system', 'direction', 'externalId', 'externalRef', 'requestNumber', 'status', 'externalSystemStatus', 'partnerCode', 'partners', 'ownerLibraryCode',
           'pickupLibraryCode', 'requesterName', 'requesterId', 'title', 'author', 'isbn', 'issn', 'publisher', 'placeOfPublication', 'year', 'edition', 'volume',
           'issue', 'pages', 'articleTitle', 'articleAuthor', 'format', 'note', 'lastInterestDate', 'syncState', 'createdAt', 'updatedAt',
         ].sort(),

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'LIBRARY_NOT_MAPPED'
   | 'IMPORT_FAILED'
+  | 'EXTERNAL_SYSTEM_ERROR'
   | 'INTERNAL_ERROR';
 
 export class ApiError extends HttpException {

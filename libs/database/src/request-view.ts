@@ -7,6 +7,7 @@ export const REQUEST_LIST_FIELDS: [string, string][] = [
   ['direction', 'direction'],
   ['externalId', 'external_id'],
   ['externalRef', 'external_ref'],
+  ['requestNumber', 'request_number'],
   ['status', 'status'],
   ['externalSystemStatus', 'external_system_status'],
   ['partnerCode', 'partner_code'],

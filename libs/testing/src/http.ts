@@ -1,9 +1,9 @@
 /** A tiny JSON client for end-to-end tests: answers status and body, never throws on 4xx/5xx. */
 export function jsonClient(baseUrl: string, key?: string) {
-  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}) },
+      headers: { 'Content-Type': 'application/json', ...(key ? { Authorization: `Bearer ${key}` } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -90,6 +90,12 @@ export function RequestDetailPage() {
     onSuccess: refresh,
   });
 
+  // A draft created in ILL Bridge (POST /api/borrowing-requests) is ordered in NACSIS through its own route.
+  const order = useMutation({
+    mutationFn: () => api('action-push', `/api/borrowing-requests/${id}/order`, { method: 'POST', body: {}, headers: { 'Idempotency-Key': idempotencyKey() } }),
+    onSuccess: refresh,
+  });
+
   if (request.isPending) return <Loading />;
   if (request.error) return <ErrorBox error={request.error} />;
   const r = request.data;
@@ -217,6 +223,14 @@ export function RequestDetailPage() {
           </div>
         ))}
         <ErrorBox error={outbound.error} />
+        {can('operator') && r.requestNumber && !r.externalSystemStatus && r.profileId && !r.outboundActions.some((a) => a.action === 'ORDER' && a.state !== 'DISCARDED') ? (
+          <div className="action-buttons" role="group" aria-label={t('newRequest.orderDraft')}>
+            <button type="button" onClick={() => order.mutate()} disabled={order.isPending}>
+              {t('newRequest.orderNow')}
+            </button>
+          </div>
+        ) : null}
+        <ErrorBox error={order.error} />
         {actions.error ? <ErrorBox error={actions.error} /> : null}
         {!can('operator') ? (
           <p className="muted">{t('detail.viewOnly')}</p>
@@ -243,7 +257,7 @@ export function RequestDetailPage() {
       </section>
 
       <div className="card-grid">
-        {group('detail.general', ['externalId', 'externalRef', 'system', 'direction', 'status', 'externalSystemStatus', 'format', 'ownerLibraryCode', 'pickupLibraryCode', 'lastInterestDate', 'note', 'closed'])}
+        {group('detail.general', ['externalId', 'requestNumber', 'externalRef', 'system', 'direction', 'status', 'externalSystemStatus', 'format', 'ownerLibraryCode', 'pickupLibraryCode', 'lastInterestDate', 'note', 'closed'])}
         {group('detail.partnersSection', ['partnerCode', 'partners', 'requesterName', 'requesterId'])}
         {group('detail.biblio', ['title', 'author', 'articleTitle', 'articleAuthor', 'isbn', 'issn', 'publisher', 'placeOfPublication', 'year', 'edition', 'volume', 'issue', 'pages'])}
         {group('detail.sync', ['syncState', 'syncError', 'lastJobRunId', 'createdAt', 'updatedAt'])}

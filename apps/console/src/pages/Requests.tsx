@@ -5,6 +5,7 @@ import { FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, DataTable, DateTime, ErrorBox, Loading, PageHeader, Pager, stateKind } from '../components/ui';
 import { api, queryString } from '../lib/api';
+import { useSession } from '../session';
 import type { RequestSearch } from '../router';
 
 const route = getRouteApi('/requests/$direction');
@@ -54,6 +55,7 @@ export function RequestsPage() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const lending = direction === 'lending';
+  const { can } = useSession();
   const [q, setQ] = useState(search.q ?? '');
   useEffect(() => setQ(search.q ?? ''), [search.q]);
 
@@ -117,6 +119,11 @@ export function RequestsPage() {
           <span className="count" data-testid="request-count">
             {t('requests.count', { count: list.data.total })}
           </span>
+        ) : null}
+        {!lending && can('operator') ? (
+          <Link to="/borrowing/new" className="button">
+            {t('newRequest.title')}
+          </Link>
         ) : null}
       </PageHeader>
       <form className="searchbar" role="search" onSubmit={submit}>

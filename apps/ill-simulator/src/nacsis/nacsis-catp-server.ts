@@ -20,10 +20,13 @@ import type { NacsisCall } from './nacsis-call-log';
 import { parseQuery, QuerySyntaxError } from './nacsis-query';
 import { BACK_FILE_DATABASES, SIM_DATABASES, SimDatabase, SimRecord, isSimDatabase, lenderOf, wireRecord } from './nacsis-record';
 import { Handle, NacsisStore } from './nacsis-store';
+import { NacsisCatalog, isCatDatabase } from './nacsis-catalog';
 
 export interface HttpAnswer {
   httpStatus: number;
   body: string;
+  /** The fault "apply then drop the answer": the command was carried out, the connection is cut without an answer. */
+  drop?: boolean;
 }
 
 const FIRST_FRAME = '001';
@@ -62,7 +65,10 @@ function valuesIn(record: CatpRecord) {
  *  from the store. HTTP 400 only for a message without a readable request line or headers. */
 @Injectable()
 export class NacsisCatpServer {
-  constructor(private readonly store: NacsisStore) {}
+  constructor(
+    private readonly store: NacsisStore,
+    private readonly catalog: NacsisCatalog,
+  ) {}
 
   answer(text: string, call?: NacsisCall): HttpAnswer {
     let request: CatpRequest;
@@ -79,6 +85,12 @@ export class NacsisCatpServer {
     if (call) {
       call.catpStatus = response.status;
       if (response.status >= 400) call.refusal = errorMessages(response.body).join('; ') || response.reasonPhrase;
+    }
+    const faults = this.store.faults;
+    if (request.method === 'SERVERPROCEDURECALL' && response.status < 300 && faults.dropAnswerAfterApplyNext > 0) {
+      faults.dropAnswerAfterApplyNext--;
+      if (call) call.refusal = 'answer dropped after the command was applied (fault dropAnswerAfterApplyNext)';
+      return { httpStatus: 0, body: '', drop: true };
     }
     return { httpStatus: 200, body: encodeResponse(response) };
   }
@@ -175,7 +187,8 @@ export class NacsisCatpServer {
     const value = headerValue(request, 'Database-names');
     if (!value) throw new CatpFailure(400, 'Database-names is missing');
     const databases = value.split(',').map((name) => name.trim());
-    const unknown = databases.filter((name) => !isSimDatabase(name) && !BACK_FILE_DATABASES.includes(name));
+    const unknown = databases.filter((name) => !isSimDatabase(name) && !BACK_FILE_DATABASES.includes(name) && !isCatDatabase(name));
+    if (databases.some(isCatDatabase) && databases.some((name) => !isCatDatabase(name))) throw new CatpFailure(400, 'a SEARCH names either CAT or ILL databases, not both');
     if (unknown.length) throw new CatpFailure(403, `database ${unknown.join(', ')} is not allowed`);
     return databases;
   }
@@ -199,18 +212,23 @@ export class NacsisCatpServer {
     const largeSetLowerBound = integerHeader(request, 'Large-set-lower-bound', 1);
     const mediumSetPresentNumber = integerHeader(request, 'Medium-set-present-number', 0);
 
-    const hits: { database: string; record: SimRecord }[] = [];
+    // CAT records are the same whatever the edit type; ILL records are written in the one asked for.
+    const hits: { database: string; id: string; wire: (editType: string) => CatpRecord }[] = [];
     for (const database of databases) {
+      if (isCatDatabase(database)) {
+        for (const { id, record } of this.catalog.records(database, this.store.nameOf)) if (predicate(valuesIn(record))) hits.push({ database, id, wire: () => record });
+        continue;
+      }
       for (const record of this.visible(database, handle.participantId)) {
-        if (predicate(valuesIn(this.wire(database, record, '9')))) hits.push({ database, record });
+        if (predicate(valuesIn(this.wire(database, record, '9')))) hits.push({ database, id: record.id, wire: (editType) => this.wire(database, record, editType) });
       }
     }
-    handle.frames.set(request.frame, { entries: hits.map(({ database, record }) => ({ database, id: record.id })), editType: smallSetEditType });
+    handle.frames.set(request.frame, { entries: hits.map(({ database, id }) => ({ database, id })), editType: smallSetEditType });
 
     let returned: CatpRecord[] = [];
-    if (hits.length <= smallSetUpperBound) returned = hits.map(({ database, record }) => this.wire(database, record, smallSetEditType));
+    if (hits.length <= smallSetUpperBound) returned = hits.map((hit) => hit.wire(smallSetEditType));
     else if (hits.length < largeSetLowerBound) {
-      returned = hits.slice(0, mediumSetPresentNumber).map(({ database, record }) => this.wire(database, record, mediumSetEditType));
+      returned = hits.slice(0, mediumSetPresentNumber).map((hit) => hit.wire(mediumSetEditType));
     }
     const next = returned.length < hits.length ? returned.length + 1 : 0;
     return this.response(
@@ -240,6 +258,7 @@ export class NacsisCatpServer {
     // A record that left this participant's view since the SEARCH is skipped (nacsis-catp.md G8).
     const emptied = this.store.faults.emptyRetrieveNext > 0 && this.store.faults.emptyRetrieveNext-- > 0;
     const records = (emptied ? [] : slice).flatMap(({ database, id }) => {
+      if (isCatDatabase(database)) return this.catalog.records(database, this.store.nameOf).filter((entry) => entry.id === id).map((entry) => entry.record);
       const record = this.store.record(id);
       if (!record || !this.sees(database, handle.participantId, record)) return [];
       return [this.wire(database, record, editType)];
@@ -264,6 +283,7 @@ export class NacsisCatpServer {
     const databases = this.databasesOf(request);
     if (databases.length !== 1) throw new CatpFailure(400, 'SERVERPROCEDURECALL names exactly one database');
     const [database] = databases;
+    if (isCatDatabase(database)) throw new CatpFailure(405, `SERVERPROCEDURECALL ILL is not made on the CAT database ${database}`);
     if (!isSimDatabase(database)) throw new CatpFailure(403, `SERVERPROCEDURECALL is not allowed on the back file ${database}`);
     const command = headerValue(request, 'ILL-command') ?? '';
     if (!(NACSIS_COMMANDS as readonly string[]).includes(command)) throw new CatpFailure(400, `unknown ILL-command ${JSON.stringify(command)}`);

@@ -12,7 +12,11 @@ export class NacsisCatpController {
 
   @Post('catp')
   catp(@Req() request: Request, @Res() response: Response): void {
-    const { httpStatus, body } = this.server.answer(catpTextOf(request), callOf(request));
+    const { httpStatus, body, drop } = this.server.answer(catpTextOf(request), callOf(request));
+    if (drop) {
+      request.socket.destroy();
+      return;
+    }
     response.status(httpStatus).setHeader('Content-Type', 'text/plain');
     response.send(Buffer.from(body, 'utf8'));
   }

@@ -4,7 +4,8 @@ import { ApiExceptionFilter } from '@illbridge/common/http-errors';
 import type { CatpElement } from '@illbridge/connectors/nacsis/catp-codec';
 import { seededRandom } from '../prng';
 import { NacsisCallLog } from './nacsis-call-log';
-import { ActDto, CatpFaultsDto, CreateRecordDto, GenerateDto, ParticipantDto, SettingsDto } from './nacsis-control.dto';
+import { ActDto, CatpFaultsDto, CreateRecordDto, GenerateDto, ParticipantDto, SettingsDto, TitleDto } from './nacsis-control.dto';
+import { NacsisCatalog } from './nacsis-catalog';
 import { SeedError, candidateGroup, generateRecords, seedRecord } from './nacsis-generator';
 import { SimRecord, lenderOf, recordJson } from './nacsis-record';
 import { NacsisStore } from './nacsis-store';
@@ -51,6 +52,7 @@ export class NacsisControlController {
   constructor(
     private readonly store: NacsisStore,
     private readonly callLog: NacsisCallLog,
+    private readonly catalog: NacsisCatalog,
   ) {}
 
   private json(record: SimRecord) {
@@ -124,6 +126,18 @@ export class NacsisControlController {
     return this.json(result.record);
   }
 
+  /** A NACSIS-CAT title with its holdings, searched over CATP in BOOK/SERIAL and BHOLD/SHOLD (replaces one with the same bibId). */
+  @Post('holdings')
+  addTitle(@Body() body: TitleDto) {
+    return this.catalog.setTitle({ ...body, holdings: body.holdings.map((holding) => ({ ...holding })) });
+  }
+
+  @Get('holdings')
+  titles() {
+    const titles = this.catalog.listTitles();
+    return { count: titles.length, titles };
+  }
+
   @Post('generate')
   generate(@Body() body: GenerateDto) {
     const records = generateRecords(this.store, { ourParticipantId: body.ourParticipantId, count: body.count, seed: body.seed ?? 1, days: body.days ?? DEFAULT_GENERATE_DAYS });
@@ -138,6 +152,7 @@ export class NacsisControlController {
     if (body.catpStatus !== undefined) this.store.faults.catpStatus = body.catpStatus;
     if (body.expireHandlesAfter !== undefined) this.store.faults.expireHandlesAfter = body.expireHandlesAfter;
     if (body.emptyRetrieveNext !== undefined) this.store.faults.emptyRetrieveNext = body.emptyRetrieveNext;
+    if (body.dropAnswerAfterApplyNext !== undefined) this.store.faults.dropAnswerAfterApplyNext = body.dropAnswerAfterApplyNext;
     const expiredHandles = body.expireHandles ? this.store.expireHandles() : 0;
     return { ...this.store.faults, expiredHandles };
   }
@@ -171,12 +186,13 @@ export class NacsisControlController {
     this.callLog.clear();
   }
 
-  /** Forgets everything: participants, records, handles, CATP faults, settings, calls (HTTP fault
+  /** Forgets everything: participants, records, CAT titles and holdings, handles, CATP faults, settings, calls (HTTP fault
    *  settings are reset at `/_sim/faults/nacsis`). */
   @Delete()
   @HttpCode(HttpStatus.NO_CONTENT)
   reset(): void {
     this.store.reset();
+    this.catalog.reset();
     this.callLog.clear();
   }
 }

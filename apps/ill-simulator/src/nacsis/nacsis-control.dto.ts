@@ -64,6 +64,26 @@ export class CatpFaultsDto {
   @IsOptional() @IsBoolean() expireHandles?: boolean;
   @IsOptional() @IsInt() @Min(0) expireHandlesAfter?: number;
   @IsOptional() @IsInt() @Min(0) emptyRetrieveNext?: number;
+  @IsOptional() @IsInt() @Min(0) dropAnswerAfterApplyNext?: number;
+}
+
+/** One library's holding in `POST /_sim/nacsis/holdings`. */
+export class HoldingDto {
+  @IsString() @IsNotEmpty() participantId: string;
+  @IsOptional() @IsString() location?: string;
+  @IsOptional() @IsArray() @IsString({ each: true }) volumes?: string[];
+  @IsOptional() @IsString() callNumber?: string;
+  @IsOptional() @IsString() registrationNumber?: string;
+}
+
+/** `POST /_sim/nacsis/holdings`: a NACSIS-CAT title (BOOK, or SERIAL for a BIBID starting with A) and the
+ *  libraries holding it (BHOLD / SHOLD). */
+export class TitleDto {
+  @Matches(/^[A-Z]{2}\d{8}$/, { message: 'bibId must be a NACSIS-CAT ID such as BN01234567 (books) or AN00123456 (serials)' }) bibId: string;
+  @IsString() @IsNotEmpty() title: string;
+  @IsOptional() @IsString() isbn?: string;
+  @IsOptional() @IsString() issn?: string;
+  @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => HoldingDto) holdings: HoldingDto[];
 }
 
 /** `settings.invalidHandle`: how an unknown, released or expired handle is answered. */

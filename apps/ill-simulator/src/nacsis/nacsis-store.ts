@@ -55,6 +55,9 @@ export interface CatpFaults {
   /** Answer the next N RETRIEVEs with no records but the right Next-result-set-position (as a page whose records
    *  were all deleted or moved since the SEARCH). */
   emptyRetrieveNext: number;
+  /** The next N SERVERPROCEDURECALLs that succeed are carried out, then the connection is cut without an answer
+   *  (a lost answer: the client cannot tell whether the command was applied). */
+  dropAnswerAfterApplyNext: number;
 }
 
 export type CommandResult =
@@ -70,7 +73,7 @@ const DEFAULT_SETTINGS: NacsisSettings = {
   invalidHandle: { status: 420, reasonPhrase: 'Invalid Handle', message: 'handle is unknown, released or expired' },
   getHandleExtraLine: null,
 };
-const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503, expireHandlesAfter: 0, emptyRetrieveNext: 0 };
+const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503, expireHandlesAfter: 0, emptyRetrieveNext: 0, dropAnswerAfterApplyNext: 0 };
 const HANDLE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const JST_OFFSET_MS = 9 * 3_600_000;
 

@@ -5,6 +5,7 @@ import { NacsisCatpServer } from './nacsis-catp-server';
 import { NacsisCatpController } from './nacsis-catp.controller';
 import { NacsisControlController } from './nacsis-control.controller';
 import { NacsisStore } from './nacsis-store';
+import { NacsisCatalog } from './nacsis-catalog';
 
 export const NACSIS_SYSTEM = 'nacsis';
 
@@ -12,7 +13,7 @@ export const NACSIS_SYSTEM = 'nacsis';
  *  HTTP faults at `/_sim/faults/nacsis`. */
 @Module({
   controllers: [NacsisCatpController, NacsisControlController],
-  providers: [NacsisStore, NacsisCatpServer, NacsisCallLog],
+  providers: [NacsisStore, NacsisCatpServer, NacsisCallLog, NacsisCatalog],
   exports: [NacsisStore],
 })
 export class NacsisSimulatorModule implements NestModule {

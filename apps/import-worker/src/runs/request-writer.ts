@@ -405,6 +405,16 @@ const UPSERT_COLUMNS = ['system', 'status', 'closed', 'partner_code', 'partners'
  *  compares NACSIS's record with it to tell whether an interrupted push got through (and writes it after each push). */
 const RAW_ON_CONFLICT = `"raw" = CASE WHEN rs_request.sync_state = 'PUSH_PENDING' THEN rs_request.raw ELSE EXCLUDED."raw" END`;
 
+/** Columns an update keeps when the record has no value for them: a NACSIS borrowing record carries no patron id,
+ *  so the patron of a request created in ILL Bridge (POST /api/borrowing-requests) survives its sync. */
+const KEPT_WHEN_ABSENT = new Set(['requester_id']);
+
+/** How an import's upsert sets a column of an existing request. */
+function upsertSet(c: string): string {
+  if (c === 'raw') return RAW_ON_CONFLICT;
+  return `"${c}" = ${KEPT_WHEN_ABSENT.has(c) ? `COALESCE(EXCLUDED."${c}", rs_request."${c}")` : `EXCLUDED."${c}"`}`;
+}
+
 /** A record event written again (a resumed run, a record twice in a run) keeps CREATED or UPDATED over UNCHANGED. */
 const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) DO UPDATE SET
     outcome = CASE WHEN record_event.outcome IN ('CREATED', 'UPDATED') AND EXCLUDED.outcome = 'UNCHANGED' THEN record_event.outcome ELSE EXCLUDED.outcome END,
@@ -478,7 +488,7 @@ up AS (
   SELECT $1, c.direction, c.external_id, $2, c.new_status, c.new_status = ANY($6::text[]), c.partner_code, c.partners, $3, c.pickup_library_code,
          ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4
     FROM changed c
-  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map((c) => (c === 'raw' ? RAW_ON_CONFLICT : `"${c}" = EXCLUDED."${c}"`)).join(', ')}, "updated_at" = now()
+  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map(upsertSet).join(', ')}, "updated_at" = now()
   RETURNING id, direction, external_id
 ),
 done AS (

@@ -210,17 +210,18 @@ export class CatpClient {
 
   /** SERVERPROCEDURECALL with `Procedure-name: ILL`: sends ILL-command `command` on record `id` of
    *  database `db` (the database decides whether we act as borrower or lender) with `fields`
-   *  (`CMMNT` for a note). Returns the updated record when `returnedEditType` asks for one. */
+   *  (`CMMNT` for a note). Returns the updated record when `returnedEditType` asks for one. `id` null: no `ID`
+   *  line, as ORDER of a new request is sent (NACSIS creates the record and assigns its ID). */
   async procedureCall(
     handle: CatpHandle,
     db: string,
     command: NacsisCommand,
-    id: string,
+    id: string | null,
     fields: CatpRecord,
     options: { returnedEditType?: CatpEditType } = {},
   ): Promise<CatpRecord | null> {
     const label = `SERVERPROCEDURECALL ${command}`;
-    const body = encoded(label, () => encodeFields([{ tag: 'ID', value: id }, ...fields]));
+    const body = encoded(label, () => encodeFields(id === null ? [...fields] : [{ tag: 'ID', value: id }, ...fields]));
     const headers = [header('Procedure-name', 'ILL'), header('Database-names', db), header('ILL-command', command)];
     if (options.returnedEditType) headers.push(header('Returned-edit-type', options.returnedEditType));
     return this.withHandle(handle, async () => {

@@ -17,6 +17,7 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 @Index('ix_rs_request_title_trgm', { synchronize: false })
 @Index('ix_rs_request_author_trgm', { synchronize: false })
 @Index('ix_rs_request_external_id_trgm', { synchronize: false })
+@Index('uq_rs_request_number', ['requestNumber'], { unique: true, where: '"request_number" IS NOT NULL' })
 export class RequestEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
@@ -29,6 +30,12 @@ export class RequestEntity {
   @Column({ name: 'external_id', type: 'varchar', length: 128 }) externalId: string;
   /** A second identifier of the external system (Libris request_id, NACSIS ONO / our own number). */
   @Column({ name: 'external_ref', type: 'varchar', length: 128, nullable: true }) externalRef: string | null;
+  /** Our own request number (`ILB-000123`, from the sequence rs_request_number_seq) of a request created here;
+   *  sent to NACSIS as the order number `ONO`. */
+  @Column({ name: 'request_number', type: 'varchar', length: 16, nullable: true }) requestNumber: string | null;
+  /** A request created here: what its ORDER sends beyond the request's own fields (candidate lenders with their
+   *  holdings, accounting, copy type, delivery, staff, address); see apps/action-push/src/borrowing. */
+  @Column({ name: 'order_draft', type: 'jsonb', nullable: true }) orderDraft: Record<string, unknown> | null;
   @Column({ type: 'varchar', length: 40 }) status: RequestStatus;
   @Column({ name: 'external_system_status', type: 'varchar', length: 64, nullable: true }) externalSystemStatus: string | null;
   @Column({ type: 'boolean', default: false }) closed: boolean;
@@ -74,6 +81,9 @@ export class RequestEntity {
 /** Append-only history of a request. */
 @Entity('request_event')
 @Index('ix_request_event_request', ['requestId', 'id'])
+// The Idempotency-Key of a request created through POST /api/borrowing-requests, on its CREATED event (expression
+// index, created by the BorrowingRequests migration).
+@Index('ix_request_event_created_key', { synchronize: false })
 export class RequestEventEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' }) id: string;
   @Column({ name: 'request_id', type: 'uuid' }) requestId: string;

@@ -8,6 +8,7 @@ import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarni
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
+import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -20,5 +21,6 @@ export const MIGRATIONS: Function[] = [
   RunWarningsAndPartCursors1796289999925,
   StatusByStaff1796291442024,
   PushGiveUp1796299470828,
+  BorrowingRequests1796299481466,
   NetpunktOrderKey1796299651664,
 ];
