@@ -248,7 +248,9 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     expect((await runProfileNow(api, pg, profileId)).state).toBe('COMPLETED_SUCCESSFULLY');
     const linked = (await pg.query(`SELECT * FROM rs_request WHERE request_number = $1 OR external_id = $2`, [requestNumber, applied.body.id])).rows;
     expect(linked).toHaveLength(1);
-    expect(linked[0]).toMatchObject({ id, external_id: applied.body.id, external_system_status: '未処理', status: 'REQUEST_SENT_TO_PARTNER' });
+    // The ORDER is still to be pushed: the sync keeps the local status (it never rewinds a PUSH_PENDING request), and
+    // the push's adoption of the record moves it on.
+    expect(linked[0]).toMatchObject({ id, external_id: applied.body.id, external_system_status: '未処理', status: 'CREATED_BORROWING_REQUEST', sync_state: 'PUSH_PENDING' });
 
     // A worker again: it finds the record by ONO instead of ordering a second time.
     await apiOnly.close();
