@@ -1,4 +1,5 @@
 export * from './config';
+export * from './settings';
 export * from './crypto';
 export * from './errors';
 export * from './http-errors';
