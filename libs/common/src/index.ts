@@ -5,6 +5,7 @@ export * from './errors';
 export * from './http-errors';
 export * from './logging';
 export * from './auth';
+export * from './audit';
 export * from './metrics';
 export * from './health';
 export * from './core.module';
