@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, RequireRole } from '@illbridge/common';
 import { BulkActionDto, TakeActionDto } from './action.dto';
 import { ActionsService } from './actions.service';
 
@@ -38,7 +38,10 @@ const BULK_ANSWER_SCHEMA = {
 @ApiBearerAuth()
 @Controller('api')
 export class ActionsController {
-  constructor(private readonly actions: ActionsService) {}
+  constructor(
+    private readonly actions: ActionsService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get('requests/:id/actions')
   allowed(@Param('id') id: string) {
@@ -49,8 +52,10 @@ export class ActionsController {
   @HttpCode(202)
   @RequireRole('operator')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key answers the first answer and takes no second action' })
-  take(@Param('id') id: string, @Body() body: TakeActionDto, @Headers('idempotency-key') idempotencyKey?: string) {
-    return this.actions.take(id, body, idempotencyKey);
+  async take(@Param('id') id: string, @Body() body: TakeActionDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
+    const answer = await this.actions.take(id, body, idempotencyKey, actor);
+    await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: body.action, note: body.note ?? null, fields: body.fields ?? null, outboundActionId: answer.action.id, status: answer.request.status } });
+    return answer;
   }
 
   @Post('actions/bulk')
@@ -59,8 +64,10 @@ export class ActionsController {
   @ApiOperation({ summary: 'One action for many requests, each judged on its own and taken in the order given; a per-request result list' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: "The key of every request's action: a repeat answers the accepted ones' first answers and takes no second action" })
   @ApiOkResponse({ description: 'Each request taken (ACCEPTED, as the single action answers 202) or refused (REFUSED, with the status and error body the single action would answer)', schema: BULK_ANSWER_SCHEMA })
-  bulk(@Body() body: BulkActionDto, @Headers('idempotency-key') idempotencyKey?: string) {
-    return this.actions.bulk(body, idempotencyKey);
+  async bulk(@Body() body: BulkActionDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
+    const answer = await this.actions.bulk(body, idempotencyKey, actor);
+    await this.audit.record(actor, 'BULK_ACTION', 'request', null, { after: { action: body.action, note: body.note ?? null, accepted: answer.results.filter((r) => r.result === 'ACCEPTED').map((r) => r.requestId), refused: answer.results.filter((r) => r.result === 'REFUSED').map((r) => r.requestId) } });
+    return answer;
   }
 
   @Get('requests/:id/outbound-actions')
@@ -71,14 +78,18 @@ export class ActionsController {
   @Post('outbound-actions/:id/retry')
   @HttpCode(200)
   @RequireRole('operator')
-  retry(@Param('id') id: string) {
-    return this.actions.retry(id);
+  async retry(@Param('id') id: string, @Actor() actor: AuditActor) {
+    const retried = await this.actions.retry(id, actor);
+    await this.audit.record(actor, 'RETRY', 'outbound-action', id, { after: { requestId: retried.requestId, action: retried.action, seq: retried.seq } });
+    return retried;
   }
 
   @Post('outbound-actions/:id/discard')
   @HttpCode(200)
   @RequireRole('operator')
-  discard(@Param('id') id: string) {
-    return this.actions.discard(id);
+  async discard(@Param('id') id: string, @Actor() actor: AuditActor) {
+    const discarded = await this.actions.discard(id, actor);
+    await this.audit.record(actor, 'DISCARD', 'outbound-action', id, { after: { requestId: discarded.requestId, action: discarded.action, seq: discarded.seq } });
+    return discarded;
   }
 }

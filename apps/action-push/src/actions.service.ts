@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { EntityManager } from 'typeorm';
-import { ApiError, conflict, isUuid, notFound, validationFailed } from '@illbridge/common';
+import { ApiError, AuditActor, conflict, isUuid, notFound, validationFailed } from '@illbridge/common';
 import type { Direction, Format, RequestStatus } from '@illbridge/database/entities/enums';
 import { allowedActions, allowedLocalActions, evaluateAction, evaluateLocalAction, isLocalAction, isNacsisAction } from '@illbridge/workflow';
 import type { NacsisActionContext } from '@illbridge/workflow';
@@ -101,13 +101,13 @@ export class ActionsService {
    *  applies only if the request row is still that version (`PushStore.onRequest`; else again under the row lock).
    *  The doorbell rings after the write, unless a drain holds the request's lease: that drain finishes under the
    *  row lock, after our write, so it sees our action and pushes it (nacsis: `PushDrainer`). */
-  async take(id: string, body: TakeActionDto, idempotencyKey?: string): Promise<ActionAnswer> {
+  async take(id: string, body: TakeActionDto, idempotencyKey?: string, actor: AuditActor = null): Promise<ActionAnswer> {
     checkIdempotencyKey(idempotencyKey);
     if (!isUuid(id)) throw notFound(`Request ${id}`);
     const outcome = await this.store.onRequest(id, async (db): Promise<Taken | Stale> => {
       const input = await this.store.takeInput(db, id);
       if (!input) throw notFound(`Request ${id}`);
-      return input.request.system === 'NACSIS' ? this.takeNacsis(db, input, body, idempotencyKey) : this.takeLocal(db, input, body, idempotencyKey);
+      return input.request.system === 'NACSIS' ? this.takeNacsis(db, input, body, idempotencyKey, actor) : this.takeLocal(db, input, body, idempotencyKey, actor);
     });
     if (outcome.ring) {
       await this.doorbell.ring(id).catch((error) =>
@@ -123,13 +123,13 @@ export class ActionsService {
    *  repeat answers the accepted ones' first answers and takes nothing twice (a refused one is judged again).
    *  A failure that is not a refusal (a database that is down) stops the call: the answer is that error, the
    *  requests before it are taken, and a repeat with the same key finishes the rest. */
-  async bulk(body: BulkActionDto, idempotencyKey?: string): Promise<BulkAnswer> {
+  async bulk(body: BulkActionDto, idempotencyKey?: string, actor: AuditActor = null): Promise<BulkAnswer> {
     checkIdempotencyKey(idempotencyKey);
     const { requestIds, ...single } = body;
     const results: BulkResult[] = [];
     for (const requestId of requestIds) {
       try {
-        const answer = await this.take(requestId, single as TakeActionDto, idempotencyKey);
+        const answer = await this.take(requestId, single as TakeActionDto, idempotencyKey, actor);
         results.push({ requestId, result: 'ACCEPTED', status: 202, action: answer.action, request: answer.request });
       } catch (error) {
         if (!(error instanceof ApiError) || error.getStatus() >= 500) throw error;
@@ -142,7 +142,7 @@ export class ActionsService {
   }
 
   /** Judges the action on the request's projected NACSIS state and records it; refusals throw. */
-  private async takeNacsis(db: Db, input: TakeInput, body: TakeActionDto, idempotencyKey?: string): Promise<Taken | Stale> {
+  private async takeNacsis(db: Db, input: TakeInput, body: TakeActionDto, idempotencyKey: string | undefined, actor: AuditActor): Promise<Taken | Stale> {
     const { request } = input;
     if (idempotencyKey) {
       const first = await this.store.actionByIdempotencyKey(db, request.id, idempotencyKey);
@@ -191,6 +191,7 @@ export class ActionsService {
         externalSystemStatus: request.external_system_status,
         message: `${body.action} taken: NACSIS ${verdict.command} queued as #${seq} (${projected.stat} → ${verdict.toStat})`,
         data: { outboundActionId: actionId, seq, action: body.action, command: verdict.command, note: checked.note ?? null },
+        actor,
       },
     });
     if (written === STALE) return STALE;
@@ -200,7 +201,7 @@ export class ActionsService {
   /** Libris / Netpunkt: the local status changes, a request event records the action; nothing is
    *  pushed, so there is no outbound action. The answer's `action` has the outbound action's shape
    *  with `id: null`, `seq: null`, `nacsisCommand: null`, `state: 'SENT'` (done) and `local: true`. */
-  private async takeLocal(db: Db, input: TakeInput, body: TakeActionDto, idempotencyKey?: string): Promise<Taken | Stale> {
+  private async takeLocal(db: Db, input: TakeInput, body: TakeActionDto, idempotencyKey: string | undefined, actor: AuditActor): Promise<Taken | Stale> {
     const { request } = input;
     const localView = (eventId: string, at: Date, data: LocalActionData): OutboundActionView & { local: true; eventId: string } => ({
       id: null,
@@ -251,6 +252,7 @@ export class ActionsService {
         externalSystemStatus: request.external_system_status,
         message: `${body.action} taken (local workflow: ${request.status} → ${verdict.toStatus})`,
         data,
+        actor,
       },
     });
     if (written === STALE) return STALE;
@@ -258,7 +260,7 @@ export class ActionsService {
   }
 
   /** `POST /api/outbound-actions/:id/retry`: a FAILED action goes back to PENDING (attempts kept). */
-  async retry(actionId: string): Promise<OutboundActionView> {
+  async retry(actionId: string, actor: AuditActor = null): Promise<OutboundActionView> {
     const result = await this.failedAction(actionId, 'retried', async (em, action) => {
       const updated = await this.store.setActionState(em, action.id, 'PENDING');
       await this.store.setRequestSync(em, action.request_id, { status: null, syncState: 'PUSH_PENDING', keepError: false });
@@ -270,6 +272,7 @@ export class ActionsService {
         externalSystemStatus: null,
         message: `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) retried by an operator`,
         data: { outboundActionId: action.id, seq: action.seq, retry: true },
+        actor,
       });
       return updated;
     });
@@ -279,7 +282,7 @@ export class ActionsService {
 
   /** `POST /api/outbound-actions/:id/discard`: a FAILED action is given up. The local status is set
    *  back to what NACSIS's state and the remaining unpushed actions say; actions held behind it go on. */
-  async discard(actionId: string): Promise<OutboundActionView> {
+  async discard(actionId: string, actor: AuditActor = null): Promise<OutboundActionView> {
     const { updated, ring } = await this.failedAction(actionId, 'discarded', async (em, action) => {
       const updated = await this.store.setActionState(em, action.id, 'DISCARDED');
       const request = (await this.store.request(em, action.request_id))!;
@@ -297,6 +300,7 @@ export class ActionsService {
         externalSystemStatus: request.external_system_status,
         message: `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) discarded by an operator`,
         data: { outboundActionId: action.id, seq: action.seq },
+        actor,
       });
       return { updated, ring: waiting > 0 && !failed };
     });

@@ -19,6 +19,8 @@ describeControllerContract({
     'POST /api/borrowing-requests/:id/order': 'operator',
     'GET /api/nacsis/holdings': 'viewer',
     'GET /health': null,
+    'GET /health/live': null,
+    'GET /health/ready': null,
     'GET /metrics': null,
   },
   failing: { method: 'POST', path: '/api/requests/00000000-0000-4000-8000-000000000001/actions', key: 'operator', body: { action: 'RECEIVE' }, service: ActionsService, serviceMethod: 'take' },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
+import { createHttpApp, loadConfig, loadServiceSettings } from '@illbridge/common';
 import { ActionPushModule } from './app.module';
-import { PushSettings } from './push-settings';
+import { PUSH_SETTINGS, PushSettings } from './push-settings';
 
 export async function createActionPushApp(config = loadConfig(), settings = new PushSettings()) {
   return createHttpApp(ActionPushModule.forRoot(config, settings), {
@@ -13,8 +13,12 @@ export async function createActionPushApp(config = loadConfig(), settings = new 
 }
 
 if (require.main === module) {
-  createActionPushApp()
-    .then((app) => app.listen(portFrom(process.env, 3002), '0.0.0.0'))
+  Promise.resolve()
+    .then(async () => {
+      const { config, settings } = loadServiceSettings(PUSH_SETTINGS);
+      const app = await createActionPushApp(config, new PushSettings());
+      await app.listen(settings.PORT, '0.0.0.0');
+    })
     .catch((error) => {
       console.error(error?.message ?? error);
       process.exit(1);

@@ -1,42 +1,66 @@
 import { hostname } from 'os';
 import { randomBytes } from 'crypto';
+import { portSetting, setting, settingsOrThrow } from '@illbridge/common';
 
-const numberFrom = (value: string | undefined, fallback: number) => {
-  const parsed = Number(value);
-  return value !== undefined && value !== '' && Number.isFinite(parsed) ? parsed : fallback;
+/** Every setting action-push reads besides the common ones (validated at start-up with them: main.ts). */
+export const PUSH_SETTINGS = {
+  PORT: portSetting(3002),
+  PUSH_WORKER: setting.bool(true),
+  PUSH_CONCURRENCY: setting.int(8, { min: 1 }),
+  PUSH_LEASE_MS: setting.ms(30_000, 1000),
+  PUSH_RING_DELAY_MS: setting.ms(20),
+  PUSH_BACKOFF_MS: setting.ms(500, 1),
+  PUSH_BACKOFF_CAP_MS: setting.ms(60_000, 1),
+  PUSH_HTTP_TIMEOUT_MS: setting.ms(10_000, 1),
+  PUSH_SWEEP_MS: setting.ms(60_000),
+  PUSH_LOCK_MS: setting.ms(30_000, 1000),
+  PUSH_GIVE_UP_AFTER_MS: setting.ms(24 * 3_600_000, 1),
+  PUSH_MAX_ATTEMPTS: setting.int(500, { min: 1 }),
 };
 
-/** Tunables of the action-push service (environment, with defaults for production). Tests pass
+/** Tunables of the action-push service (PUSH_SETTINGS from the environment). Tests pass
  *  overrides: `new PushSettings({ backoffBaseMs: 20 })`. */
 export class PushSettings {
   /** Run the push worker in this process (PUSH_WORKER=false: the HTTP API only). */
-  worker = process.env.PUSH_WORKER !== 'false';
+  worker: boolean;
   /** Requests drained at once by this process (each request is drained by one worker at a time). */
-  concurrency = numberFrom(process.env.PUSH_CONCURRENCY, 8);
+  concurrency: number;
   /** How long a drain holds a request (renewed before every command). */
-  leaseMs = numberFrom(process.env.PUSH_LEASE_MS, 30_000);
+  leaseMs: number;
   /** The doorbell's drain job waits this long before it runs, so that actions taken back to back (a
    *  staff member's ACCEPT then SHIP) are recorded before the drain starts and go in one claim. */
-  ringDelayMs = numberFrom(process.env.PUSH_RING_DELAY_MS, 20);
+  ringDelayMs: number;
   /** Jittered exponential backoff between attempts of a drain job: base and cap. */
-  backoffBaseMs = numberFrom(process.env.PUSH_BACKOFF_MS, 500);
-  backoffCapMs = numberFrom(process.env.PUSH_BACKOFF_CAP_MS, 60_000);
+  backoffBaseMs: number;
+  backoffCapMs: number;
   /** Per CATP call; well under the lease, so a lease never runs out during a call. */
-  httpTimeoutMs = numberFrom(process.env.PUSH_HTTP_TIMEOUT_MS, 10_000);
+  httpTimeoutMs: number;
   /** Every so often, ring the doorbell of requests whose actions wait while nobody drains them
    *  (a lost doorbell, a job that ran out of attempts, a worker that died). 0 turns it off. */
-  sweepIntervalMs = numberFrom(process.env.PUSH_SWEEP_MS, 60_000);
+  sweepIntervalMs: number;
   /** BullMQ job lock: a worker that died is noticed after this long and its job retried. */
-  lockDurationMs = numberFrom(process.env.PUSH_LOCK_MS, 30_000);
+  lockDurationMs: number;
   /** A push that keeps failing transiently (5xx, timeouts, no answer) is given up — the action FAILED with the last
    *  reason, the request PUSH_FAILED — once this long has passed since its first attempt (24 h) … */
-  giveUpAfterMs = numberFrom(process.env.PUSH_GIVE_UP_AFTER_MS, 24 * 3_600_000);
+  giveUpAfterMs: number;
   /** … or after this many attempts (counted since an operator's retry). */
-  maxAttempts = numberFrom(process.env.PUSH_MAX_ATTEMPTS, 500);
+  maxAttempts: number;
   /** Names this process in `push_lease_owner` (each drain adds its own suffix). */
   workerId = `${hostname().slice(0, 32)}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
-  constructor(overrides: Partial<PushSettings> = {}) {
+  constructor(overrides: Partial<PushSettings> = {}, env: NodeJS.ProcessEnv = process.env) {
+    const s = settingsOrThrow(PUSH_SETTINGS, env);
+    this.worker = s.PUSH_WORKER;
+    this.concurrency = s.PUSH_CONCURRENCY;
+    this.leaseMs = s.PUSH_LEASE_MS;
+    this.ringDelayMs = s.PUSH_RING_DELAY_MS;
+    this.backoffBaseMs = s.PUSH_BACKOFF_MS;
+    this.backoffCapMs = s.PUSH_BACKOFF_CAP_MS;
+    this.httpTimeoutMs = s.PUSH_HTTP_TIMEOUT_MS;
+    this.sweepIntervalMs = s.PUSH_SWEEP_MS;
+    this.lockDurationMs = s.PUSH_LOCK_MS;
+    this.giveUpAfterMs = s.PUSH_GIVE_UP_AFTER_MS;
+    this.maxAttempts = s.PUSH_MAX_ATTEMPTS;
     Object.assign(this, overrides);
   }
 }

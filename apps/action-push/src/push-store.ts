@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AuditActor } from '@illbridge/common';
 import type { CatpRecord } from '@illbridge/connectors/nacsis';
 import { FINAL_STATUSES } from '@illbridge/workflow';
 import type { NacsisCommand } from '@illbridge/workflow';
@@ -90,6 +91,8 @@ export interface RequestEventInput {
   externalSystemStatus: string | null;
   message: string;
   data: object;
+  /** Staff events: the API key that took the action (shown in the request history). */
+  actor?: AuditActor;
 }
 
 /** The data of a local action's ACTION_REQUESTED event. */
@@ -169,7 +172,9 @@ const unpushedList = (afterSeq: string, unpushed: string) => `SELECT COALESCE(js
   FROM outbound_action WHERE request_id = $1 AND seq > ${afterSeq} AND state = ANY(${unpushed}::text[])`;
 
 const INSERT_EVENT_COLUMNS = 'request_id, type, from_status, to_status, external_system_status, message, data';
-const eventParams = (e: RequestEventInput) => [e.requestId, e.type, e.fromStatus, e.toStatus, e.externalSystemStatus, e.message, JSON.stringify(e.data)];
+/** Staff events also name their actor (`eventParams`' last two). */
+const INSERT_STAFF_EVENT_COLUMNS = `${INSERT_EVENT_COLUMNS}, actor_key_id, actor_key_name`;
+const eventParams = (e: RequestEventInput) => [e.requestId, e.type, e.fromStatus, e.toStatus, e.externalSystemStatus, e.message, JSON.stringify(e.data), e.actor?.id ?? null, e.actor?.name ?? null];
 
 @Injectable()
 export class PushStore {
@@ -279,8 +284,8 @@ export class PushStore {
          SELECT $5::uuid, $1, $6::int, $7::text, $8::text, $9::text, $10::text, 'PENDING', 0, $11::text, $12::jsonb, $13::text FROM request
          RETURNING ${OUTBOUND_COLUMNS}
        ), event AS (
-         INSERT INTO request_event (${INSERT_EVENT_COLUMNS})
-         SELECT $1, $14::text, $15::text, $16::text, $17::text, $18::text, $19::jsonb FROM request
+         INSERT INTO request_event (${INSERT_STAFF_EVENT_COLUMNS})
+         SELECT $1, $14::text, $15::text, $16::text, $17::text, $18::text, $19::jsonb, $20::uuid, $21::text FROM request
        )
        SELECT * FROM action, request`,
       [
@@ -312,11 +317,11 @@ export class PushStore {
     const [row] = await db.query(
       `WITH request AS (
          -- Set by staff: the next import keeps it (and records the external change); a final status closes the request.
-         UPDATE rs_request SET status = $3::text, status_by_staff = true, closed = $3::text = ANY($10::text[]), updated_at = now()
+         UPDATE rs_request SET status = $3::text, status_by_staff = true, closed = $3::text = ANY($12::text[]), updated_at = now()
           WHERE id = $1 AND ctid = $2::tid RETURNING *
        ), event AS (
-         INSERT INTO request_event (${INSERT_EVENT_COLUMNS})
-         SELECT $1, $4::text, $5::text, $6::text, $7::text, $8::text, $9::jsonb FROM request
+         INSERT INTO request_event (${INSERT_STAFF_EVENT_COLUMNS})
+         SELECT $1, $4::text, $5::text, $6::text, $7::text, $8::text, $9::jsonb, $10::uuid, $11::text FROM request
          RETURNING id, created_at
        )
        SELECT request.*, event.id AS event_id, event.created_at AS event_at FROM request, event`,
@@ -357,7 +362,7 @@ export class PushStore {
   }
 
   async addEvent(db: Db, event: RequestEventInput) {
-    await db.query(`INSERT INTO request_event (${INSERT_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, eventParams(event));
+    await db.query(`INSERT INTO request_event (${INSERT_STAFF_EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, eventParams(event));
   }
 
   // ---- the push worker's drain

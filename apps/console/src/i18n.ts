@@ -30,7 +30,7 @@ const en = {
   detail: {
     title: 'Request {{id}}', general: 'Request', partnersSection: 'Partners and requester', biblio: 'Bibliographic data', sync: 'Synchronisation', raw: 'Record as the external system sent it',
     history: 'History', outbound: 'Outbound actions', actions: 'Actions', noActions: 'No action is allowed now.', allowedNow: 'Allowed now', notAllowed: 'NACSIS Action Not Allowed', localNotAllowed: 'Action Not Allowed',
-    taken: '{{action}} was accepted and will be sent.', event: 'Event', from: 'From', to: 'To', message: 'Message', when: 'When', job: 'Job', seq: '#', action: 'Action',
+    taken: '{{action}} was accepted and will be sent.', event: 'Event', from: 'From', to: 'To', message: 'Message', when: 'When', job: 'Job', by: 'By', seq: '#', action: 'Action',
     command: 'NACSIS command', state: 'State', attempts: 'Attempts', lastError: 'Last error', sentAt: 'Sent', retry: 'Retry', discard: 'Discard', pushFailed: 'A push to NACSIS-ILL failed: retry it or discard it.',
     noteFor: 'Note for {{action}}', noteRequired: 'A note is required for {{action}}.', send: 'Send {{action}}', shipTitle: 'Ship', dueDate: 'Due date', dueDateRequired: 'A due date is required to ship a loan.', shipDate: 'Ship date',
     charges: 'Charges', item: 'Item', quantity: 'Quantity', unitPrice: 'Unit price (yen)', subtotal: 'Subtotal', addCharge: 'Add a charge line', removeCharge: 'Remove charge line {{n}}',
@@ -125,7 +125,7 @@ const ja: Tree = {
   detail: {
     title: '依頼 {{id}}', general: '依頼', partnersSection: 'パートナーと依頼者', biblio: '書誌情報', sync: '同期', raw: '外部システムから届いたレコード',
     history: '履歴', outbound: '送信アクション', actions: '操作', noActions: '現在可能な操作はありません。', allowedNow: '現在可能な操作', notAllowed: 'NACSIS Action Not Allowed', localNotAllowed: 'この操作はできません',
-    taken: '{{action}} を受け付けました。送信されます。', event: 'イベント', from: '前', to: '後', message: 'メッセージ', when: '日時', job: 'ジョブ', seq: '#', action: '操作',
+    taken: '{{action}} を受け付けました。送信されます。', event: 'イベント', from: '前', to: '後', message: 'メッセージ', when: '日時', job: 'ジョブ', by: '実行者', seq: '#', action: '操作',
     command: 'NACSISコマンド', state: '状態', attempts: '試行回数', lastError: '最後のエラー', sentAt: '送信日時', retry: '再送', discard: '破棄', pushFailed: 'NACSIS-ILLへの送信に失敗しました。再送するか破棄してください。',
     noteFor: '{{action}} のコメント', noteRequired: '{{action}} にはコメントが必要です。', send: '{{action}} を送信', shipTitle: '発送', dueDate: '返却期限', dueDateRequired: '貸出の発送には返却期限が必要です。', shipDate: '発送日',
     charges: '料金', item: '項目', quantity: '数量', unitPrice: '単価（円）', subtotal: '小計', addCharge: '料金行を追加', removeCharge: '料金行 {{n}} を削除',

@@ -10,6 +10,7 @@ import { LibrisImporter } from './libris/libris-importer';
 import { NacsisImporter } from './nacsis/nacsis-importer';
 import { NetpunktImporter } from './netpunkt/netpunkt-importer';
 import { RecoveryService } from './recovery.service';
+import { configuredMaintenanceProcessor, RetentionService } from './retention';
 import { JobRunsService } from './runs/job-runs.service';
 import { RunProgress } from './runs/run-progress';
 
@@ -32,6 +33,7 @@ export class ImportWorkerModule {
         CoreModule.forRoot({ config, redisRole: 'worker' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
+        BullModule.registerQueue({ name: QUEUE.MAINTENANCE, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.MAINTENANCE] }),
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('import-worker')),
       ],
       providers: [
@@ -53,6 +55,8 @@ export class ImportWorkerModule {
         SchedulesService,
         RecoveryService,
         QueueMetrics,
+        RetentionService,
+        configuredMaintenanceProcessor(config.redisUrl),
       ],
     };
   }

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { setFlagsFromString } from 'v8';
-import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
+import { createHttpApp, loadConfig, loadServiceSettings } from '@illbridge/common';
 import { ImportWorkerModule } from './app.module';
-import { ImportSettings } from './import-settings';
+import { IMPORT_SETTINGS, ImportSettings } from './import-settings';
 
 /** The import worker: consumes import jobs; over HTTP it serves only /health, /metrics and /docs. */
 export async function createImportWorkerApp(config = loadConfig(), settings = new ImportSettings()) {
@@ -21,11 +21,14 @@ if (require.main === module) {
   // growing factor keeps it near the live size at the cost of more frequent (incremental) marking.
   // IMPORT_HEAP_GROWING_PERCENT=0 restores V8's default. IMPORT_V8_FLAGS (e.g. --trace-gc) is for diagnostics:
   // NODE_OPTIONS does not accept those flags.
-  const growing = Number(process.env.IMPORT_HEAP_GROWING_PERCENT ?? 30);
-  if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
-  if (process.env.IMPORT_V8_FLAGS) setFlagsFromString(process.env.IMPORT_V8_FLAGS);
-  createImportWorkerApp()
-    .then((app) => app.listen(portFrom(process.env, 3004), '0.0.0.0'))
+  Promise.resolve()
+    .then(async () => {
+      const { config, settings } = loadServiceSettings(IMPORT_SETTINGS);
+      if (settings.IMPORT_HEAP_GROWING_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${settings.IMPORT_HEAP_GROWING_PERCENT}`);
+      if (settings.IMPORT_V8_FLAGS) setFlagsFromString(settings.IMPORT_V8_FLAGS);
+      const app = await createImportWorkerApp(config, new ImportSettings());
+      await app.listen(settings.PORT, '0.0.0.0');
+    })
     .catch((error) => {
       console.error(error?.message ?? error);
       process.exit(1);

@@ -21,6 +21,8 @@ import { ProfilesService } from './profiles/profiles.service';
 
 /** At start-up the schedules are rebuilt from the database: missing schedulers (queue store wiped)
  *  come back, orphans go. A queue store that is down does not stop the API from starting. */
+const RECONCILE_WAIT_MS = 5000;
+
 class ScheduleReconciler implements OnApplicationBootstrap {
   private readonly logger = new Logger('ScheduleReconciler');
   constructor(
@@ -32,11 +34,15 @@ class ScheduleReconciler implements OnApplicationBootstrap {
 
   async onApplicationBootstrap() {
     this.metrics.watchQueues(this.importQueue);
-    try {
-      await this.schedules.reconcile(await this.dataSource.getRepository(IntegrationProfileEntity).find());
-    } catch (error: any) {
-      this.logger.error(`Could not reconcile schedules at start-up (they are rebuilt at the next start): ${error.message}`);
-    }
+    // Waits for Redis at most RECONCILE_WAIT_MS: past it the API starts (and /health/ready says Redis is down) while
+    // the reconciliation goes on in the background as soon as Redis answers.
+    const reconciled = this.dataSource
+      .getRepository(IntegrationProfileEntity)
+      .find()
+      .then((profiles) => this.schedules.reconcile(profiles))
+      .catch((error: any) => this.logger.error(`Could not reconcile schedules at start-up (they are rebuilt at the next start): ${error.message}`));
+    const waited = await Promise.race([reconciled.then(() => true), new Promise<false>((done) => setTimeout(() => done(false), RECONCILE_WAIT_MS).unref())]);
+    if (!waited) this.logger.warn(`Schedules not reconciled within ${RECONCILE_WAIT_MS} ms (is Redis down?); starting, and reconciling when Redis answers`);
   }
 }
 

@@ -37,6 +37,8 @@ describeControllerContract({
     'POST /api/netpunkt-receipts/:id/reimport': 'operator',
     'POST /netpunkt/receipt': null,
     'GET /health': null,
+    'GET /health/live': null,
+    'GET /health/ready': null,
     'GET /metrics': null,
   },
   failing: { method: 'POST', path: '/api/integration-profiles/00000000-0000-4000-8000-000000000001/run', key: 'operator', service: ProfilesService, serviceMethod: 'runNow' },

@@ -1,7 +1,12 @@
 import 'reflect-metadata';
-import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
+import { createHttpApp, loadConfig, loadServiceSettings, portSetting } from '@illbridge/common';
 import { buildSoapFault } from '@illbridge/connectors/netpunkt';
 import { ProfileConfigModule } from './app.module';
+
+/** Every setting profile-config reads besides the common ones (validated at start-up with them). */
+export const PROFILE_CONFIG_SETTINGS = {
+  PORT: portSetting(3001),
+};
 
 export async function createProfileConfigApp(config = loadConfig()) {
   return createHttpApp(ProfileConfigModule.forRoot(config), {
@@ -14,8 +19,12 @@ export async function createProfileConfigApp(config = loadConfig()) {
 }
 
 if (require.main === module) {
-  createProfileConfigApp()
-    .then((app) => app.listen(portFrom(process.env, 3001), '0.0.0.0'))
+  Promise.resolve()
+    .then(async () => {
+      const { config, settings } = loadServiceSettings(PROFILE_CONFIG_SETTINGS);
+      const app = await createProfileConfigApp(config);
+      await app.listen(settings.PORT, '0.0.0.0');
+    })
     .catch((error) => {
       console.error(error?.message ?? error);
       process.exit(1);

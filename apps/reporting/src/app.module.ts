@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule, MeController } from '@illbridge/common';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
+import { AuditController } from './audit/audit.controller';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
@@ -24,7 +25,7 @@ export class ReportingModule {
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
-      controllers: [JobsController, JobHistoryController, RequestsController, MeController],
+      controllers: [JobsController, JobHistoryController, RequestsController, MeController, AuditController],
       providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
     };
   }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { createHttpApp, loadConfig, portFrom } from '@illbridge/common';
+import { createHttpApp, loadConfig, loadServiceSettings } from '@illbridge/common';
 import { ReportingModule } from './app.module';
-import { consoleSettings, ConsoleSettings } from './console/console-settings';
+import { consoleSettings, ConsoleSettings, REPORTING_SETTINGS } from './console/console-settings';
 import { mountConsole } from './console/console-server';
 import { mountQueueDashboard } from './dashboard/queue-dashboard';
 
@@ -21,8 +21,12 @@ export async function createReportingApp(config = loadConfig(), consoleOptions: 
 }
 
 if (require.main === module) {
-  createReportingApp()
-    .then((app) => app.listen(portFrom(process.env, 3003), '0.0.0.0'))
+  Promise.resolve()
+    .then(async () => {
+      const { config, settings } = loadServiceSettings(REPORTING_SETTINGS);
+      const app = await createReportingApp(config, consoleSettings());
+      await app.listen(settings.PORT, '0.0.0.0');
+    })
     .catch((error) => {
       console.error(error?.message ?? error);
       process.exit(1);

@@ -396,8 +396,8 @@ describe('reporting (Postgres + Redis)', () => {
       const r1 = await http().get(`/api/requests/${ids.r1}`).set(viewer).expect(200);
       expect(r1.body).toMatchObject({ id: ids.r1, externalId: 'Hig-261120-0001', raw: { lf_number: 'Hig-261120-0001', status: 'Levererad' }, outboundActions: [] });
       expect(r1.body.events).toEqual([
-        { type: 'CREATED', fromStatus: null, toStatus: 'REQUEST_SENT_TO_PARTNER', externalSystemStatus: 'Uteliggande', message: null, jobRunId: ids.done, createdAt: expect.any(String) },
-        { type: 'STATUS_CHANGED', fromStatus: 'REQUEST_SENT_TO_PARTNER', toStatus: 'SHIPPED_PHYSICALLY', externalSystemStatus: 'Levererad', message: null, jobRunId: ids.done, createdAt: expect.any(String) },
+        { type: 'CREATED', fromStatus: null, toStatus: 'REQUEST_SENT_TO_PARTNER', externalSystemStatus: 'Uteliggande', message: null, jobRunId: ids.done, actor: null, createdAt: expect.any(String) },
+        { type: 'STATUS_CHANGED', fromStatus: 'REQUEST_SENT_TO_PARTNER', toStatus: 'SHIPPED_PHYSICALLY', externalSystemStatus: 'Levererad', message: null, jobRunId: ids.done, actor: null, createdAt: expect.any(String) },
       ]);
       const n4 = await http().get(`/api/requests/${ids.n4}`).set(viewer).expect(200);
       expect(n4.body.outboundActions.map((a: any) => [a.seq, a.action, a.state])).toEqual([

@@ -32,7 +32,14 @@ export function newApiKey(): string {
 export const API_KEY_CACHE_SIZE = 10_000;
 export const API_KEY_CACHE_TTL_MS = 5_000;
 
-type CachedRole = { role: Role | null };
+/** The API key a request was made with (its id, name and role): the actor of what the request changes. */
+export interface ApiKeyIdentity {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+type CachedRole = { key: ApiKeyIdentity | null };
 
 /**
  * Looks an API key up by its hash. Answers are cached briefly (a bounded LRU) so a busy route does not
@@ -80,13 +87,18 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
   }
 
   async roleOf(key: string): Promise<Role | null> {
+    return (await this.identify(key))?.role ?? null;
+  }
+
+  /** The key's id, name and role; null when it is unknown or revoked. */
+  async identify(key: string): Promise<ApiKeyIdentity | null> {
     const hash = sha256(key);
     const cached = this.cache.get(hash);
-    if (cached) return cached.role;
-    const found = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: { id: true, role: true } });
-    const role = found?.role ?? null;
-    this.cache.set(hash, { role });
-    return role;
+    if (cached) return cached.key;
+    const found = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: { id: true, name: true, role: true } });
+    const identity = found ? { id: found.id, name: found.name, role: found.role } : null;
+    this.cache.set(hash, { key: identity });
+    return identity;
   }
 
   forget(): void {
@@ -148,11 +160,13 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest();
     const key = bearerKey(request.headers.authorization);
     if (!key) throw new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHENTICATED', 'An API key is required: Authorization: Bearer <key>');
-    const role = await this.authenticator.roleOf(key);
-    if (!role) throw new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHENTICATED', 'Unknown API key');
+    const identity = await this.authenticator.identify(key);
+    const role = identity?.role;
+    if (!identity || !role) throw new ApiError(HttpStatus.UNAUTHORIZED, 'UNAUTHENTICATED', 'Unknown API key');
     const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'viewer';
     if (!roleAllows(role, needed)) throw new ApiError(HttpStatus.FORBIDDEN, 'FORBIDDEN', `This needs the ${needed} role; the key has ${role}`);
     request.apiRole = role;
+    request.apiKey = identity;
     return true;
   }
 }

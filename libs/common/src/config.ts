@@ -1,3 +1,5 @@
+import { readSettings, setting, SettingsOf, SettingsSchema } from './settings';
+
 /** Environment, read and validated once at start-up (api.md "Running"). A bad value stops the
  *  process with every problem listed, rather than failing later in a request. */
 export interface AppConfig {
@@ -34,60 +36,74 @@ export class ConfigError extends Error {
   }
 }
 
-function validUrl(value: string, protocols: string[]): boolean {
-  try {
-    return protocols.includes(new URL(value).protocol);
-  } catch {
-    return false;
+/** The settings every service reads (the service's own are in its schema: `loadServiceSettings`). */
+export const COMMON_SETTINGS = {
+  NODE_ENV: setting.text('production'),
+  DATABASE_URL: setting.url('postgres://postgres@127.0.0.1:5432/illbridge', ['postgres:', 'postgresql:']),
+  REDIS_URL: setting.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+  QUEUE_PREFIX: setting.text('illbridge', /^[A-Za-z0-9_\-:.]+$/, 'letters, digits and _ - : . only'),
+  SECRETS_KEY: setting.text('', /^.{16,}$/s, 'at least 16 characters long'),
+  BOOTSTRAP_ADMIN_KEY: setting.text('', /^.{16,}$/s, 'at least 16 characters long'),
+  LOG_LEVEL: setting.oneOf('', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  ALLOW_PRIVATE_TARGETS: setting.bool(false),
+  NETPUNKT_FAILURES_PER_ADDRESS: setting.int(DEFAULT_NETPUNKT_THROTTLE.perAddress, { min: 1 }),
+  NETPUNKT_FAILURES_PER_REQUESTER: setting.int(DEFAULT_NETPUNKT_THROTTLE.perRequester, { min: 1 }),
+  NETPUNKT_FAILURE_WINDOW_S: setting.int(DEFAULT_NETPUNKT_THROTTLE.windowSeconds, { min: 1 }),
+  /** Read by libs/queues (`scheduleMinuteMs`); validated here with the rest. */
+  SCHEDULE_MINUTE_MS: setting.ms(60_000, 10),
+};
+
+/** The HTTP port setting of a service (its default differs per service). */
+export const portSetting = (fallback: number) => setting.int(fallback, { min: 0, max: 65535 });
+
+function configFrom(env: NodeJS.ProcessEnv): { config: AppConfig; problems: string[] } {
+  const { values, problems } = readSettings(COMMON_SETTINGS, env);
+  const nodeEnv = values.NODE_ENV;
+  const devLike = nodeEnv === 'development' || nodeEnv === 'test';
+  let secretsKey = values.SECRETS_KEY;
+  if (!secretsKey && !problems.some((p) => p.startsWith('SECRETS_KEY'))) {
+    if (devLike) secretsKey = DEVELOPMENT_SECRETS_KEY;
+    else problems.unshift('SECRETS_KEY is required (it encrypts stored external credentials); set NODE_ENV=development to use the development key');
   }
+  const config: AppConfig = {
+    nodeEnv,
+    databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    queuePrefix: values.QUEUE_PREFIX,
+    secretsKey,
+    bootstrapAdminKey: values.BOOTSTRAP_ADMIN_KEY || undefined,
+    logLevel: values.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+    allowPrivateTargets: values.ALLOW_PRIVATE_TARGETS,
+    netpunktThrottle: {
+      perAddress: values.NETPUNKT_FAILURES_PER_ADDRESS,
+      perRequester: values.NETPUNKT_FAILURES_PER_REQUESTER,
+      windowSeconds: values.NETPUNKT_FAILURE_WINDOW_S,
+    },
+  };
+  return { config, problems };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const problems: string[] = [];
-  const nodeEnv = env.NODE_ENV || 'production';
-  const databaseUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/illbridge';
-  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const queuePrefix = env.QUEUE_PREFIX || 'illbridge';
-  const devLike = nodeEnv === 'development' || nodeEnv === 'test';
-  let secretsKey = env.SECRETS_KEY || '';
-  if (!secretsKey) {
-    if (devLike) secretsKey = DEVELOPMENT_SECRETS_KEY;
-    else problems.push('SECRETS_KEY is required (it encrypts stored external credentials); set NODE_ENV=development to use the development key');
-  } else if (secretsKey.length < 16) {
-    problems.push('SECRETS_KEY must be at least 16 characters long');
-  }
-  if (!validUrl(databaseUrl, ['postgres:', 'postgresql:'])) problems.push('DATABASE_URL must be a postgres:// URL');
-  if (!validUrl(redisUrl, ['redis:', 'rediss:'])) problems.push('REDIS_URL must be a redis:// URL');
-  if (!/^[A-Za-z0-9_\-:.]+$/.test(queuePrefix)) problems.push('QUEUE_PREFIX may hold only letters, digits and _ - : .');
-  if (env.BOOTSTRAP_ADMIN_KEY !== undefined && env.BOOTSTRAP_ADMIN_KEY.length > 0 && env.BOOTSTRAP_ADMIN_KEY.length < 16) {
-    problems.push('BOOTSTRAP_ADMIN_KEY must be at least 16 characters long');
-  }
-  const allowPrivate = (env.ALLOW_PRIVATE_TARGETS ?? '').toLowerCase();
-  if (allowPrivate && !['true', 'false', '1', '0'].includes(allowPrivate)) problems.push('ALLOW_PRIVATE_TARGETS must be true or false');
-  const positive = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of at least 1, got "${raw}"`);
-    return value;
-  };
-  const netpunktThrottle = {
-    perAddress: positive('NETPUNKT_FAILURES_PER_ADDRESS', DEFAULT_NETPUNKT_THROTTLE.perAddress),
-    perRequester: positive('NETPUNKT_FAILURES_PER_REQUESTER', DEFAULT_NETPUNKT_THROTTLE.perRequester),
-    windowSeconds: positive('NETPUNKT_FAILURE_WINDOW_S', DEFAULT_NETPUNKT_THROTTLE.windowSeconds),
-  };
+  const { config, problems } = configFrom(env);
   if (problems.length) throw new ConfigError(problems);
-  return {
-    nodeEnv,
-    databaseUrl,
-    redisUrl,
-    queuePrefix,
-    secretsKey,
-    bootstrapAdminKey: env.BOOTSTRAP_ADMIN_KEY || undefined,
-    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
-    allowPrivateTargets: allowPrivate === 'true' || allowPrivate === '1',
-    netpunktThrottle,
-  };
+  return config;
+}
+
+/** A service's start-up: the common settings and the service's own schema, validated together, so that one
+ *  message lists every bad value (ConfigError; the service's main prints it and exits with 1). */
+export function loadServiceSettings<S extends SettingsSchema>(schema: S, env: NodeJS.ProcessEnv = process.env): { config: AppConfig; settings: SettingsOf<S> } {
+  const common = configFrom(env);
+  const own = readSettings(schema, env);
+  const problems = [...common.problems, ...own.problems];
+  if (problems.length) throw new ConfigError(problems);
+  return { config: common.config, settings: own.values };
+}
+
+/** Reads a service's own schema; bad values throw ConfigError (used by the settings classes). */
+export function settingsOrThrow<S extends SettingsSchema>(schema: S, env: NodeJS.ProcessEnv = process.env): SettingsOf<S> {
+  const { values, problems } = readSettings(schema, env);
+  if (problems.length) throw new ConfigError(problems);
+  return values;
 }
 
 export function portFrom(env: NodeJS.ProcessEnv, fallback: number): number {

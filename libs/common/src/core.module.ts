@@ -5,6 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '@illbridge/database/data-source';
 import { redisOptions } from '@illbridge/queues/redis';
+import { AuditService } from './audit';
 import { ApiKeyAuthenticator, ApiKeyGuard } from './auth';
 import { APP_CONFIG, AppConfig } from './config';
 import { SecretBox } from './crypto';
@@ -39,9 +40,10 @@ export class CoreModule {
         MetricsService,
         RedisHealthIndicator,
         ApiKeyAuthenticator,
+        AuditService,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
-      exports: [APP_CONFIG, SecretBox, MetricsService, ApiKeyAuthenticator],
+      exports: [APP_CONFIG, SecretBox, MetricsService, ApiKeyAuthenticator, AuditService],
     };
   }
 }

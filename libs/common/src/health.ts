@@ -50,9 +50,23 @@ export class HealthController {
     private readonly metrics: MetricsService,
   ) {}
 
+  /** Postgres and Redis, as before; the same answer as /health/ready (kept for existing probes). */
   @Get('health')
   @HealthCheck()
   check() {
+    return this.ready();
+  }
+
+  /** The process is up and answers; no dependency is asked (a liveness probe: restart only a hung process). */
+  @Get('health/live')
+  live() {
+    return { status: 'ok', info: { process: { status: 'up', uptimeSeconds: Math.round(process.uptime()) } } };
+  }
+
+  /** Postgres and Redis reachable: 200, else 503 naming the one that is down (a readiness probe). */
+  @Get('health/ready')
+  @HealthCheck()
+  ready() {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 }), () => this.redis.check('redis')]);
   }
 

@@ -11,6 +11,9 @@ export interface ImportJobData {
 export interface PushJobData {
   requestId: string;
 }
+export interface MaintenanceJobData {
+  task: 'retention';
+}
 
 /** What the workers tell reporting, over the report-events queue. Every event has a stable id:
  *  the queue drops a second event with the same id, and reporting applies an id only once, so a
@@ -26,4 +29,5 @@ export interface QueuePayloads {
   [QUEUE.IMPORT]: ImportJobData;
   [QUEUE.PUSH]: PushJobData;
   [QUEUE.REPORT_EVENTS]: ReportEvent;
+  [QUEUE.MAINTENANCE]: MaintenanceJobData;
 }

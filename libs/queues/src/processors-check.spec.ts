@@ -8,7 +8,7 @@ describe('one processor per queue', () => {
     const consumers = ALL_QUEUES.map((queue) => QUEUE_CONSUMER[queue]);
     expect(consumers.every(Boolean)).toBe(true);
     expect(ALL_QUEUES.flatMap((queue) => ALL_QUEUES.filter((other) => other === queue))).toEqual(ALL_QUEUES);
-    expect(queuesConsumedBy('import-worker')).toEqual([QUEUE.IMPORT]);
+    expect(queuesConsumedBy('import-worker')).toEqual([QUEUE.IMPORT, QUEUE.MAINTENANCE]);
     expect(queuesConsumedBy('action-push')).toEqual([QUEUE.PUSH]);
     expect(queuesConsumedBy('reporting')).toEqual([QUEUE.REPORT_EVENTS]);
   });

@@ -102,7 +102,13 @@ export async function controllerHarness(controllers: Type<unknown>[]): Promise<C
   const roles = new Map<string, Role>(ROLES.map((role) => [KEYS[role], role]));
   const module = await Test.createTestingModule({
     controllers,
-    providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: ApiKeyAuthenticator, useValue: { roleOf: async (key: string) => roles.get(key) ?? null } }],
+    providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, {
+        provide: ApiKeyAuthenticator,
+        useValue: {
+          identify: async (key: string) => (roles.has(key) ? { id: `00000000-0000-4000-8000-00000000000${ROLES.indexOf(roles.get(key)!) + 1}`, name: `${roles.get(key)} key`, role: roles.get(key) } : null),
+          roleOf: async (key: string) => roles.get(key) ?? null,
+        },
+      }],
   })
     .useMocker((token) => doubleOf(token))
     .compile();

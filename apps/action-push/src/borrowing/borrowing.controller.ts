@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, RequireRole } from '@illbridge/common';
 import { BorrowingService } from './borrowing.service';
 import { CreateBorrowingRequestDto, OrderBorrowingRequestDto } from './borrowing.dto';
 
@@ -43,7 +43,10 @@ const HOLDINGS_EXAMPLE = {
 @ApiBearerAuth()
 @Controller('api')
 export class BorrowingController {
-  constructor(private readonly borrowing: BorrowingService) {}
+  constructor(
+    private readonly borrowing: BorrowingService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Post('borrowing-requests')
   @HttpCode(201)
@@ -52,8 +55,10 @@ export class BorrowingController {
   @ApiBody({ type: CreateBorrowingRequestDto, examples: { copy: { summary: 'A NACSIS copy request with two candidate lenders', value: CREATE_EXAMPLE } } })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key (and body) answers the request the first call created; another body with the key is 409' })
   @ApiResponse({ status: 201, description: 'The request (requestNumber, status CREATED_BORROWING_REQUEST, orderDraft with the candidate lenders and NACSIS order fields)' })
-  create(@Body() body: CreateBorrowingRequestDto, @Headers('idempotency-key') idempotencyKey?: string) {
-    return this.borrowing.create(body, idempotencyKey);
+  async create(@Body() body: CreateBorrowingRequestDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
+    const created = (await this.borrowing.create(body, idempotencyKey)) as { id?: string; requestNumber?: unknown };
+    await this.audit.record(actor, 'CREATE', 'request', created.id ?? null, { after: { requestNumber: created.requestNumber ?? null, profileId: body.profileId ?? null, title: body.title } });
+    return created;
   }
 
   @Post('borrowing-requests/:id/order')
@@ -63,8 +68,10 @@ export class BorrowingController {
   @ApiBody({ type: OrderBorrowingRequestDto, examples: { draft: { summary: 'Order with the draft as saved', value: {} }, discovery: { summary: 'A request created without a profile', value: { profileId: CREATE_EXAMPLE.profileId, lenders: CREATE_EXAMPLE.lenders } } } })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key answers the first answer and queues no second ORDER' })
   @ApiResponse({ status: 202, description: '{ action, request }: the outbound action ORDER (PENDING) and the request (PUSH_PENDING); when NACSIS answers, externalId is the NACSIS ID and status REQUEST_SENT_TO_PARTNER' })
-  order(@Param('id') id: string, @Body() body: OrderBorrowingRequestDto, @Headers('idempotency-key') idempotencyKey?: string) {
-    return this.borrowing.order(id, body, idempotencyKey);
+  async order(@Param('id') id: string, @Body() body: OrderBorrowingRequestDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
+    const answer = await this.borrowing.order(id, body, idempotencyKey);
+    await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: 'ORDER', outboundActionId: answer.action.id, status: answer.request.status } });
+    return answer;
   }
 
   @Get('nacsis/holdings')

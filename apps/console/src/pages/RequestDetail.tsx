@@ -31,6 +31,8 @@ interface HistoryEvent {
   externalSystemStatus: string | null;
   message: string | null;
   jobRunId: string | null;
+  /** The API key that took a staff action. */
+  actor: { keyId: string; keyName: string } | null;
   createdAt: string;
 }
 interface RequestDetail {
@@ -119,6 +121,7 @@ export function RequestDetailPage() {
     { accessorKey: 'toStatus', header: t('detail.to'), cell: ({ getValue }) => (getValue() ? t(`status.${getValue()}`, { defaultValue: getValue() }) : '—') },
     { accessorKey: 'externalSystemStatus', header: t('field.externalSystemStatus'), cell: ({ getValue }) => getValue() ?? '—' },
     { accessorKey: 'message', header: t('detail.message'), cell: ({ getValue }) => getValue() ?? '—' },
+    { id: 'actor', accessorFn: (e) => e.actor?.keyName ?? null, header: t('detail.by'), cell: ({ getValue }) => getValue() ?? '—' },
     {
       accessorKey: 'jobRunId',
       header: t('detail.job'),

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsIn, IsString, Length } from 'class-validator';
 import { DataSource, IsNull } from 'typeorm';
-import { ApiKeyAuthenticator, newApiKey, notFound, RequireRole, sha256 } from '@illbridge/common';
+import { Actor, ApiKeyAuthenticator, AuditActor, AuditService, newApiKey, notFound, RequireRole, sha256 } from '@illbridge/common';
 import { ApiKeyEntity, Role, ROLES } from '@illbridge/database/entities';
 
 export class CreateApiKeyDto {
@@ -21,15 +21,17 @@ export class ApiKeysController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly audit: AuditService,
   ) {}
 
   /** The key is returned only here; only its hash is stored. */
   @Post()
-  async create(@Body() body: CreateApiKeyDto) {
+  async create(@Body() body: CreateApiKeyDto, @Actor() actor: AuditActor) {
     const key = newApiKey();
     const saved = await this.dataSource
       .getRepository(ApiKeyEntity)
       .save({ name: body.name, role: body.role, keyHash: sha256(key), keyPrefix: key.slice(0, 8) });
+    await this.audit.record(actor, 'CREATE', 'api-key', saved.id, { after: { ...view(saved), key } });
     return { ...view(saved), key };
   }
 
@@ -41,8 +43,10 @@ export class ApiKeysController {
 
   @Delete(':id')
   @HttpCode(204)
-  async remove(@Param('id', new ParseUUIDPipe()) id: string) {
+  async remove(@Param('id', new ParseUUIDPipe()) id: string, @Actor() actor: AuditActor) {
+    const before = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { id, revokedAt: IsNull() } });
     // Every service refuses the key within a second (Redis pub/sub); a revoked bootstrap key stays revoked.
     if (!(await this.authenticator.revoke(id))) throw notFound('API key');
+    await this.audit.record(actor, 'DELETE', 'api-key', id, { before: before && view(before) });
   }
 }

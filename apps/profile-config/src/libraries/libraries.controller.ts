@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags, PartialType }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { conflict, notFound, Page, PageQuery, pageOf, RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, conflict, notFound, Page, PageQuery, pageOf, RequireRole } from '@illbridge/common';
 import { IntegrationProfileEntity, LibraryEntity, LibraryMappingEntity, RequestEntity } from '@illbridge/database/entities';
 import { isUniqueViolation } from '@illbridge/database/errors';
 
@@ -25,7 +25,10 @@ const view = (l: LibraryEntity) => ({ code: l.code, name: l.name, resourceSharin
 @ApiBearerAuth()
 @Controller('api/libraries')
 export class LibrariesController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   private get repo() {
     return this.dataSource.getRepository(LibraryEntity);
@@ -40,7 +43,7 @@ export class LibrariesController {
 
   @Post()
   @RequireRole('admin')
-  async create(@Body() body: CreateLibraryDto) {
+  async create(@Body() body: CreateLibraryDto, @Actor() actor: AuditActor) {
     if (await this.repo.exists({ where: { code: body.code } })) throw conflict(`Library ${body.code} exists already`);
     try {
       // insert, not save: save would update a library created meanwhile by a concurrent request.
@@ -49,7 +52,9 @@ export class LibrariesController {
       if (isUniqueViolation(error)) throw conflict(`Library ${body.code} exists already`);
       throw error;
     }
-    return view(await this.find(body.code));
+    const created = view(await this.find(body.code));
+    await this.audit.record(actor, 'CREATE', 'library', body.code, { after: created });
+    return created;
   }
 
   @Get(':code')
@@ -59,22 +64,25 @@ export class LibrariesController {
 
   @Patch(':code')
   @RequireRole('admin')
-  async update(@Param('code') code: string, @Body() body: UpdateLibraryDto) {
+  async update(@Param('code') code: string, @Body() body: UpdateLibraryDto, @Actor() actor: AuditActor) {
     const library = await this.find(code);
     if (body.resourceSharing === false && library.resourceSharing) await this.assertNotOwningProfiles(code, 'stop being a resource sharing library');
-    return view(await this.repo.save({ ...library, ...body }));
+    const updated = view(await this.repo.save({ ...library, ...body }));
+    await this.audit.record(actor, 'UPDATE', 'library', code, { before: view(library), after: updated, input: body });
+    return updated;
   }
 
   @Delete(':code')
   @HttpCode(204)
   @RequireRole('admin')
-  async remove(@Param('code') code: string) {
-    await this.find(code);
+  async remove(@Param('code') code: string, @Actor() actor: AuditActor) {
+    const library = await this.find(code);
     await this.assertNotOwningProfiles(code, 'be deleted');
     const mapped = await this.dataSource.getRepository(LibraryMappingEntity).count({ where: { libraryCode: code } });
     const owning = await this.dataSource.getRepository(RequestEntity).count({ where: [{ ownerLibraryCode: code }, { pickupLibraryCode: code }] });
     if (mapped || owning) throw conflict(`Library ${code} is in use (${mapped} library-code mapping(s), ${owning} request(s)) and cannot be deleted`);
     await this.repo.delete({ code });
+    await this.audit.record(actor, 'DELETE', 'library', code, { before: view(library) });
   }
 
   private async find(code: string) {

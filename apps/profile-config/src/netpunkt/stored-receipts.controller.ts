@@ -12,7 +12,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { notFound, PageQuery, pageOf, RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, notFound, PageQuery, pageOf, RequireRole } from '@illbridge/common';
 import { STORED_RECEIPT_STATES, StoredReceiptState, StoredReceiptsService } from './stored-receipts.service';
 
 export class StoredReceiptQuery extends PageQuery {
@@ -49,7 +49,10 @@ const RECEIPT_SCHEMA = {
 @Controller('api/netpunkt-receipts')
 @RequireRole('operator')
 export class StoredReceiptsController {
-  constructor(private readonly receipts: StoredReceiptsService) {}
+  constructor(
+    private readonly receipts: StoredReceiptsService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Stored Netpunkt receipts, newest first, with the state of their import (operator)' })
@@ -79,9 +82,10 @@ export class StoredReceiptsController {
   @ApiUnprocessableEntityResponse({
     description: '`LIBRARY_NOT_MAPPED`: the profile\'s own library or the pickup agency still resolves to no library (nothing was run), or the import failed for it; `IMPORT_FAILED`: the import failed otherwise. The body holds the reason and `receipt`.',
   })
-  async reimport(@Param('id', uuid) id: string, @Res() res: Response) {
+  async reimport(@Param('id', uuid) id: string, @Actor() actor: AuditActor, @Res() res: Response) {
     // Answered here: the status (200 or 202) depends on the outcome, which @HttpCode cannot say.
     const { status, receipt } = await this.receipts.reimport(id);
+    await this.audit.record(actor, 'REIMPORT', 'netpunkt-receipt', id, { after: { status, requestId: (receipt as { requestId?: string | null }).requestId ?? null } });
     res.status(status).json(receipt);
   }
 }

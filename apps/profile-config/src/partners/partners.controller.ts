@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestj
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { conflict, notFound, Page, PageQuery, pageOf, RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, conflict, notFound, Page, PageQuery, pageOf, RequireRole } from '@illbridge/common';
 import { PARTNER_SYSTEMS, PartnerEntity, PartnerSystem } from '@illbridge/database/entities';
 import { isUniqueViolation } from '@illbridge/database/errors';
 import { CODE_PATTERN } from '../libraries/libraries.controller';
@@ -31,7 +31,10 @@ const view = (p: PartnerEntity) => ({ code: p.code, name: p.name, system: p.syst
 @ApiBearerAuth()
 @Controller('api/partners')
 export class PartnersController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   private get repo() {
     return this.dataSource.getRepository(PartnerEntity);
@@ -46,11 +49,13 @@ export class PartnersController {
 
   @Post()
   @RequireRole('admin')
-  async create(@Body() body: CreatePartnerDto) {
+  async create(@Body() body: CreatePartnerDto, @Actor() actor: AuditActor) {
     const existing = await this.repo.findOne({ where: { codeKey: partnerKey(body.code) } });
     if (existing) throw conflict(`Partner ${existing.code} exists already (codes are unique ignoring case)`);
     try {
-      return view(await this.repo.save({ ...body, codeKey: partnerKey(body.code), active: body.active ?? true }));
+      const created = view(await this.repo.save({ ...body, codeKey: partnerKey(body.code), active: body.active ?? true }));
+      await this.audit.record(actor, 'CREATE', 'partner', created.code, { after: created });
+      return created;
     } catch (error) {
       // A concurrent create of the same code won the race.
       if (isUniqueViolation(error)) throw conflict(`Partner ${body.code} exists already (codes are unique ignoring case)`);
@@ -65,16 +70,20 @@ export class PartnersController {
 
   @Patch(':code')
   @RequireRole('admin')
-  async update(@Param('code') code: string, @Body() body: UpdatePartnerDto) {
-    return view(await this.repo.save({ ...(await this.find(code)), ...body }));
+  async update(@Param('code') code: string, @Body() body: UpdatePartnerDto, @Actor() actor: AuditActor) {
+    const partner = await this.find(code);
+    const updated = view(await this.repo.save({ ...partner, ...body }));
+    await this.audit.record(actor, 'UPDATE', 'partner', partner.code, { before: view(partner), after: updated, input: body });
+    return updated;
   }
 
   @Delete(':code')
   @HttpCode(204)
   @RequireRole('admin')
-  async remove(@Param('code') code: string) {
+  async remove(@Param('code') code: string, @Actor() actor: AuditActor) {
     const partner = await this.find(code);
     await this.repo.delete({ id: partner.id });
+    await this.audit.record(actor, 'DELETE', 'partner', partner.code, { before: view(partner) });
   }
 
   private async find(code: string) {

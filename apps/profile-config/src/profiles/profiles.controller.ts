@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, P
 import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
-import { notFound, PageQuery, pageOf, RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, notFound, PageQuery, pageOf, RequireRole } from '@illbridge/common';
 import { PROFILE_SYSTEMS, ProfileSystem } from '@illbridge/database/entities';
 import { LibraryMappingDto, LibraryMappingsService } from './library-mappings.service';
 import { ProfileDto } from './profile.dto';
@@ -28,6 +28,7 @@ export class ProfilesController {
   constructor(
     private readonly profiles: ProfilesService,
     private readonly mappings: LibraryMappingsService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get()
@@ -40,8 +41,10 @@ export class ProfilesController {
   @Post()
   @RequireRole('admin')
   @ApiBody({ type: ProfileDto })
-  create(@Body() body: unknown) {
-    return this.profiles.create(body);
+  async create(@Body() body: unknown, @Actor() actor: AuditActor) {
+    const created = await this.profiles.create(body);
+    await this.audit.record(actor, 'CREATE', 'integration-profile', created.id, { after: created, input: body });
+    return created;
   }
 
   @Get(':id')
@@ -52,8 +55,11 @@ export class ProfilesController {
   @Patch(':id')
   @RequireRole('admin')
   @ApiBody({ type: ProfileDto })
-  update(@Param('id', uuid) id: string, @Body() body: unknown) {
-    return this.profiles.update(id, body);
+  async update(@Param('id', uuid) id: string, @Body() body: unknown, @Actor() actor: AuditActor) {
+    const before = await this.profiles.get(id);
+    const updated = await this.profiles.update(id, body);
+    await this.audit.record(actor, 'UPDATE', 'integration-profile', id, { before, after: updated, input: body });
+    return updated;
   }
 
   @Delete(':id')
@@ -62,15 +68,19 @@ export class ProfilesController {
   @ApiOperation({ summary: 'Delete a profile that has no history (no requests, job runs or Netpunkt receipts)' })
   @ApiNoContentResponse({ description: 'Deleted, with its library-code mappings and schedule' })
   @ApiConflictResponse({ description: '`PROFILE_IN_USE`: the profile has requests, job runs or receipts; deactivate it instead (`PATCH active=false`)' })
-  remove(@Param('id', uuid) id: string) {
-    return this.profiles.remove(id);
+  async remove(@Param('id', uuid) id: string, @Actor() actor: AuditActor) {
+    const before = await this.profiles.get(id);
+    await this.profiles.remove(id);
+    await this.audit.record(actor, 'DELETE', 'integration-profile', id, { before });
   }
 
   @Post(':id/run')
   @HttpCode(202)
   @RequireRole('operator')
-  run(@Param('id', uuid) id: string) {
-    return this.profiles.runNow(id);
+  async run(@Param('id', uuid) id: string, @Actor() actor: AuditActor) {
+    const run = await this.profiles.runNow(id);
+    await this.audit.record(actor, 'RUN_NOW', 'integration-profile', id, { after: run });
+    return run;
   }
 
   @Get(':id/library-mappings')
@@ -81,20 +91,26 @@ export class ProfilesController {
   @Put(':id/library-mappings')
   @RequireRole('admin')
   @ApiBody({ type: [LibraryMappingDto] })
-  replaceMappings(@Param('id', uuid) id: string, @Body() body: unknown) {
-    return this.mappings.replace(id, body);
+  async replaceMappings(@Param('id', uuid) id: string, @Body() body: unknown, @Actor() actor: AuditActor) {
+    const before = await this.mappings.list(id);
+    const after = await this.mappings.replace(id, body);
+    await this.audit.record(actor, 'REPLACE', 'library-mapping', id, { before: { mappings: before }, after: { mappings: after } });
+    return after;
   }
 
   @Post(':id/library-mappings')
   @RequireRole('admin')
-  addMapping(@Param('id', uuid) id: string, @Body() body: LibraryMappingDto) {
-    return this.mappings.add(id, body);
+  async addMapping(@Param('id', uuid) id: string, @Body() body: LibraryMappingDto, @Actor() actor: AuditActor) {
+    const added = await this.mappings.add(id, body);
+    await this.audit.record(actor, 'CREATE', 'library-mapping', `${id}/${added.externalLibraryCode}`, { after: { profileId: id, ...added } });
+    return added;
   }
 
   @Delete(':id/library-mappings/:externalLibraryCode')
   @HttpCode(204)
   @RequireRole('admin')
-  removeMapping(@Param('id', uuid) id: string, @Param('externalLibraryCode') externalLibraryCode: string) {
-    return this.mappings.remove(id, externalLibraryCode);
+  async removeMapping(@Param('id', uuid) id: string, @Param('externalLibraryCode') externalLibraryCode: string, @Actor() actor: AuditActor) {
+    await this.mappings.remove(id, externalLibraryCode);
+    await this.audit.record(actor, 'DELETE', 'library-mapping', `${id}/${externalLibraryCode}`, { before: { profileId: id, externalLibraryCode } });
   }
 }

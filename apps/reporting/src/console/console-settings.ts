@@ -1,6 +1,6 @@
 import { existsSync } from 'fs';
 import { resolve } from 'path';
-import { ConfigError } from '@illbridge/common';
+import { portSetting, setting, settingsOrThrow } from '@illbridge/common';
 
 /** Where reporting finds the staff console's built files and the services the console calls through it. */
 export interface ConsoleSettings {
@@ -22,28 +22,20 @@ export function defaultConsoleDir(): string {
   return candidates.find((dir) => existsSync(resolve(dir, 'index.html'))) ?? candidates[0];
 }
 
-const httpUrl = (value: string) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
+/** Every setting reporting reads besides the common ones (validated at start-up with them: main.ts). */
+export const REPORTING_SETTINGS = {
+  PORT: portSetting(3003),
+  PROFILE_CONFIG_URL: setting.url('http://127.0.0.1:3001', ['http:', 'https:'], 'an http(s) URL'),
+  ACTION_PUSH_URL: setting.url('http://127.0.0.1:3002', ['http:', 'https:'], 'an http(s) URL'),
+  CONSOLE_DIR: setting.optionalText(),
+  CONSOLE_PROXY_TIMEOUT_MS: setting.ms(30_000, 100),
 };
 
 export function consoleSettings(env: NodeJS.ProcessEnv = process.env): ConsoleSettings {
-  const problems: string[] = [];
-  const upstreams = {
-    'profile-config': env.PROFILE_CONFIG_URL || 'http://127.0.0.1:3001',
-    'action-push': env.ACTION_PUSH_URL || 'http://127.0.0.1:3002',
-  };
-  if (!httpUrl(upstreams['profile-config'])) problems.push('PROFILE_CONFIG_URL must be an http(s) URL');
-  if (!httpUrl(upstreams['action-push'])) problems.push('ACTION_PUSH_URL must be an http(s) URL');
-  const proxyTimeoutMs = Number(env.CONSOLE_PROXY_TIMEOUT_MS || 30_000);
-  if (!Number.isInteger(proxyTimeoutMs) || proxyTimeoutMs < 100) problems.push('CONSOLE_PROXY_TIMEOUT_MS must be a whole number of milliseconds, at least 100');
-  if (problems.length) throw new ConfigError(problems);
+  const s = settingsOrThrow(REPORTING_SETTINGS, env);
   return {
-    dir: env.CONSOLE_DIR ? resolve(env.CONSOLE_DIR) : defaultConsoleDir(),
-    upstreams: { 'profile-config': upstreams['profile-config'].replace(/\/+$/, ''), 'action-push': upstreams['action-push'].replace(/\/+$/, '') },
-    proxyTimeoutMs,
+    dir: s.CONSOLE_DIR ? resolve(s.CONSOLE_DIR) : defaultConsoleDir(),
+    upstreams: { 'profile-config': s.PROFILE_CONFIG_URL.replace(/\/+$/, ''), 'action-push': s.ACTION_PUSH_URL.replace(/\/+$/, '') },
+    proxyTimeoutMs: s.CONSOLE_PROXY_TIMEOUT_MS,
   };
 }

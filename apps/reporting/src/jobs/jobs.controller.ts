@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
 import { once } from 'events';
-import { pageOf, RequireRole } from '@illbridge/common';
+import { Actor, AuditActor, AuditService, pageOf, RequireRole } from '@illbridge/common';
 import { EVENTS_CSV_HEADER, csvLine, eventCsvLine } from './csv';
 import { EventsFilter, EventsQuery, JobHistoryQuery, JobsQuery } from './jobs.dto';
 import { JobsService } from './jobs.service';
@@ -68,7 +68,10 @@ const JOB_REPORT_SCHEMA: SchemaObject = {
 @ApiBearerAuth()
 @Controller('api/jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Monitor jobs: runs of every profile, newest first; active ones with live progress and counters' })
@@ -90,8 +93,10 @@ export class JobsController {
   @HttpCode(200)
   @RequireRole('operator')
   @ApiOperation({ summary: 'Abort a pending or running run: a pending one ends at once, a running one when the worker stops (409 if it has ended)' })
-  abort(@Param('id') id: string) {
-    return this.jobs.abort(id);
+  async abort(@Param('id') id: string, @Actor() actor: AuditActor) {
+    const aborted = await this.jobs.abort(id);
+    await this.audit.record(actor, 'ABORT', 'job-run', id, { after: aborted });
+    return aborted;
   }
 
   @Get(':id/events')

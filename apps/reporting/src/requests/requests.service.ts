@@ -93,7 +93,7 @@ export class RequestsService {
     if (!row) throw notFound(`Request ${id}`);
     const [events, actions] = await Promise.all([
       this.dataSource.query(
-        `SELECT type, from_status, to_status, external_system_status, message, job_run_id, created_at FROM request_event WHERE request_id = $1 ORDER BY id`,
+        `SELECT type, from_status, to_status, external_system_status, message, job_run_id, actor_key_id, actor_key_name, created_at FROM request_event WHERE request_id = $1 ORDER BY id`,
         [id],
       ),
       this.dataSource.query(
@@ -110,6 +110,8 @@ export class RequestsService {
         externalSystemStatus: e.external_system_status,
         message: e.message,
         jobRunId: e.job_run_id,
+        // Staff events: the API key that took the action; null for events of imports and pushes.
+        actor: e.actor_key_id ? { keyId: e.actor_key_id, keyName: e.actor_key_name } : null,
         createdAt: e.created_at,
       })),
       outboundActions: actions.map((a: any) => ({

@@ -18,6 +18,7 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 @Index('ix_rs_request_author_trgm', { synchronize: false })
 @Index('ix_rs_request_external_id_trgm', { synchronize: false })
 @Index('uq_rs_request_number', ['requestNumber'], { unique: true, where: '"request_number" IS NOT NULL' })
+@Index('ix_rs_request_closed_at', { synchronize: false })
 export class RequestEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
@@ -39,6 +40,10 @@ export class RequestEntity {
   @Column({ type: 'varchar', length: 40 }) status: RequestStatus;
   @Column({ name: 'external_system_status', type: 'varchar', length: 64, nullable: true }) externalSystemStatus: string | null;
   @Column({ type: 'boolean', default: false }) closed: boolean;
+  /** When the request was closed (set by a trigger whenever `closed` becomes true; cleared when it reopens). */
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt: Date | null;
+  /** When the retention job removed its requester name, patron id and raw record (RETENTION_DAYS). */
+  @Column({ name: 'personal_data_purged_at', type: 'timestamptz', nullable: true }) personalDataPurgedAt: Date | null;
   /** The local status was set by staff (a local workflow action on a Libris or Netpunkt request): imports keep it
    *  and only record the external change. */
   @Column({ name: 'status_by_staff', type: 'boolean', default: false }) statusByStaff: boolean;
@@ -97,5 +102,8 @@ export class RequestEventEntity {
   @Column({ name: 'job_run_id', type: 'uuid', nullable: true }) jobRunId: string | null;
   @Column({ type: 'text', nullable: true }) message: string | null;
   @Column({ type: 'jsonb', nullable: true }) data: Record<string, unknown> | null;
+  /** Staff events: the API key that took the action (its id and name at the time). */
+  @Column({ name: 'actor_key_id', type: 'uuid', nullable: true }) actorKeyId: string | null;
+  @Column({ name: 'actor_key_name', type: 'varchar', length: 200, nullable: true }) actorKeyName: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

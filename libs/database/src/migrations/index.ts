@@ -6,6 +6,7 @@ import { ApiKeyRevokedAt1795400000000 } from './1795400000000-ApiKeyRevokedAt';
 import { ProfileHistoryKept1796289395387 } from './1796289395387-ProfileHistoryKept';
 import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarningsAndPartCursors';
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
+import { AuditRetention1796299437486 } from './1796299437486-AuditRetention';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
@@ -20,6 +21,7 @@ export const MIGRATIONS: Function[] = [
   ProfileHistoryKept1796289395387,
   RunWarningsAndPartCursors1796289999925,
   StatusByStaff1796291442024,
+  AuditRetention1796299437486,
   PushGiveUp1796299470828,
   BorrowingRequests1796299481466,
   NetpunktOrderKey1796299651664,
