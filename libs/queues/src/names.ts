@@ -8,6 +8,8 @@ export const QUEUE = {
   PUSH: 'nacsis-push',
   /** Events the workers publish for reporting (job run progress, record outcomes, pushes). */
   REPORT_EVENTS: 'report-events',
+  /** Notifications (libs/notifications): an event to fan out to its subscribers, one delivery to send, the stale-schedule check. */
+  NOTIFICATIONS: 'notifications',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUE);
@@ -17,6 +19,7 @@ export const QUEUE_CONSUMER: Record<QueueName, 'import-worker' | 'action-push' |
   [QUEUE.IMPORT]: 'import-worker',
   [QUEUE.PUSH]: 'action-push',
   [QUEUE.REPORT_EVENTS]: 'reporting',
+  [QUEUE.NOTIFICATIONS]: 'reporting',
 };
 
 /** Default options per queue: bounded retries with backoff, bounded retention. */
@@ -37,6 +40,14 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     attempts: 10,
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
+  // A delivery's own attempts come from the notification settings (NOTIFY_ATTEMPTS); the jittered backoff is the
+  // reporting worker's (libs/common/src/backoff.ts).
+  [QUEUE.NOTIFICATIONS]: {
+    attempts: 8,
+    backoff: { type: 'jittered' },
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
   },
 };

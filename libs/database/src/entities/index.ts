@@ -8,11 +8,13 @@ export * from './job-run.entity';
 export * from './outbound-action.entity';
 export * from './netpunkt-receipt.entity';
 export * from './report-event.entity';
+export * from './notification.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
 import { NetpunktReceiptEntity } from './netpunkt-receipt.entity';
+import { NotificationDeliveryEntity, NotificationSubscriberEntity } from './notification.entity';
 import { OutboundActionEntity } from './outbound-action.entity';
 import { PartnerEntity } from './partner.entity';
 import { ReportEventEntity } from './report-event.entity';
@@ -22,4 +24,5 @@ import { RequestEntity, RequestEventEntity } from './request.entity';
 export const ENTITIES = [
   ApiKeyEntity, LibraryEntity, PartnerEntity, IntegrationProfileEntity, LibraryMappingEntity,
   RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
+  NotificationSubscriberEntity, NotificationDeliveryEntity,
 ];
