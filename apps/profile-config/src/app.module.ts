@@ -13,6 +13,8 @@ import { PartnersController } from './partners/partners.controller';
 import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
 import { NetpunktReceiptsService } from './netpunkt/netpunkt-receipts.service';
 import { NetpunktThrottle } from './netpunkt/netpunkt-throttle';
+import { NotifierModule } from '@illbridge/notifications';
+import { NotificationSubscribersController } from './notifications/notification-subscribers.controller';
 import { LibraryMappingsService } from './profiles/library-mappings.service';
 import { ProfilesController } from './profiles/profiles.controller';
 import { ProfilesService } from './profiles/profiles.service';
@@ -47,8 +49,9 @@ export class ProfileConfigModule {
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
         QueueProcessorsCheckModule.forQueues([]),
+        NotifierModule,
       ],
-      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, NotificationSubscribersController],
       providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, ScheduleReconciler],
     };
   }

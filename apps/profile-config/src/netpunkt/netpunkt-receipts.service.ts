@@ -6,6 +6,7 @@ import { agencyIdVariants, NetpunktReceipt, normalizeAgencyId, readReceipt, Rece
 import type { XmlElement } from '@illbridge/connectors/netpunkt/xml';
 import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, LibraryMappingEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
 import { ImportJobs, importJobId, importJobName } from '@illbridge/queues';
+import { netpunktRefusedEvent, Notifier } from '@illbridge/notifications';
 import { NetpunktThrottle } from './netpunkt-throttle';
 
 export interface ReceiptOutcome {
@@ -32,6 +33,7 @@ export class NetpunktReceiptsService {
     private readonly secrets: SecretBox,
     private readonly throttle: NetpunktThrottle,
     private readonly metrics: MetricsService,
+    private readonly notifier: Notifier,
   ) {}
 
   private readonly withoutProfile = () =>
@@ -40,6 +42,7 @@ export class NetpunktReceiptsService {
   /** `address` is the sender's IP address, for the throttle of failed authentications. */
   async receive(xml: string, address = 'unknown'): Promise<ReceiptOutcome> {
     const parsed = readReceipt(xml);
+    if (!parsed.ok) await this.notifier.notify(netpunktRefusedEvent(null, null, `unreadable receipt: ${parsed.problems.join('; ')}`));
     if (!parsed.ok) return { status: 'incomplete_request', message: parsed.problems.join('; ') };
     const receipt = parsed.receipt;
     const order = receipt.order;
@@ -57,10 +60,12 @@ export class NetpunktReceiptsService {
       const matches = safeEqual(expected ?? '\u0000no profile\u0000', receipt.authenticationPassword ?? '');
       if (!profile || !expected || !matches) {
         await this.throttle.failed(address, requester);
+        if (!profile || !expected) await this.notifier.notify(netpunktRefusedEvent(profile?.id ?? null, order.orderId, profile ? `profile ${profile.code} has no password set` : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`));
         this.logger.warn(`Receipt for order ${order.orderId} refused: ${profile ? 'wrong or missing password' : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`}`);
         return { status: 'fatal_internal_error', message: AUTHENTICATION_FAILED };
       }
       if (!(await this.pickupResolves(profile.id, order.pickUpAgencyId, order.pickUpAgencyIdType))) {
+        await this.notifier.notify(netpunktRefusedEvent(profile.id, order.orderId, `pickup agency ${order.pickUpAgencyId} is not mapped to a library of profile ${profile.code}`));
         return { status: 'fatal_internal_error', message: `Pickup agency ${order.pickUpAgencyId} is not mapped to a library of profile ${profile.code}` };
       }
       return await this.store(profile, receipt, parsed.document);
