@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { plainToInstance, Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, validate, ValidateIf } from 'class-validator';
 import { DataSource, IsNull } from 'typeorm';
-import { APP_CONFIG, AppConfig, notFound, Page, PageQuery, pageOf, privateTargetReason, RequireRole, SecretBox, validationFailed } from '@illbridge/common';
+import { APP_CONFIG, AppConfig, flattenValidationErrors, notFound, Page, PageQuery, pageOf, privateTargetReason, RequireRole, SecretBox, validationFailed } from '@illbridge/common';
 import { IntegrationProfileEntity, NOTIFICATION_CHANNELS, NotificationChannel, NotificationDeliveryEntity, NotificationSubscriberEntity } from '@illbridge/database/entities';
 import { newWebhookSecret, NOTIFICATION_EVENT_TYPES, NotificationEventType, Notifier, testEvent } from '@illbridge/notifications';
 
@@ -49,6 +49,15 @@ export class SubscriberQuery extends PageQuery {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   global?: boolean;
+}
+
+/** The body as `Dto` with every problem of its shape (unknown properties refused), so that they are listed together
+ *  with the rules across fields. */
+async function shaped<T extends object>(Dto: new () => T, input: unknown): Promise<{ body: T; problems: string[] }> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return { body: new Dto(), problems: ['body must be a JSON object'] };
+  const body = plainToInstance(Dto, input);
+  const errors = await validate(body, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } });
+  return { body, problems: flattenValidationErrors(errors) };
 }
 
 const view = (s: NotificationSubscriberEntity) => ({
@@ -106,8 +115,10 @@ export class NotificationSubscribersController {
 
   @Post()
   @ApiOperation({ summary: 'Adds a subscriber; a webhook endpoint\'s signing secret is in this answer only' })
-  async create(@Body() body: CreateSubscriberDto) {
-    const problems = this.problems(body.channel, body.email, body.url);
+  @ApiBody({ type: CreateSubscriberDto })
+  async create(@Body() input: unknown) {
+    const { body, problems } = await shaped(CreateSubscriberDto, input);
+    if (NOTIFICATION_CHANNELS.includes(body.channel)) problems.push(...this.problems(body.channel, body.email, body.url));
     if (body.profileId && !(await this.dataSource.getRepository(IntegrationProfileEntity).exists({ where: { id: body.profileId } }))) problems.push(`profileId ${body.profileId} is no profile`);
     if (problems.length) throw validationFailed(problems);
     const secret = body.channel === 'WEBHOOK' ? newWebhookSecret() : null;
@@ -132,14 +143,15 @@ export class NotificationSubscribersController {
   }
 
   @Patch(':id')
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateSubscriberDto) {
+  @ApiBody({ type: UpdateSubscriberDto })
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() input: unknown) {
     const subscriber = await this.find(id);
-    const problems = this.problems(subscriber.channel, body.email ?? subscriber.email ?? undefined, body.url ?? subscriber.url ?? undefined);
-    if (subscriber.channel === 'EMAIL' && body.url !== undefined) problems.push('url is for WEBHOOK subscribers only');
-    if (subscriber.channel === 'WEBHOOK' && body.email !== undefined) problems.push('email is for EMAIL subscribers only');
+    const { body, problems } = await shaped(UpdateSubscriberDto, input);
+    problems.push(...this.problems(subscriber.channel, body.email ?? subscriber.email ?? undefined, body.url ?? subscriber.url ?? undefined));
     if (problems.length) throw validationFailed(problems);
     const events = body.events === undefined ? subscriber.events : body.events?.length ? body.events : null;
-    return view(await this.repo.save({ ...subscriber, ...body, events }));
+    const given = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+    return view(await this.repo.save({ ...subscriber, ...given, events }));
   }
 
   @Delete(':id')
