@@ -44,6 +44,21 @@ describe('notifications (end to end)', () => {
     return created.body as { id: string; secret: string };
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const librisProfile = (code: string, name: string, apiKey: string, schedule: Record<string, unknown>) =>
+    api('POST', '/api/integration-profiles', {
+      code,
+      name,
+      integrationType: 'RESOURCE_SHARING',
+      system: 'LIBRIS',
+      baseUrl: `${sim.url}/libris/api`,
+      libraryCode: SIGEL,
+      resourceSharingLibraryCode: 'MAIN',
+      authentication: { enabled: true, apiKey },
+      active: true,
+      harvestStartDate: daysAgo(10),
+      granularity: 'DAY',
+      schedule,
+    });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -67,20 +82,7 @@ describe('notifications (end to end)', () => {
     const simApi = jsonClient(sim.url);
     await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: 'the-right-key' });
     expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'LIBRIS_NOTIFY',
-      name: 'Libris notify',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'LIBRIS',
-      baseUrl: `${sim.url}/libris/api`,
-      libraryCode: SIGEL,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, apiKey: 'a-key-the-simulator-refuses' },
-      active: true,
-      harvestStartDate: daysAgo(10),
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
+    const profile = await librisProfile('LIBRIS_NOTIFY', 'Libris notify', 'a-key-the-simulator-refuses', { type: 'NOT_SCHEDULED' });
     expect(profile.status).toBe(201);
     profileId = profile.body.id;
     expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
@@ -197,20 +199,7 @@ describe('notifications (end to end)', () => {
     await worker!.close();
     worker = undefined;
     process.env.SCHEDULE_MINUTE_MS = '200';
-    const stale = await api('POST', '/api/integration-profiles', {
-      code: 'LIBRIS_STALE',
-      name: 'Libris stale',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'LIBRIS',
-      baseUrl: `${sim.url}/libris/api`,
-      libraryCode: SIGEL,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, apiKey: 'the-right-key' },
-      active: true,
-      harvestStartDate: daysAgo(10),
-      granularity: 'DAY',
-      schedule: { type: 'INTERVAL', everyMinutes: 5 },
-    });
+    const stale = await librisProfile('LIBRIS_STALE', 'Libris stale', 'the-right-key', { type: 'INTERVAL', everyMinutes: 5 });
     expect(stale.status).toBe(201);
     const hook = await api('POST', '/api/notification-subscribers', { profileId: stale.body.id, channel: 'WEBHOOK', name: 'stale', url: `${receiver.url}/hooks/stale`, events: ['SCHEDULE_STALE'] });
     expect(hook.status).toBe(201);
