@@ -203,6 +203,8 @@ describe('notifications (end to end)', () => {
     expect(stale.status).toBe(201);
     const hook = await api('POST', '/api/notification-subscribers', { profileId: stale.body.id, channel: 'WEBHOOK', name: 'stale', url: `${receiver.url}/hooks/stale`, events: ['SCHEDULE_STALE'] });
     expect(hook.status).toBe(201);
+    const runsOnly = await api('POST', '/api/notification-subscribers', { profileId: stale.body.id, channel: 'WEBHOOK', name: 'runs only', url: `${receiver.url}/hooks/runs-only`, events: ['JOB_RUN_ENDED'] });
+    expect(runsOnly.status).toBe(201);
     const [event] = await eventually(async () => hooksAt('/hooks/stale').length > 0 && hooksAt('/hooks/stale'), 15_000, 'the stale event');
     expect(signedWith(event, hook.body.secret)).toBe(true);
     const payload = JSON.parse(event.body);
@@ -210,6 +212,7 @@ describe('notifications (end to end)', () => {
     expect(Date.parse(payload.data.expectedAt)).toBeLessThan(Date.now());
     await sleep(1500); // several checks later, the same stale period is not told again
     expect(hooksAt('/hooks/stale')).toHaveLength(1);
+    expect(hooksAt('/hooks/runs-only')).toHaveLength(0); // it takes JOB_RUN_ENDED only
     // The other profile has no schedule: it is never stale.
     expect(hooksAt('/hooks/ops', 'SCHEDULE_STALE')).toHaveLength(0);
     await api('PATCH', `/api/integration-profiles/${stale.body.id}`, { schedule: { type: 'NOT_SCHEDULED' } });
