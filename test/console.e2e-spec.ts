@@ -14,6 +14,8 @@ import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { consoleSettings } from '../apps/reporting/src/console/console-settings';
 import { createReportingApp } from '../apps/reporting/src/main';
 import { CONSOLE_BUILD, ensureConsoleBuilt } from '../scripts/lib/console-build';
+import { verifySignature } from '@illbridge/notifications';
+import { startWebhookReceiver } from './support/receivers';
 
 /** Browser globals, for the functions that run in the page (page.evaluate). */
 declare const window: any, document: any, sessionStorage: any, localStorage: any;
@@ -487,5 +489,36 @@ describe('staff console in a browser (end to end)', () => {
     expect(rows[0]).toMatchObject({ status: 'REQUEST_SENT_TO_PARTNER', partner_code: PARTNER.participantId, requester_name: '佐藤 花子' });
     await page.getByText(rows[0].request_number).first().waitFor();
     await shot(page, '24-ordered-borrowing-request');
+  });
+
+  it("an admin adds a webhook on a profile's Notifications page, copies its secret, test-sends and sees it delivered", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const page = await signedIn(TEST_ADMIN_KEY);
+      await page.getByRole('link', { name: 'Integration profiles' }).click();
+      await page.getByRole('link', { name: 'Notifications: LIBRIS_MAIN' }).click();
+      await page.getByRole('heading', { name: 'Notifications: Libris main (LIBRIS_MAIN)' }).waitFor();
+      const form = page.getByRole('form', { name: 'Add subscriber' });
+      await form.getByLabel('Channel').selectOption('WEBHOOK');
+      await form.getByLabel('Name').fill('Ops chat');
+      await form.getByLabel('Webhook URL').fill(`${receiver.url}/ops`);
+      await form.getByRole('button', { name: 'Add subscriber' }).click();
+      const secret = (await page.getByTestId('new-webhook-secret').textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      await page.getByRole('row', { name: /Ops chat/ }).waitFor();
+      await page.getByRole('button', { name: 'Send a test to Ops chat' }).click();
+      const hook = await eventually(async () => receiver.received[0], 15_000, 'the test webhook');
+      expect(verifySignature(hook.body, secret, String(hook.headers['x-illbridge-signature']))).toBe(true);
+      expect(JSON.parse(hook.body)).toMatchObject({ type: 'TEST', profile: { code: 'LIBRIS_MAIN' } });
+      await page.getByRole('button', { name: 'Deliveries to Ops chat' }).click();
+      await eventually(async () => {
+        await page.getByRole('button', { name: 'Deliveries to Ops chat' }).click();
+        return (await page.getByRole('table', { name: 'Deliveries to Ops chat' }).getByRole('row', { name: /TEST.*DELIVERED/ }).count()) === 1;
+      }, 15_000, 'the delivery in the log');
+      await shot(page, '23-profile-notifications');
+      expect(await accessibilityProblems(page)).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap, Provider } from 
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
 import { DEFAULT_JOB_OPTIONS, QUEUE, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
+import { NotifierModule } from '@illbridge/notifications';
 import { ActionsController } from './actions.controller';
 import { ActionsService } from './actions.service';
 import { CatpSessions } from './catp-sessions';
@@ -42,6 +43,7 @@ export class ActionPushModule {
         BullModule.registerQueue({ name: QUEUE.PUSH, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.PUSH] }),
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
         QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),
+        NotifierModule,
       ],
       controllers: [ActionsController, BorrowingController],
       providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, PushMetrics, ...borrowing, ...worker],

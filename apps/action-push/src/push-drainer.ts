@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'crypto';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { MetricsService } from '@illbridge/common';
-import { fieldValue, nacsisDatabaseOf, recordShowsCommand } from '@illbridge/connectors/nacsis';
+import { Notifier, pushFailedEvent } from '@illbridge/notifications';
+import { fieldValue, nacsisDatabaseOf, nacsisRecordState, recordShowsCommand } from '@illbridge/connectors/nacsis';
 import type { CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
@@ -93,6 +94,7 @@ export class PushDrainer {
     metrics: MetricsService,
     private readonly reports: ReportEventsPublisher,
     private readonly borrowing: BorrowingStore,
+    private readonly notifier: Notifier,
   ) {
     this.attempts = metrics.counter('illbridge_push_attempts_total', 'Pushes of outbound actions to NACSIS-ILL, by result', ['result']);
   }
@@ -281,6 +283,7 @@ export class PushDrainer {
     const syncError = `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) refused: ${message}`;
     await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command });
     this.logger.warn(`Request ${request.id}: ${syncError}`);
+    await this.notifier.notify(pushFailedEvent({ requestId: request.id, profileId: request.profile_id, actionId: action.id, action: action.action, seq: action.seq, message }));
   }
 
   /** Nothing left to push: IN_SYNC and the lease released (`PushStore.finish`); false: go on draining. */

@@ -56,7 +56,7 @@ const en = {
   events: { title: 'Events report', outcome: 'Outcome', direction: 'Direction', request: 'Request', warnings: 'Warnings', download: 'Download CSV', open: 'Open request', forJob: 'Job: {{name}}' },
   profiles: {
     title: 'Integration Profile List', add: 'Add Integration Profile', code: 'Code', name: 'Name', system: 'System', active: 'Active', schedule: 'Schedule', nextRunAt: 'Next run',
-    lastRun: 'Last run', runNow: 'Run now', history: 'Job history', edit: 'Edit', mappings: 'Library mappings', deleteConfirm: 'Delete profile {{code}}?',
+    lastRun: 'Last run', runNow: 'Run now', history: 'Job history', edit: 'Edit', mappings: 'Library mappings', notifications: 'Notifications', deleteConfirm: 'Delete profile {{code}}?',
   },
   wizard: {
     newTitle: 'External System – Page {{page}} of 2', editTitle: 'Edit profile {{code}} – Page {{page}} of 2', page1: 'Profile', page2: 'External system',
@@ -68,6 +68,13 @@ const en = {
     INTERVAL: 'Every few minutes', time: 'Time (HH:mm)', dayOfWeek: 'Day of week', everyMinutes: 'Every (minutes)', timezone: 'Time zone', saved: 'Profile {{code}} saved.', choose: 'Choose…',
   },
   mappings: { title: 'Library mappings: {{name}}', libraryCode: 'Library', externalLibraryCode: 'External library code', add: 'Add mapping', remove: 'Remove mapping {{code}}' },
+  notifications: {
+    title: 'Notifications: {{name}}', subscribers: 'Subscribers', name: 'Name', channel: 'Channel', EMAIL: 'E-mail', WEBHOOK: 'Webhook', address: 'Address', email: 'E-mail address',
+    url: 'Webhook URL', events: 'Events', allEvents: 'All', add: 'Add subscriber', remove: 'Delete subscriber {{name}}', test: 'Test', testOf: 'Send a test to {{name}}',
+    testSent: 'Test notification sent; its delivery shows in the log.', deliveries: 'Deliveries', deliveriesOf: 'Deliveries to {{name}}', noDeliveries: 'Nothing delivered yet.',
+    createdAt: 'Raised', eventType: 'Event', status: 'Status', attempts: 'Attempts', lastError: 'Last error',
+    newSecret: 'The signing secret of {{name}}. Copy it now: it is shown only this once.',
+  },
   partners: { title: 'Partners', code: 'Code', name: 'Name', system: 'System', active: 'Active', add: 'Add partner', remove: 'Delete partner {{code}}', activate: 'Activate', deactivate: 'Deactivate' },
   libraries: { title: 'Libraries', code: 'Code', name: 'Name', resourceSharing: 'Resource sharing library', add: 'Add library', remove: 'Delete library {{code}}' },
   apiKeys: {
@@ -150,7 +157,7 @@ const ja: Tree = {
   events: { title: 'イベントレポート', outcome: '結果', direction: '方向', request: '依頼', warnings: '警告', download: 'CSVをダウンロード', open: '依頼を開く', forJob: 'ジョブ：{{name}}' },
   profiles: {
     title: '連携プロファイル一覧', add: '連携プロファイルを追加', code: 'コード', name: '名称', system: 'システム', active: '有効', schedule: 'スケジュール', nextRunAt: '次回実行',
-    lastRun: '前回の実行', runNow: '今すぐ実行', history: 'ジョブ履歴', edit: '編集', mappings: '図書館コード対応', deleteConfirm: 'プロファイル {{code}} を削除しますか？',
+    lastRun: '前回の実行', runNow: '今すぐ実行', history: 'ジョブ履歴', edit: '編集', mappings: '図書館コード対応', notifications: '通知', deleteConfirm: 'プロファイル {{code}} を削除しますか？',
   },
   wizard: {
     newTitle: '外部システム – {{page}}/2ページ', editTitle: 'プロファイル {{code}} の編集 – {{page}}/2ページ', page1: 'プロファイル', page2: '外部システム',
@@ -162,6 +169,13 @@ const ja: Tree = {
     INTERVAL: '数分ごと', time: '時刻 (HH:mm)', dayOfWeek: '曜日', everyMinutes: '間隔（分）', timezone: 'タイムゾーン', saved: 'プロファイル {{code}} を保存しました。', choose: '選択してください…',
   },
   mappings: { title: '図書館コード対応：{{name}}', libraryCode: '図書館', externalLibraryCode: '外部の図書館コード', add: '対応を追加', remove: '対応 {{code}} を削除' },
+  notifications: {
+    title: '通知：{{name}}', subscribers: '通知先', name: '名前', channel: '方式', EMAIL: 'メール', WEBHOOK: 'Webhook', address: '宛先', email: 'メールアドレス',
+    url: 'Webhook の URL', events: 'イベント', allEvents: 'すべて', add: '通知先を追加', remove: '通知先 {{name}} を削除', test: 'テスト', testOf: '{{name}} にテストを送信',
+    testSent: 'テスト通知を送信しました。配信記録に表示されます。', deliveries: '配信記録', deliveriesOf: '{{name}} への配信', noDeliveries: 'まだ配信はありません。',
+    createdAt: '発生', eventType: 'イベント', status: '状態', attempts: '試行回数', lastError: '最後のエラー',
+    newSecret: '{{name}} の署名用シークレットです。今コピーしてください。表示はこの一度だけです。',
+  },
   partners: { title: 'パートナー', code: 'コード', name: '名称', system: 'システム', active: '有効', add: 'パートナーを追加', remove: 'パートナー {{code}} を削除', activate: '有効にする', deactivate: '無効にする' },
   libraries: { title: '図書館', code: 'コード', name: '名称', resourceSharing: '相互貸借図書館', add: '図書館を追加', remove: '図書館 {{code}} を削除' },
   apiKeys: {

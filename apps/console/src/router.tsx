@@ -7,6 +7,7 @@ import { JobReportPage } from './pages/JobReport';
 import { JobsPage } from './pages/Jobs';
 import { LibrariesPage } from './pages/Libraries';
 import { MappingsPage } from './pages/Mappings';
+import { NotificationsPage } from './pages/Notifications';
 import { PartnersPage } from './pages/Partners';
 import { ProfilesPage } from './pages/Profiles';
 import { ProfileWizardPage } from './pages/ProfileWizard';
@@ -76,6 +77,7 @@ const routeTree = rootRoute.addChildren([
   createRoute({ getParentRoute: parent, path: '/profiles/$id/edit', component: ProfileWizardPage }),
   createRoute({ getParentRoute: parent, path: '/profiles/$id/history', component: JobHistoryPage }),
   createRoute({ getParentRoute: parent, path: '/profiles/$id/mappings', component: MappingsPage }),
+  createRoute({ getParentRoute: parent, path: '/profiles/$id/notifications', component: NotificationsPage }),
   createRoute({ getParentRoute: parent, path: '/partners', component: PartnersPage }),
   createRoute({ getParentRoute: parent, path: '/libraries', component: LibrariesPage }),
   createRoute({ getParentRoute: parent, path: '/api-keys', component: ApiKeysPage }),

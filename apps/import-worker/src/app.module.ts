@@ -3,6 +3,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/c
 import { Queue } from 'bullmq';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
 import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, queuesConsumedBy, ReportEventsPublisher, SchedulesService } from '@illbridge/queues';
+import { NotifierModule } from '@illbridge/notifications';
 import { ImportSettings } from './import-settings';
 import { configuredImportProcessor } from './import.processor';
 import { ImporterRegistry, IMPORTERS, ImportRunner } from './import-runner';
@@ -35,6 +36,7 @@ export class ImportWorkerModule {
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
         BullModule.registerQueue({ name: QUEUE.MAINTENANCE, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.MAINTENANCE] }),
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('import-worker')),
+        NotifierModule,
       ],
       providers: [
         { provide: ImportSettings, useValue: settings },

@@ -15,6 +15,8 @@ import { NetpunktReceiptsService } from './netpunkt/netpunkt-receipts.service';
 import { NetpunktThrottle } from './netpunkt/netpunkt-throttle';
 import { StoredReceiptsController } from './netpunkt/stored-receipts.controller';
 import { StoredReceiptsService } from './netpunkt/stored-receipts.service';
+import { NotifierModule } from '@illbridge/notifications';
+import { NotificationSubscribersController } from './notifications/notification-subscribers.controller';
 import { LibraryMappingsService } from './profiles/library-mappings.service';
 import { ProfilesController } from './profiles/profiles.controller';
 import { ProfilesService } from './profiles/profiles.service';
@@ -55,8 +57,9 @@ export class ProfileConfigModule {
         CoreModule.forRoot({ config, redisRole: 'producer' }),
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
         QueueProcessorsCheckModule.forQueues([]),
+        NotifierModule,
       ],
-      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, StoredReceiptsController],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, StoredReceiptsController, NotificationSubscribersController],
       providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, StoredReceiptsService, ScheduleReconciler],
     };
   }

@@ -1,13 +1,16 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, CoreModule, MeController } from '@illbridge/common';
+import { AppConfig, ConfigError, CoreModule, MeController } from '@illbridge/common';
+import { NotificationDelivery, NotificationSettings, StaleSchedules } from '@illbridge/notifications';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { AuditController } from './audit/audit.controller';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
+import { ProfileMetrics } from './metrics/profile-metrics';
 import { ReportingMetrics } from './metrics/reporting-metrics';
+import { configuredNotificationsProcessor, StaleCheckScheduler } from './notifications/notifications.processor';
 import { FacetCompactionService } from './requests/facet-compaction.service';
 import { RequestsController } from './requests/requests.controller';
 import { RequestsService } from './requests/requests.service';
@@ -16,7 +19,7 @@ import { RequestsService } from './requests/requests.service';
  *  the consumer of the workers' report events (live counters of running jobs, metrics). */
 @Module({})
 export class ReportingModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, notifications = new NotificationSettings()): DynamicModule {
     return {
       module: ReportingModule,
       imports: [
@@ -26,7 +29,9 @@ export class ReportingModule {
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
       controllers: [JobsController, JobHistoryController, RequestsController, MeController, AuditController],
-      providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
+      providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config),
+        // Notifications: the delivering worker and the stale-schedule check (libs/notifications).
+        { provide: NotificationSettings, useValue: notifications }, NotificationDelivery, StaleSchedules, configuredNotificationsProcessor(config, notifications), StaleCheckScheduler, ProfileMetrics],
     };
   }
 }

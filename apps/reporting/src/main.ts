@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createHttpApp, loadConfig, loadServiceSettings } from '@illbridge/common';
+import { NotificationSettings } from '@illbridge/notifications';
 import { ReportingModule } from './app.module';
 import { consoleSettings, ConsoleSettings, REPORTING_SETTINGS } from './console/console-settings';
 import { mountConsole } from './console/console-server';
@@ -7,8 +8,8 @@ import { mountQueueDashboard } from './dashboard/queue-dashboard';
 
 /** `consoleOptions`: where the staff console's files are and the services its calls are forwarded to (from the
  *  environment: CONSOLE_DIR, PROFILE_CONFIG_URL, ACTION_PUSH_URL). */
-export async function createReportingApp(config = loadConfig(), consoleOptions: ConsoleSettings = consoleSettings()) {
-  const app = await createHttpApp(ReportingModule.forRoot(config), {
+export async function createReportingApp(config = loadConfig(), consoleOptions: ConsoleSettings = consoleSettings(), notifications = new NotificationSettings()) {
+  const app = await createHttpApp(ReportingModule.forRoot(config, notifications), {
     service: 'reporting',
     config,
     title: 'ILL Bridge — reporting',

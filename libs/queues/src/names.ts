@@ -10,6 +10,8 @@ export const QUEUE = {
   REPORT_EVENTS: 'report-events',
   /** Housekeeping of the import worker: the daily personal data retention job (RETENTION_DAYS). */
   MAINTENANCE: 'maintenance',
+  /** Notifications (libs/notifications): an event to fan out to its subscribers, one delivery to send, the stale-schedule check. */
+  NOTIFICATIONS: 'notifications',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUE);
@@ -20,6 +22,7 @@ export const QUEUE_CONSUMER: Record<QueueName, 'import-worker' | 'action-push' |
   [QUEUE.PUSH]: 'action-push',
   [QUEUE.REPORT_EVENTS]: 'reporting',
   [QUEUE.MAINTENANCE]: 'import-worker',
+  [QUEUE.NOTIFICATIONS]: 'reporting',
 };
 
 /** Default options per queue: bounded retries with backoff, bounded retention. */
@@ -47,5 +50,13 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     backoff: { type: 'exponential', delay: 60_000 },
     removeOnComplete: { age: 30 * 24 * 3600, count: 100 },
     removeOnFail: { age: 30 * 24 * 3600, count: 100 },
+  },
+  // A delivery's own attempts come from the notification settings (NOTIFY_ATTEMPTS); the jittered backoff is the
+  // reporting worker's (libs/common/src/backoff.ts).
+  [QUEUE.NOTIFICATIONS]: {
+    attempts: 8,
+    backoff: { type: 'jittered' },
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
   },
 };

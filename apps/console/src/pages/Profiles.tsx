@@ -85,6 +85,9 @@ export function ProfilesPage() {
           <Link to="/profiles/$id/mappings" params={{ id: row.original.id }} aria-label={`${t('profiles.mappings')}: ${row.original.code}`}>
             {t('profiles.mappings')}
           </Link>
+          <Link to="/profiles/$id/notifications" params={{ id: row.original.id }} aria-label={`${t('profiles.notifications')}: ${row.original.code}`}>
+            {t('profiles.notifications')}
+          </Link>
           <Link to="/profiles/$id/edit" params={{ id: row.original.id }} aria-label={`${t('profiles.edit')}: ${row.original.code}`}>
             {t('profiles.edit')}
           </Link>

@@ -6,6 +6,7 @@ import { isUniqueViolation } from '@illbridge/database/errors';
 import { runCounters } from '@illbridge/database/job-counters';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { importJobName } from '@illbridge/queues';
+import { Notifier, runEndedEvent } from '@illbridge/notifications';
 
 /** The partial unique index that allows one active harvest per profile. */
 const ACTIVE_RUN_INDEX = 'uq_job_run_active_profile';
@@ -24,6 +25,7 @@ export class JobRunsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reports: ReportEventsPublisher,
+    private readonly notifier: Notifier,
   ) {}
 
   private get repo() {
@@ -172,6 +174,7 @@ export class JobRunsService {
       }
     });
     await this.reports.publish({ type: 'run-ended', id: `run-ended:${run.id}`, runId: run.id, state: finalState });
+    await this.notifier.notify(runEndedEvent(run, finalState, counters, error));
     this.logger.log(`Run ${run.id} (${run.jobName}) ended ${finalState}: ${counters.totalRecordsProcessed} records, ${counters.created} created, ${counters.updated} updated, ${counters.unchanged} unchanged, ${counters.borrowingFailed + counters.lendingFailed} failed${error ? ` — ${error.code}: ${error.message}` : ''}`);
     return (await this.repo.findOne({ where: { id: run.id } }))!;
   }

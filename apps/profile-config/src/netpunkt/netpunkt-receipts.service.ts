@@ -7,6 +7,7 @@ import { LibraryResolver, resolveNetpunktOrder } from '@illbridge/database/resol
 import type { XmlElement } from '@illbridge/connectors/netpunkt/xml';
 import { IntegrationProfileEntity, JobRunEntity, NetpunktReceiptEntity } from '@illbridge/database/entities';
 import { ImportJobs, importJobId, importJobName } from '@illbridge/queues';
+import { netpunktRefusedEvent, Notifier } from '@illbridge/notifications';
 import { NetpunktThrottle } from './netpunkt-throttle';
 
 /** The receiptResponse to answer, or (`soapFault`) a SOAP 1.1 Fault instead: the message could not be read as SOAP. */
@@ -31,6 +32,7 @@ export class NetpunktReceiptsService {
     private readonly secrets: SecretBox,
     private readonly throttle: NetpunktThrottle,
     private readonly metrics: MetricsService,
+    private readonly notifier: Notifier,
   ) {}
 
   private readonly withoutProfile = () =>
@@ -39,6 +41,7 @@ export class NetpunktReceiptsService {
   /** `address` is the sender's IP address, for the throttle of failed authentications. */
   async receive(xml: string, address = 'unknown'): Promise<ReceiptOutcome> {
     const parsed = readReceipt(xml);
+    if (!parsed.ok) await this.notifier.notify(netpunktRefusedEvent(null, null, `unreadable receipt: ${parsed.problems.join('; ')}`));
     if (!parsed.ok && parsed.status === 'soap_fault') return { soapFault: { message: `The message cannot be read: ${parsed.problems.join('; ')}`, tooLarge: parsed.tooLarge } };
     if (!parsed.ok) return { status: 'incomplete_request', message: parsed.problems.join('; ') };
     const receipt = parsed.receipt;
@@ -57,6 +60,7 @@ export class NetpunktReceiptsService {
       const matches = safeEqual(expected ?? '\u0000no profile\u0000', receipt.authenticationPassword ?? '');
       if (!profile || !expected || !matches) {
         await this.throttle.failed(address, requester);
+        if (!profile || !expected) await this.notifier.notify(netpunktRefusedEvent(profile?.id ?? null, order.orderId, profile ? `profile ${profile.code} has no password set` : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`));
         this.logger.warn(`Receipt for order ${order.orderId} refused: ${profile ? 'wrong or missing password' : `no active Netpunkt profile for requester ${requester} nor pickup agency ${order.pickUpAgencyId}`}`);
         return { status: 'fatal_internal_error', message: AUTHENTICATION_FAILED };
       }
@@ -67,6 +71,7 @@ export class NetpunktReceiptsService {
       const resolution = resolveNetpunktOrder(profile, order, await LibraryResolver.load(this.dataSource, profile.id));
       if (!resolution.ok) {
         this.logger.warn(`Receipt for order ${order.orderId} refused, nothing stored: ${resolution.message}`);
+        await this.notifier.notify(netpunktRefusedEvent(profile.id, order.orderId, resolution.message));
         return { status: 'fatal_internal_error', message: resolution.message };
       }
       return await this.store(profile, receipt, parsed.document);

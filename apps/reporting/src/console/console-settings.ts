@@ -1,6 +1,7 @@
 import { existsSync } from 'fs';
 import { resolve } from 'path';
 import { portSetting, setting, settingsOrThrow } from '@illbridge/common';
+import { NOTIFICATION_SETTINGS } from '@illbridge/notifications/settings';
 
 /** Where reporting finds the staff console's built files and the services the console calls through it. */
 export interface ConsoleSettings {
@@ -29,6 +30,7 @@ export const REPORTING_SETTINGS = {
   ACTION_PUSH_URL: setting.url('http://127.0.0.1:3002', ['http:', 'https:'], 'an http(s) URL'),
   CONSOLE_DIR: setting.optionalText(),
   CONSOLE_PROXY_TIMEOUT_MS: setting.ms(30_000, 100),
+  ...NOTIFICATION_SETTINGS,
 };
 
 export function consoleSettings(env: NodeJS.ProcessEnv = process.env): ConsoleSettings {

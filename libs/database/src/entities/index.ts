@@ -9,12 +9,14 @@ export * from './outbound-action.entity';
 export * from './netpunkt-receipt.entity';
 export * from './report-event.entity';
 export * from './audit-event.entity';
+export * from './notification.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditEventEntity, RetentionRunEntity } from './audit-event.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
 import { NetpunktReceiptEntity } from './netpunkt-receipt.entity';
+import { NotificationDeliveryEntity, NotificationSubscriberEntity } from './notification.entity';
 import { OutboundActionEntity } from './outbound-action.entity';
 import { PartnerEntity } from './partner.entity';
 import { ReportEventEntity } from './report-event.entity';
@@ -25,4 +27,5 @@ export const ENTITIES = [
   ApiKeyEntity, LibraryEntity, PartnerEntity, IntegrationProfileEntity, LibraryMappingEntity,
   RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
   AuditEventEntity, RetentionRunEntity,
+  NotificationSubscriberEntity, NotificationDeliveryEntity,
 ];

@@ -10,6 +10,7 @@ import { AuditRetention1796299437486 } from './1796299437486-AuditRetention';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
+import { Notifications1796299486622 } from './1796299486622-Notifications';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   PushGiveUp1796299470828,
   BorrowingRequests1796299481466,
   NetpunktOrderKey1796299651664,
+  Notifications1796299486622,
 ];
