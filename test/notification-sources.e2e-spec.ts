@@ -97,7 +97,7 @@ describe('notification sources (end to end)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(told('NETPUNKT_RECEIPT_REFUSED')).toHaveLength(2);
     const byOrder = Object.fromEntries(events.map((e: any) => [e.data.orderId, e]));
-    expect(byOrder[unmapped.orderId]).toMatchObject({ profile: { code: 'NETPUNKT' }, data: { reason: expect.stringContaining('pickup agency DK-899999 is not mapped') } });
+    expect(byOrder[unmapped.orderId]).toMatchObject({ profile: { code: 'NETPUNKT' }, data: { reason: expect.stringContaining('Pickup agency DK-899999 is not mapped in profile NETPUNKT') } });
     expect(byOrder[stranger.orderId]).toMatchObject({ profile: null, data: { reason: expect.stringContaining('no active Netpunkt profile for requester DK-800000') } });
   });
 });
