@@ -8,7 +8,9 @@ export * from './job-run.entity';
 export * from './outbound-action.entity';
 export * from './netpunkt-receipt.entity';
 export * from './report-event.entity';
+export * from './desk.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { RequestStatsEntity, SavedFilterEntity } from './desk.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
@@ -22,4 +24,5 @@ import { RequestEntity, RequestEventEntity } from './request.entity';
 export const ENTITIES = [
   ApiKeyEntity, LibraryEntity, PartnerEntity, IntegrationProfileEntity, LibraryMappingEntity,
   RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
+  SavedFilterEntity, RequestStatsEntity,
 ];
