@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule, MeController } from '@illbridge/common';
-import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
+import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, OverdueSchedule, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
+import { configuredOverdueCheckProcessor, OverdueCheck } from './desk/overdue-check';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
@@ -25,7 +26,8 @@ export class ReportingModule {
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
       controllers: [JobsController, JobHistoryController, RequestsController, MeController],
-      providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config)],
+      providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config),
+        OverdueCheck, OverdueSchedule, configuredOverdueCheckProcessor(config)],
     };
   }
 }

@@ -8,6 +8,9 @@ export const QUEUE = {
   PUSH: 'nacsis-push',
   /** Events the workers publish for reporting (job run progress, record outcomes, pushes). */
   REPORT_EVENTS: 'report-events',
+  /** The overdue check: one job scheduler (`OverdueSchedule`) fires it every hour; reporting records an OVERDUE
+   *  event on each request that became overdue. */
+  OVERDUE: 'overdue-check',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUE);
@@ -17,6 +20,7 @@ export const QUEUE_CONSUMER: Record<QueueName, 'import-worker' | 'action-push' |
   [QUEUE.IMPORT]: 'import-worker',
   [QUEUE.PUSH]: 'action-push',
   [QUEUE.REPORT_EVENTS]: 'reporting',
+  [QUEUE.OVERDUE]: 'reporting',
 };
 
 /** Default options per queue: bounded retries with backoff, bounded retention. */
@@ -38,5 +42,11 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
+  [QUEUE.OVERDUE]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 30_000 },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 200 },
   },
 };
