@@ -3,6 +3,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule, MeController } from '@illbridge/common';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, OverdueSchedule, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { configuredOverdueCheckProcessor, OverdueCheck } from './desk/overdue-check';
+import { SavedFiltersController, SavedFiltersService } from './desk/saved-filters';
+import { StatisticsController, StatisticsService } from './desk/statistics';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
@@ -25,9 +27,9 @@ export class ReportingModule {
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
-      controllers: [JobsController, JobHistoryController, RequestsController, MeController],
+      controllers: [JobsController, JobHistoryController, RequestsController, MeController, StatisticsController, SavedFiltersController],
       providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config),
-        OverdueCheck, OverdueSchedule, configuredOverdueCheckProcessor(config)],
+        OverdueCheck, OverdueSchedule, configuredOverdueCheckProcessor(config), StatisticsService, SavedFiltersService],
     };
   }
 }

@@ -38,9 +38,9 @@ export class RequestsService {
     private readonly compaction: FacetCompactionService,
   ) {}
 
-  /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
-   *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
-  async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
+  /** The WHERE of a request list's filters; `direct`: some filter is not a key of request_facet_delta (search,
+   *  work-queue filters), so the facets are counted over the matching rows. */
+  filterOf(direction: Direction, query: RequestListQuery & { status?: string }): { where: SqlWhere; direct: boolean } {
     const where = new SqlWhere().add('direction = ?', direction);
     if (query.status) where.add('status = ?', query.status);
     if (query.externalSystemStatus) where.add('external_system_status = ?', query.externalSystemStatus);
@@ -64,7 +64,28 @@ export class RequestsService {
     }
     if (query.dueFrom) where.add('due_date >= ?::date', query.dueFrom);
     if (query.dueTo) where.add('due_date <= ?::date', query.dueTo);
-    const direct = Boolean(query.q) || where.conditions.length > before;
+    return { where, direct: Boolean(query.q) || where.conditions.length > before };
+  }
+
+  /** Every request of a list's filters in its order, in pages of `size` (the CSV export). */
+  async *eachRow(direction: Direction, query: RequestListQuery & { status?: string }, size = 1000): AsyncGenerator<Record<string, unknown>[]> {
+    const { where } = this.filterOf(direction, query);
+    const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    for (let offset = 0; ; offset += size) {
+      const rows: any[] = await this.dataSource.query(
+        `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${size} OFFSET ${offset}`,
+        where.params,
+      );
+      if (rows.length) yield rows.map((r) => ({ ...rowView(r, REQUEST_LIST_FIELDS), overdue: r.overdue }));
+      if (rows.length < size) return;
+    }
+  }
+
+  /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
+   *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
+  async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
+    const { where, direct } = this.filterOf(direction, query);
     // Without `q` every filter is a key of request_facet_delta (kept by triggers on rs_request; migration
     // RequestFacetCounts): the facets are sums of its rows, the same numbers a count over rs_request gives.
     // With `q` they are counted over the matching rows (trigram bitmap, then the heap); there `(direction = $1)
