@@ -108,7 +108,8 @@ export class SavedFiltersService {
       if (problems.length) throw validationFailed(problems);
     }
     try {
-      const [updated] = await this.dataSource.query(
+      // An UPDATE answers [rows, count] through TypeORM.
+      const [[updated]] = await this.dataSource.query(
         `UPDATE saved_filter SET name = COALESCE($2, name), visibility = COALESCE($3, visibility), filter = COALESCE($4::jsonb, filter), updated_at = now()
           WHERE id = $1 RETURNING *, true AS mine, (SELECT name FROM api_key WHERE id = api_key_id) AS owner_name`,
         [id, patch.name?.trim() ?? null, patch.visibility ?? null, patch.filter ? JSON.stringify(patch.filter) : null],
