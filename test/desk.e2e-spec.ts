@@ -106,6 +106,7 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
       for (const [type, status, at] of [['CREATED', 'REQUEST_SENT_TO_PARTNER', created], ...history.map(([status, at]) => ['STATUS_CHANGED', status, at])]) {
         await pg.query(`INSERT INTO request_event (request_id, type, to_status, created_at) VALUES ($1, $2, $3, $4)`, [rows[0].id, type, status, `${at}T09:00:00Z`]);
       }
+      return rows[0].id as string;
     };
     // Partner P1, March 2025: three filled (request→shipped 2, 4 and 1 days; shipped→received 2, 1 and 3 days),
     // one rejected then cancelled, one still waiting. Partner P2: one filled in 1 day, never received.
@@ -113,7 +114,7 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
     await seed('P1', '2025-03-02', [['SHIPPED_PHYSICALLY', '2025-03-06'], ['PHYSICALLY_RECEIVED_BY_LIBRARY', '2025-03-07'], ['RETURNED_ITEM_TO_PARTNER', '2025-03-20']]);
     await seed('P1', '2025-03-10', [['SHIPPED_PHYSICALLY', '2025-03-11'], ['PHYSICALLY_RECEIVED_BY_LIBRARY', '2025-03-14']]);
     await seed('P1', '2025-03-15', [['REJECTED_BY_PARTNER', '2025-03-16'], ['CANCELED_BY_STAFF', '2025-03-17']]);
-    await seed('P1', '2025-03-20', []);
+    const waiting = await seed('P1', '2025-03-20', []);
     await seed('P2', '2025-03-01', [['SHIPPED_DIGITALLY', '2025-03-02']]);
     // Another month, outside the asked range.
     await seed('P1', '2025-04-01', [['SHIPPED_PHYSICALLY', '2025-04-30']]);
@@ -140,6 +141,12 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
         shippedToReceivedDays: { median: 2, p90: 2.8 },
       },
     ]);
+
+    // History written later changes the month's numbers at the next call: the waiting request is shipped after 3 days.
+    await pg.query(`INSERT INTO request_event (request_id, type, to_status, created_at) VALUES ($1, 'STATUS_CHANGED', 'SHIPPED_PHYSICALLY', '2025-03-23T09:00:00Z')`, [waiting]);
+    const later = await reports('GET', `/api/statistics?from=2025-03&to=2025-03&direction=BORROWING&profileId=${profileId}`);
+    expect(later.body.rows[0]).toMatchObject({ partnerCode: 'P1', created: 5, filled: 4, rejectedOrCancelled: 1, fillRate: 0.8, requestToShippedDays: { median: 2.5 } });
+
     const problems = await reports('GET', '/api/statistics?from=2025-13&to=2025-02-30x');
     expect(problems.status).toBe(400);
     expect(problems.body.message).toEqual(['from must be a month YYYY-MM (or a date YYYY-MM-DD)', 'to must be a month YYYY-MM (or a date YYYY-MM-DD)']);
@@ -147,7 +154,7 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
     const csv = await csvOf(`/api/statistics.csv?from=2025-03&to=2025-03&direction=BORROWING&profileId=${profileId}`);
     expect(csv.filter((r) => r.length > 1)).toEqual([
       ['month', 'direction', 'partnerCode', 'created', 'filled', 'rejectedOrCancelled', 'fillRate', 'requestToShippedMedianDays', 'requestToShippedP90Days', 'shippedToReceivedMedianDays', 'shippedToReceivedP90Days'],
-      ['2025-03', 'BORROWING', 'P1', '5', '3', '1', '0.75', '2', '3.6', '2', '2.8'],
+      ['2025-03', 'BORROWING', 'P1', '5', '4', '1', '0.8', '2.5', '3.7', '2', '2.8'],
       ['2025-03', 'BORROWING', 'P2', '1', '1', '0', '1', '1', '1', '', ''],
     ]);
   });

@@ -46,3 +46,32 @@ export class RequestStatsEntity {
   @Column({ name: 'ship_secs', type: 'integer', nullable: true }) shipSecs: number | null;
   @Column({ name: 'receive_secs', type: 'integer', nullable: true }) receiveSecs: number | null;
 }
+
+/** The statistics of one month of request creation, computed from request_stats (StatisticsService.refresh) for
+ *  every combination the API answers: per profile or all profiles (`allProfiles`), per partner or all partners
+ *  (`allPartners`). Percentiles do not add up, so each combination is computed, not summed. */
+@Entity('request_stats_month')
+@Index('ix_request_stats_month_month', ['createdMonth'])
+export class RequestStatsMonthEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint' }) id: string;
+  @Column({ name: 'created_month', type: 'date' }) createdMonth: string;
+  @Column({ type: 'varchar', length: 10 }) direction: Direction;
+  @Column({ name: 'all_profiles', type: 'boolean' }) allProfiles: boolean;
+  @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
+  @Column({ name: 'all_partners', type: 'boolean' }) allPartners: boolean;
+  @Column({ name: 'partner_code', type: 'varchar', length: 64, nullable: true }) partnerCode: string | null;
+  @Column({ type: 'integer' }) created: number;
+  @Column({ type: 'integer' }) filled: number;
+  @Column({ type: 'integer' }) unfilled: number;
+  @Column({ name: 'ship_p50', type: 'double precision', nullable: true }) shipP50: number | null;
+  @Column({ name: 'ship_p90', type: 'double precision', nullable: true }) shipP90: number | null;
+  @Column({ name: 'receive_p50', type: 'double precision', nullable: true }) receiveP50: number | null;
+  @Column({ name: 'receive_p90', type: 'double precision', nullable: true }) receiveP90: number | null;
+}
+
+/** Months whose request_stats rows changed since request_stats_month was computed for them: marked by the
+ *  request_event trigger, taken away by the refresh that recomputes them. */
+@Entity('request_stats_dirty')
+export class RequestStatsDirtyEntity {
+  @PrimaryColumn({ name: 'created_month', type: 'date' }) createdMonth: string;
+}

@@ -10,7 +10,7 @@ export * from './netpunkt-receipt.entity';
 export * from './report-event.entity';
 export * from './desk.entity';
 import { ApiKeyEntity } from './api-key.entity';
-import { RequestStatsEntity, SavedFilterEntity } from './desk.entity';
+import { RequestStatsDirtyEntity, RequestStatsEntity, RequestStatsMonthEntity, SavedFilterEntity } from './desk.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
@@ -24,5 +24,5 @@ import { RequestEntity, RequestEventEntity } from './request.entity';
 export const ENTITIES = [
   ApiKeyEntity, LibraryEntity, PartnerEntity, IntegrationProfileEntity, LibraryMappingEntity,
   RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
-  SavedFilterEntity, RequestStatsEntity,
+  SavedFilterEntity, RequestStatsEntity, RequestStatsMonthEntity, RequestStatsDirtyEntity,
 ];
