@@ -90,6 +90,17 @@ const en = {
   outcome: { CREATED: 'Created', UPDATED: 'Updated', UNCHANGED: 'Unchanged', FAILED: 'Failed' },
   dir: { BORROWING: 'Borrowing', LENDING: 'Lending' },
   trigger: { SCHEDULED: 'Scheduled', MANUAL: 'Manual', INBOUND: 'Inbound' },
+  desk: {
+    statistics: 'Statistics', overdue: 'Overdue', overdueYes: 'Overdue', overdueNo: 'Not overdue', dueDate: 'Due date', statusSince: 'Waiting since',
+    workQueue: 'Work queue', olderThanDays: 'Waiting at least (days)', dueFrom: 'Due from', dueTo: 'Due until', createdFrom: 'Created from', createdTo: 'Created until', apply: 'Apply',
+    downloadCsv: 'Download CSV', savedFilters: 'Saved filters', saveFilter: 'Save this filter', filterName: 'Name of the filter', shared: 'Shared with every key', saved: 'Filter "{{name}}" saved.',
+    deleteFilter: 'Delete saved filter {{name}}', selectRow: 'Select request {{id}}', selectAll: 'Select every request on this page', selected_one: '{{count}} selected', selected_other: '{{count}} selected',
+    bulkAction: 'Action for the selected requests', bulkNote: 'Note (optional; REJECT and CLAIM need one)', bulkRun: 'Take {{action}} on {{count}} requests', bulkResult: '{{accepted}} accepted, {{refused}} refused',
+    refusedItem: '{{id}}: {{message}}', from: 'From month', to: 'To month', profileFilter: 'Profile id (optional)', month: 'Month', directionCol: 'Direction', partner: 'Partner',
+    created: 'Created', filled: 'Filled', rejected: 'Rejected or cancelled', fillRate: 'Fill rate', shipMedian: 'Request → shipped, median (days)', shipP90: 'Request → shipped, p90 (days)',
+    receiveMedian: 'Shipped → received, median (days)', receiveP90: 'Shipped → received, p90 (days)', chartTitle: 'Requests created and filled per month', totals: 'All partners', perPartner: 'Per partner',
+    borrowing: 'Borrowing', lending: 'Lending',
+  },
 };
 
 type Tree = { [key: string]: string | Tree };
@@ -177,6 +188,17 @@ const ja: Tree = {
   outcome: { CREATED: '作成', UPDATED: '更新', UNCHANGED: '変更なし', FAILED: '失敗' },
   dir: { BORROWING: '借受', LENDING: '貸出' },
   trigger: { SCHEDULED: 'スケジュール', MANUAL: '手動', INBOUND: '受信' },
+  desk: {
+    statistics: '統計', overdue: '延滞', overdueYes: '延滞', overdueNo: '延滞なし', dueDate: '返却期限', statusSince: '現状態になった日時',
+    workQueue: '作業キュー', olderThanDays: '待ち日数（以上）', dueFrom: '返却期限（から）', dueTo: '返却期限（まで）', createdFrom: '作成日（から）', createdTo: '作成日（まで）', apply: '適用',
+    downloadCsv: 'CSVをダウンロード', savedFilters: '保存済みフィルタ', saveFilter: 'このフィルタを保存', filterName: 'フィルタ名', shared: 'すべてのキーと共有', saved: 'フィルタ「{{name}}」を保存しました。',
+    deleteFilter: '保存済みフィルタ {{name}} を削除', selectRow: '依頼 {{id}} を選択', selectAll: 'このページの依頼をすべて選択', selected_one: '{{count}} 件選択', selected_other: '{{count}} 件選択',
+    bulkAction: '選択した依頼への処理', bulkNote: 'コメント（任意。REJECT と CLAIM は必須）', bulkRun: '{{count}} 件に {{action}} を実行', bulkResult: '受付 {{accepted}} 件、拒否 {{refused}} 件',
+    refusedItem: '{{id}}: {{message}}', from: '開始月', to: '終了月', profileFilter: 'プロファイルID（任意）', month: '月', directionCol: '方向', partner: 'パートナー',
+    created: '作成', filled: '提供済み', rejected: '謝絶・取消', fillRate: '提供率', shipMedian: '依頼→発送 中央値（日）', shipP90: '依頼→発送 90%点（日）',
+    receiveMedian: '発送→受領 中央値（日）', receiveP90: '発送→受領 90%点（日）', chartTitle: '月ごとの作成件数と提供件数', totals: '全パートナー', perPartner: 'パートナー別',
+    borrowing: '借受', lending: '貸出',
+  },
 };
 
 export const LANGUAGES = ['en', 'ja'] as const;
