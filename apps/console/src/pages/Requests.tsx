@@ -100,7 +100,6 @@ export function RequestsPage() {
     ),
   };
   const allColumns: ColumnDef<RequestRow, any>[] = [
-    ...(operator ? [selectColumn] : []),
     {
       id: 'externalId',
       accessorKey: 'externalId',
@@ -138,6 +137,8 @@ export function RequestsPage() {
     },
     { id: 'statusSince', accessorKey: 'statusSince', header: t('desk.statusSince'), cell: ({ getValue }) => <DateTime value={getValue()} /> },
     { id: 'updatedAt', accessorKey: 'updatedAt', header: t('field.updatedAt'), cell: ({ getValue }) => <DateTime value={getValue()} /> },
+    // Last, so that the columns keep their places for every role.
+    ...(operator ? [selectColumn] : []),
   ];
   const columns = allColumns.map((c) => ({ ...c, enableSorting: SORTABLE.has(c.id!) }));
   const sorting: SortingState = [{ id: search.sort ?? 'updatedAt', desc: (search.order ?? 'desc') === 'desc' }];
@@ -332,7 +333,7 @@ function BulkMenu({ requestIds, onDone }: { requestIds: string[]; onDone: () => 
     onSuccess: onDone,
   });
   return (
-    <section className="bulk" aria-label={t('desk.bulkAction')}>
+    <section className="bulk" aria-label={t('desk.bulkSection')}>
       <span data-testid="selected-count">{t('desk.selected', { count: requestIds.length })}</span>
       <label>
         <span>{t('desk.bulkAction')}</span>
