@@ -8,4 +8,6 @@ const localToday = `(now() AT TIME ZONE COALESCE((SELECT p.schedule_timezone FRO
 
 /** Whether an rs_request row is overdue: an item out on loan (ON_LOAN_STATUSES, open) whose due date is before
  *  today in its library's time zone. Used by the lists (flag, facet, filter) and the overdue check alike. */
-export const OVERDUE_SQL = `(rs_request.due_date IS NOT NULL AND NOT rs_request.closed AND rs_request.status IN (${ON_LOAN}) AND rs_request.due_date < ${localToday})`;
+// The first bound needs no look-up of the zone (every zone's today is at most one day after UTC's) and is a range of the
+// partial index ix_rs_request_due: only the due dates already past somewhere are checked against their own zone.
+export const OVERDUE_SQL = `(rs_request.due_date IS NOT NULL AND NOT rs_request.closed AND rs_request.status IN (${ON_LOAN}) AND rs_request.due_date < (now() AT TIME ZONE 'UTC')::date + 1 AND rs_request.due_date < ${localToday})`;
