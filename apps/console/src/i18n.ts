@@ -24,7 +24,7 @@ const en = {
     partnerCode: 'Partner', partners: 'Partners', ownerLibraryCode: 'Owner library', pickupLibraryCode: 'Pickup library', requesterName: 'Requester', requesterNameNacsis: 'Requester (OMLNM)',
     requesterId: 'Requester id', title: 'Title', author: 'Author', isbn: 'ISBN', issn: 'ISSN', publisher: 'Publisher', placeOfPublication: 'Place of publication', year: 'Year',
     edition: 'Edition', volume: 'Volume', issue: 'Issue', pages: 'Pages', articleTitle: 'Article title', articleAuthor: 'Article author', format: 'Format', note: 'Note',
-    lastInterestDate: 'Last interest date', syncState: 'Sync state', syncError: 'Sync error', createdAt: 'Created', updatedAt: 'Updated', closed: 'Closed', lastJobRunId: 'Last job',
+    lastInterestDate: 'Last interest date', dueDate: 'Due date', overdue: 'Overdue', statusSince: 'Waiting since', syncState: 'Sync state', syncError: 'Sync error', createdAt: 'Created', updatedAt: 'Updated', closed: 'Closed', lastJobRunId: 'Last job',
     profile: 'Profile',
   },
   detail: {
@@ -125,7 +125,7 @@ const ja: Tree = {
     partnerCode: 'パートナー', partners: 'パートナー', ownerLibraryCode: '所属図書館', pickupLibraryCode: '受取図書館', requesterName: '依頼者', requesterNameNacsis: '依頼館 (OMLNM)',
     requesterId: '依頼者ID', title: 'タイトル', author: '著者', isbn: 'ISBN', issn: 'ISSN', publisher: '出版者', placeOfPublication: '出版地', year: '出版年',
     edition: '版', volume: '巻', issue: '号', pages: 'ページ', articleTitle: '論文名', articleAuthor: '論文著者', format: '種別', note: '備考',
-    lastInterestDate: '期限日', syncState: '同期状態', syncError: '同期エラー', createdAt: '作成日時', updatedAt: '更新日時', closed: '完了', lastJobRunId: '最終ジョブ', profile: 'プロファイル',
+    lastInterestDate: '期限日', dueDate: '返却期限', overdue: '延滞', statusSince: '現状態になった日時', syncState: '同期状態', syncError: '同期エラー', createdAt: '作成日時', updatedAt: '更新日時', closed: '完了', lastJobRunId: '最終ジョブ', profile: 'プロファイル',
   },
   detail: {
     title: '依頼 {{id}}', general: '依頼', partnersSection: 'パートナーと依頼者', biblio: '書誌情報', sync: '同期', raw: '外部システムから届いたレコード',
