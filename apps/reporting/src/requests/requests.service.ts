@@ -98,11 +98,11 @@ export class RequestsService {
     const columns = `${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}`;
     const [facetRows, [{ n: overdue }]]: [any[], { n: number }[]] = await Promise.all([
       this.dataSource.query(
-      direct
-        ? `SELECT ${columns}, count(*)::int AS count FROM rs_request ${filter.sql} GROUP BY ${sets}`
-        : `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
-             FROM request_facet_delta ${filter.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
-      filter.params,
+        direct
+          ? `SELECT ${columns}, count(*)::int AS count FROM rs_request ${filter.sql} GROUP BY ${sets}`
+          : `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
+               FROM request_facet_delta ${filter.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
+        filter.params,
       ),
       // Overdue depends on the day, not only on the row: counted over the matching rows (partial index ix_rs_request_due).
       this.dataSource.query(`SELECT count(*)::int AS n FROM rs_request WHERE ${[...conditions, OVERDUE_SQL].join(' AND ')}`, filter.params),
