@@ -5,6 +5,7 @@
    BENCH_RECORDS (20000)                Libris import and NACSIS sync size
    BENCH_PUSH_ACTIONS (5000)            actions pushed, over BENCH_PUSH_ACTIONS/5 requests
    BENCH_LIST_ROWS (1000000)            requests loaded for the list benchmark
+   BENCH_STATISTICS_ROWS (1000000)      requests (with their history) loaded for the statistics benchmark; BENCH_STATISTICS_CALLS (30)
    also BENCH_PUSH_CONCURRENCY (64), BENCH_PUSH_CLIENTS (50), BENCH_LIST_CALLS (30), BENCH_KEEP_LIST_DB=true,
    BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc),
    BENCH_FROM_SOURCE=true (run the services from source through SWC instead of building dist/ first),
@@ -26,12 +27,14 @@ import { librisBench } from './libris';
 import { listBench } from './list';
 import { nacsisBench } from './nacsis';
 import { pushBench } from './push';
+import { statisticsBench } from './statistics';
 
-const PARTS = ['libris', 'nacsis', 'push', 'list'] as const;
+const PARTS = ['libris', 'nacsis', 'push', 'list', 'statistics'] as const;
 type Part = (typeof PARTS)[number];
 const RECORDS = envNumber('BENCH_RECORDS', 20_000);
 const PUSH_ACTIONS = envNumber('BENCH_PUSH_ACTIONS', 5_000);
 const LIST_ROWS = envNumber('BENCH_LIST_ROWS', 1_000_000);
+const STATISTICS_ROWS = envNumber('BENCH_STATISTICS_ROWS', 1_000_000);
 const FILE = resolve(__dirname, '..', 'BENCHMARKS.md');
 
 const TITLES: Record<Part, (size: number) => string> = {
@@ -39,9 +42,10 @@ const TITLES: Record<Part, (size: number) => string> = {
   nacsis: (n) => `NACSIS-ILL sync, ${n} records`,
   push: (n) => `Push of ${n} actions to NACSIS-ILL`,
   list: (n) => `Request list with facets, ${n} requests`,
+  statistics: (n) => `Statistics, ${n} requests`,
 };
-const SIZES: Record<Part, number> = { libris: RECORDS, nacsis: RECORDS, push: PUSH_ACTIONS, list: LIST_ROWS };
-const RUN: Record<Part, (size: number, prefix: string) => Promise<PartResult>> = { libris: librisBench, nacsis: nacsisBench, push: pushBench, list: listBench };
+const SIZES: Record<Part, number> = { libris: RECORDS, nacsis: RECORDS, push: PUSH_ACTIONS, list: LIST_ROWS, statistics: STATISTICS_ROWS };
+const RUN: Record<Part, (size: number, prefix: string) => Promise<PartResult>> = { libris: librisBench, nacsis: nacsisBench, push: pushBench, list: listBench, statistics: statisticsBench };
 
 function selected(): Part[] {
   const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -87,7 +91,7 @@ async function main() {
   const parts = selected();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`;
   console.log(`ILL Bridge benchmark: ${parts.join(', ')}\nMachine: ${machine}\n`);
-  if (SERVICES_FROM_DIST && parts.some((p) => p !== 'list')) {
+  if (SERVICES_FROM_DIST && parts.some((p) => p !== 'list' && p !== 'statistics')) {
     console.log('Building dist/ (npm run build): the services run compiled, as deployed');
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: resolve(__dirname, '..'), stdio: 'inherit' });
   }

@@ -425,6 +425,35 @@ describe('staff console in a browser (end to end)', () => {
     expect(await page.getByTestId('new-api-key').count()).toBe(0);
   });
 
+  it('an operator selects lending requests and takes one action on all of them: each judged on its own; the statistics page charts the month', async () => {
+    const page = await signedIn(keys.operator);
+    await page.getByRole('link', { name: 'Lending requests' }).click();
+    await page.getByRole('heading', { name: 'Lending requests', level: 1 }).waitFor();
+    await page.getByTestId('request-count').filter({ hasText: '2 requests' }).waitFor();
+    await page.getByLabel('Select every request on this page').check();
+    await page.getByTestId('selected-count').filter({ hasText: '2 selected' }).waitFor();
+    await page.getByLabel('Action for the selected requests').selectOption('REJECT');
+    await page.getByLabel('Note (optional; REJECT and CLAIM need one)').fill('Not on the shelf');
+    await page.getByRole('button', { name: 'Take Reject on 2 requests' }).click();
+    // The copy was accepted earlier (処理中: REJECT allowed); the loan was shipped (refused, with NACSIS's reason).
+    const result = page.locator('.bulk-result');
+    await result.locator('p').waitFor();
+    expect(await result.locator('p').textContent()).toBe('1 accepted, 1 refused');
+    expect(await result.locator('li').allTextContents()).toEqual([
+      `${await requestIdOf(records.lendLoan)}: NACSIS Action Not Allowed: REJECT is not allowed while the request is 発送 (allowed: CALLBACK)`,
+    ]);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await shot(page, '23-lending-requests-bulk');
+
+    await page.getByRole('link', { name: 'Statistics' }).click();
+    await page.getByRole('heading', { name: 'Statistics', level: 1 }).waitFor();
+    const month = new Date().toISOString().slice(0, 7);
+    await page.getByRole('region', { name: 'All partners' }).getByRole('cell', { name: month }).first().waitFor();
+    await page.getByRole('img', { name: 'Requests created and filled per month' }).locator('svg').first().waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await shot(page, '24-statistics');
+  });
+
   it('a viewer sees requests and jobs but no action buttons and no configuration; the console speaks Japanese and fits a narrow window', async () => {
     const page = await signedIn(keys.viewer);
     const loanId = await requestIdOf(records.lendLoan);

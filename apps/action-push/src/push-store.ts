@@ -276,7 +276,9 @@ export class PushStore {
     const [row] = await db.query(
       `WITH request AS (
          UPDATE rs_request SET status = $3, sync_state = CASE WHEN $4::boolean THEN 'PUSH_FAILED' ELSE 'PUSH_PENDING' END,
-                sync_error = CASE WHEN $4::boolean THEN sync_error ELSE NULL END, updated_at = now()
+                sync_error = CASE WHEN $4::boolean THEN sync_error ELSE NULL END, updated_at = now(),
+                -- SHIP's due date (DDATE) is the request's from now on; the sync later reads the same from NACSIS.
+                due_date = COALESCE(to_date($20::text, 'YYYYMMDD'), due_date)
           WHERE id = $1 AND ctid = $2::tid
          RETURNING ${REQUEST_ANSWER_RETURNING}, push_lease_owner IS NOT NULL AND push_lease_until > now() AS drain_holds_lease
        ), action AS (
@@ -303,6 +305,7 @@ export class PushStore {
         JSON.stringify(input.fields),
         input.idempotencyKey,
         ...eventParams(e).slice(1),
+        typeof input.fields?.DDATE === 'string' ? input.fields.DDATE : null,
       ],
     );
     if (!row) return STALE;

@@ -24,7 +24,7 @@ const en = {
     partnerCode: 'Partner', partners: 'Partners', ownerLibraryCode: 'Owner library', pickupLibraryCode: 'Pickup library', requesterName: 'Requester', requesterNameNacsis: 'Requester (OMLNM)',
     requesterId: 'Requester id', title: 'Title', author: 'Author', isbn: 'ISBN', issn: 'ISSN', publisher: 'Publisher', placeOfPublication: 'Place of publication', year: 'Year',
     edition: 'Edition', volume: 'Volume', issue: 'Issue', pages: 'Pages', articleTitle: 'Article title', articleAuthor: 'Article author', format: 'Format', note: 'Note',
-    lastInterestDate: 'Last interest date', syncState: 'Sync state', syncError: 'Sync error', createdAt: 'Created', updatedAt: 'Updated', closed: 'Closed', lastJobRunId: 'Last job',
+    lastInterestDate: 'Last interest date', dueDate: 'Due date', overdue: 'Overdue', statusSince: 'Waiting since', syncState: 'Sync state', syncError: 'Sync error', createdAt: 'Created', updatedAt: 'Updated', closed: 'Closed', lastJobRunId: 'Last job',
     profile: 'Profile', requestNumber: 'Request number',
   },
   detail: {
@@ -103,6 +103,17 @@ const en = {
   },
   dir: { BORROWING: 'Borrowing', LENDING: 'Lending' },
   trigger: { SCHEDULED: 'Scheduled', MANUAL: 'Manual', INBOUND: 'Inbound' },
+  desk: {
+    statistics: 'Statistics', overdue: 'Overdue', overdueYes: 'Overdue', overdueNo: 'Not overdue', dueDate: 'Due date', statusSince: 'Waiting since',
+    workQueue: 'Work queue', olderThanDays: 'Waiting at least (days)', dueFrom: 'Due from', dueTo: 'Due until', createdFrom: 'Created from', createdTo: 'Created until', apply: 'Apply',
+    downloadCsv: 'Download CSV', savedFilters: 'Saved filters', saveFilter: 'Save this filter', filterName: 'Name of the filter', shared: 'Shared with every key', saved: 'Filter "{{name}}" saved.',
+    deleteFilter: 'Delete saved filter {{name}}', selectRow: 'Select request {{id}}', selectAll: 'Select every request on this page', selected_one: '{{count}} selected', selected_other: '{{count}} selected',
+    bulkSection: 'Bulk action', bulkAction: 'Action for the selected requests', bulkNote: 'Note (optional; REJECT and CLAIM need one)', bulkRun: 'Take {{action}} on {{count}} requests', bulkResult: '{{accepted}} accepted, {{refused}} refused',
+    refusedItem: '{{id}}: {{message}}', from: 'From month', to: 'To month', profileFilter: 'Profile id (optional)', month: 'Month', directionCol: 'Direction', partner: 'Partner',
+    created: 'Created', filled: 'Filled', rejected: 'Rejected or cancelled', fillRate: 'Fill rate', shipMedian: 'Request → shipped, median (days)', shipP90: 'Request → shipped, p90 (days)',
+    receiveMedian: 'Shipped → received, median (days)', receiveP90: 'Shipped → received, p90 (days)', chartTitle: 'Requests created and filled per month', totals: 'All partners', perPartner: 'Per partner',
+    borrowing: 'Borrowing', lending: 'Lending',
+  },
 };
 
 type Tree = { [key: string]: string | Tree };
@@ -127,7 +138,7 @@ const ja: Tree = {
     partnerCode: 'パートナー', partners: 'パートナー', ownerLibraryCode: '所属図書館', pickupLibraryCode: '受取図書館', requesterName: '依頼者', requesterNameNacsis: '依頼館 (OMLNM)',
     requesterId: '依頼者ID', title: 'タイトル', author: '著者', isbn: 'ISBN', issn: 'ISSN', publisher: '出版者', placeOfPublication: '出版地', year: '出版年',
     edition: '版', volume: '巻', issue: '号', pages: 'ページ', articleTitle: '論文名', articleAuthor: '論文著者', format: '種別', note: '備考',
-    lastInterestDate: '期限日', syncState: '同期状態', syncError: '同期エラー', createdAt: '作成日時', updatedAt: '更新日時', closed: '完了', lastJobRunId: '最終ジョブ', profile: 'プロファイル', requestNumber: '依頼番号',
+    lastInterestDate: '期限日', dueDate: '返却期限', overdue: '延滞', statusSince: '現状態になった日時', syncState: '同期状態', syncError: '同期エラー', createdAt: '作成日時', updatedAt: '更新日時', closed: '完了', lastJobRunId: '最終ジョブ', profile: 'プロファイル', requestNumber: '依頼番号',
   },
   detail: {
     title: '依頼 {{id}}', general: '依頼', partnersSection: 'パートナーと依頼者', biblio: '書誌情報', sync: '同期', raw: '外部システムから届いたレコード',
@@ -203,6 +214,17 @@ const ja: Tree = {
   },
   dir: { BORROWING: '借受', LENDING: '貸出' },
   trigger: { SCHEDULED: 'スケジュール', MANUAL: '手動', INBOUND: '受信' },
+  desk: {
+    statistics: '統計', overdue: '延滞', overdueYes: '延滞', overdueNo: '延滞なし', dueDate: '返却期限', statusSince: '現状態になった日時',
+    workQueue: '作業キュー', olderThanDays: '待ち日数（以上）', dueFrom: '返却期限（から）', dueTo: '返却期限（まで）', createdFrom: '作成日（から）', createdTo: '作成日（まで）', apply: '適用',
+    downloadCsv: 'CSVをダウンロード', savedFilters: '保存済みフィルタ', saveFilter: 'このフィルタを保存', filterName: 'フィルタ名', shared: 'すべてのキーと共有', saved: 'フィルタ「{{name}}」を保存しました。',
+    deleteFilter: '保存済みフィルタ {{name}} を削除', selectRow: '依頼 {{id}} を選択', selectAll: 'このページの依頼をすべて選択', selected_one: '{{count}} 件選択', selected_other: '{{count}} 件選択',
+    bulkSection: '一括処理', bulkAction: '選択した依頼への処理', bulkNote: 'コメント（任意。REJECT と CLAIM は必須）', bulkRun: '{{count}} 件に {{action}} を実行', bulkResult: '受付 {{accepted}} 件、拒否 {{refused}} 件',
+    refusedItem: '{{id}}: {{message}}', from: '開始月', to: '終了月', profileFilter: 'プロファイルID（任意）', month: '月', directionCol: '方向', partner: 'パートナー',
+    created: '作成', filled: '提供済み', rejected: '謝絶・取消', fillRate: '提供率', shipMedian: '依頼→発送 中央値（日）', shipP90: '依頼→発送 90%点（日）',
+    receiveMedian: '発送→受領 中央値（日）', receiveP90: '発送→受領 90%点（日）', chartTitle: '月ごとの作成件数と提供件数', totals: '全パートナー', perPartner: 'パートナー別',
+    borrowing: '借受', lending: '貸出',
+  },
 };
 
 export const LANGUAGES = ['en', 'ja'] as const;

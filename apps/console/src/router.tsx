@@ -14,6 +14,7 @@ import { ProfileWizardPage } from './pages/ProfileWizard';
 import { RequestDetailPage } from './pages/RequestDetail';
 import { RequestsPage } from './pages/Requests';
 import { NewRequestPage } from './pages/NewRequest';
+import { StatisticsPage } from './pages/Statistics';
 
 /** Search values arrive parsed (a number stays a number): the filters are texts, the offset a number. */
 const text = (value: unknown): string | undefined => (value === undefined || value === null || value === '' ? undefined : String(value));
@@ -28,9 +29,22 @@ export interface RequestSearch {
   externalSystemStatus?: string;
   partnerCode?: string;
   syncState?: string;
+  overdue?: string;
+  olderThanDays?: number;
+  dueFrom?: string;
+  dueTo?: string;
+  createdFrom?: string;
+  createdTo?: string;
   sort?: string;
   order?: 'asc' | 'desc';
   offset?: number;
+}
+
+export interface StatisticsSearch {
+  from?: string;
+  to?: string;
+  profileId?: string;
+  direction?: string;
 }
 
 export interface EventsSearch {
@@ -57,6 +71,12 @@ const routeTree = rootRoute.addChildren([
       externalSystemStatus: text(s.externalSystemStatus),
       partnerCode: text(s.partnerCode),
       syncState: text(s.syncState),
+      overdue: s.overdue === 'true' || s.overdue === true ? 'true' : s.overdue === 'false' || s.overdue === false ? 'false' : undefined,
+      olderThanDays: whole(s.olderThanDays),
+      dueFrom: text(s.dueFrom),
+      dueTo: text(s.dueTo),
+      createdFrom: text(s.createdFrom),
+      createdTo: text(s.createdTo),
       sort: text(s.sort),
       order: s.order === 'asc' || s.order === 'desc' ? s.order : undefined,
       offset: whole(s.offset),
@@ -65,6 +85,11 @@ const routeTree = rootRoute.addChildren([
   }),
   createRoute({ getParentRoute: parent, path: '/request/$id', component: RequestDetailPage }),
   createRoute({ getParentRoute: parent, path: '/borrowing/new', component: NewRequestPage }),
+  createRoute({
+    getParentRoute: parent, path: '/statistics',
+    validateSearch: (s: Record<string, unknown>): StatisticsSearch => ({ from: text(s.from), to: text(s.to), profileId: text(s.profileId), direction: text(s.direction) }),
+    component: StatisticsPage,
+  }),
   createRoute({ getParentRoute: parent, path: '/jobs', component: JobsPage }),
   createRoute({ getParentRoute: parent, path: '/jobs/$id', component: JobReportPage }),
   createRoute({

@@ -1,9 +1,12 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig, ConfigError, CoreModule, MeController } from '@illbridge/common';
+import { AppConfig, CoreModule, MeController } from '@illbridge/common';
 import { NotificationDelivery, NotificationSettings, StaleSchedules } from '@illbridge/notifications';
-import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
+import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, OverdueSchedule, QueueProcessorsCheckModule, queuesConsumedBy } from '@illbridge/queues';
 import { AuditController } from './audit/audit.controller';
+import { configuredOverdueCheckProcessor, OverdueCheck } from './desk/overdue-check';
+import { SavedFiltersController, SavedFiltersService } from './desk/saved-filters';
+import { StatisticsController, StatisticsService } from './desk/statistics';
 import { ReportEventsApplier } from './events/report-events.applier';
 import { configuredReportEventsProcessor } from './events/report-events.processor';
 import { JobHistoryController, JobsController } from './jobs/jobs.controller';
@@ -28,10 +31,12 @@ export class ReportingModule {
         ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] })),
         QueueProcessorsCheckModule.forQueues(queuesConsumedBy('reporting')),
       ],
-      controllers: [JobsController, JobHistoryController, RequestsController, MeController, AuditController],
+      controllers: [JobsController, JobHistoryController, RequestsController, MeController, AuditController, StatisticsController, SavedFiltersController],
       providers: [JobsService, RequestsService, FacetCompactionService, ReportingMetrics, ReportEventsApplier, configuredReportEventsProcessor(config),
         // Notifications: the delivering worker and the stale-schedule check (libs/notifications).
-        { provide: NotificationSettings, useValue: notifications }, NotificationDelivery, StaleSchedules, configuredNotificationsProcessor(config, notifications), StaleCheckScheduler, ProfileMetrics],
+        { provide: NotificationSettings, useValue: notifications }, NotificationDelivery, StaleSchedules, configuredNotificationsProcessor(config, notifications), StaleCheckScheduler, ProfileMetrics,
+        // The desk: the overdue check, statistics, saved filters.
+        OverdueCheck, OverdueSchedule, configuredOverdueCheckProcessor(config), StatisticsService, SavedFiltersService],
     };
   }
 }

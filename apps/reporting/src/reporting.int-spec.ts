@@ -362,7 +362,7 @@ describe('reporting (Postgres + Redis)', () => {
         [
           'id', 'profileId', 'system', 'direction', 'externalId', 'externalRef', 'requestNumber', 'status', 'externalSystemStatus', 'partnerCode', 'partners', 'ownerLibraryCode',
           'pickupLibraryCode', 'requesterName', 'requesterId', 'title', 'author', 'isbn', 'issn', 'publisher', 'placeOfPublication', 'year', 'edition', 'volume',
-          'issue', 'pages', 'articleTitle', 'articleAuthor', 'format', 'note', 'lastInterestDate', 'syncState', 'createdAt', 'updatedAt',
+          'issue', 'pages', 'articleTitle', 'articleAuthor', 'format', 'note', 'lastInterestDate', 'dueDate', 'statusSince', 'overdue', 'syncState', 'createdAt', 'updatedAt',
         ].sort(),
       );
       expect(item).toMatchObject({ externalId: 'Hig-261120-0001', externalRef: '9001', status: 'SHIPPED_PHYSICALLY', externalSystemStatus: 'Levererad', partners: ['Hig', 'Gk'], title: 'Svensk bok, "citat" och åäö', syncState: 'IN_SYNC' });

@@ -37,6 +37,8 @@ export interface IncomingRequest {
   format: Format | null;
   note: string | null;
   lastInterestDate: string | null;
+  /** When a loan is due back, `YYYY-MM-DD` (NACSIS DDATE, Libris due_date); null when the record has none. */
+  dueDate?: string | null;
   /** The raw external record, kept for audit (JSON-serialisable). */
   raw: unknown;
 }

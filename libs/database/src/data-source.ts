@@ -2,6 +2,11 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
+// A `date` column (rs_request.due_date) is a calendar day, answered as its `YYYY-MM-DD` text, never as a JS Date at
+// the server's local midnight (node-postgres' default).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('pg').types.setTypeParser(1082, (value: string) => value);
+
 /** One definition of the connection, used by the apps, the migration CLI and the tests.
  *  `synchronize` is never on: migrations are the schema. */
 export function dataSourceOptions(databaseUrl: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {

@@ -32,6 +32,8 @@ export const REQUEST_LIST_FIELDS: [string, string][] = [
   ['format', 'format'],
   ['note', 'note'],
   ['lastInterestDate', 'last_interest_date'],
+  ['dueDate', 'due_date'],
+  ['statusSince', 'status_since'],
   ['syncState', 'sync_state'],
   ['createdAt', 'created_at'],
   ['updatedAt', 'updated_at'],

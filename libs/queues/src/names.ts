@@ -12,6 +12,9 @@ export const QUEUE = {
   MAINTENANCE: 'maintenance',
   /** Notifications (libs/notifications): an event to fan out to its subscribers, one delivery to send, the stale-schedule check. */
   NOTIFICATIONS: 'notifications',
+  /** The overdue check: one job scheduler (`OverdueSchedule`) fires it every hour; reporting records an OVERDUE
+   *  event on each request that became overdue. */
+  OVERDUE: 'overdue-check',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUE);
@@ -23,6 +26,7 @@ export const QUEUE_CONSUMER: Record<QueueName, 'import-worker' | 'action-push' |
   [QUEUE.REPORT_EVENTS]: 'reporting',
   [QUEUE.MAINTENANCE]: 'import-worker',
   [QUEUE.NOTIFICATIONS]: 'reporting',
+  [QUEUE.OVERDUE]: 'reporting',
 };
 
 /** Default options per queue: bounded retries with backoff, bounded retention. */
@@ -58,5 +62,11 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     backoff: { type: 'jittered' },
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
+  [QUEUE.OVERDUE]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 30_000 },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 200 },
   },
 };

@@ -8,6 +8,8 @@ export interface ImportJobData {
   /** Set when the run was created before enqueueing (run now, inbound receipt); scheduled jobs create theirs. */
   jobRunId?: string;
 }
+/** The overdue check takes nothing: it reads the requests and their profiles' time zones. */
+export type OverdueJobData = Record<string, never>;
 export interface PushJobData {
   requestId: string;
 }
@@ -51,4 +53,5 @@ export interface QueuePayloads {
   [QUEUE.REPORT_EVENTS]: ReportEvent;
   [QUEUE.MAINTENANCE]: MaintenanceJobData;
   [QUEUE.NOTIFICATIONS]: NotificationJob;
+  [QUEUE.OVERDUE]: OverdueJobData;
 }

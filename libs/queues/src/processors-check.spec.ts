@@ -10,7 +10,7 @@ describe('one processor per queue', () => {
     expect(ALL_QUEUES.flatMap((queue) => ALL_QUEUES.filter((other) => other === queue))).toEqual(ALL_QUEUES);
     expect(queuesConsumedBy('import-worker')).toEqual([QUEUE.IMPORT, QUEUE.MAINTENANCE]);
     expect(queuesConsumedBy('action-push')).toEqual([QUEUE.PUSH]);
-    expect(queuesConsumedBy('reporting')).toEqual([QUEUE.REPORT_EVENTS, QUEUE.NOTIFICATIONS]);
+    expect(queuesConsumedBy('reporting')).toEqual([QUEUE.REPORT_EVENTS, QUEUE.NOTIFICATIONS, QUEUE.OVERDUE]);
   });
 
   it('accepts exactly one processor for each expected queue', () => {

@@ -28,6 +28,14 @@ export function scheduleMinuteMs(env: NodeJS.ProcessEnv = process.env): number {
   return ['test', 'development'].includes(env.NODE_ENV ?? '') && Number.isSafeInteger(shortened) && shortened >= 10 ? shortened : 60_000;
 }
 
+/** The overdue check's scheduler: one for the whole product. It fires every `OVERDUE_CHECK_MS` (default one hour,
+ *  at least a second), so that each library's midnight, in its own time zone, is met within the hour. */
+export const OVERDUE_SCHEDULER_ID = 'overdue-check';
+export function overdueRepeatSpec(env: NodeJS.ProcessEnv = process.env): { every: number } {
+  const every = Number(env.OVERDUE_CHECK_MS);
+  return { every: Number.isSafeInteger(every) && every >= 1000 ? every : 3_600_000 };
+}
+
 export function repeatSpecFor(schedule: ScheduleSpec, minuteMs = scheduleMinuteMs()): RepeatSpec | null {
   const tz = schedule.timezone || 'UTC';
   const [hour, minute] = (schedule.time ?? '').split(':').map(Number);

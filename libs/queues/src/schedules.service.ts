@@ -4,8 +4,8 @@ import { Queue } from 'bullmq';
 import { IntegrationProfileEntity } from '@illbridge/database/entities';
 import { ImportJobs } from './import-jobs';
 import { QUEUE } from './names';
-import type { ImportJobData } from './payloads';
-import { RepeatSpec, repeatSpecFor, SCHEDULER_ID_PREFIX, schedulerIdFor } from './schedule';
+import type { ImportJobData, OverdueJobData } from './payloads';
+import { OVERDUE_SCHEDULER_ID, overdueRepeatSpec, RepeatSpec, repeatSpecFor, SCHEDULER_ID_PREFIX, schedulerIdFor } from './schedule';
 
 type ScheduledProfile = Pick<
   IntegrationProfileEntity,
@@ -72,5 +72,21 @@ export class SchedulesService {
   async nextRunAt(profileId: string): Promise<Date | null> {
     const scheduler = await this.queue.getJobScheduler(schedulerIdFor(profileId));
     return scheduler?.next ? new Date(scheduler.next) : null;
+  }
+}
+
+/** The overdue check's one job scheduler (upserted by reporting, its consumer, at start-up; an upsert of the same
+ *  id changes nothing, so several reporting instances keep one scheduler). */
+@Injectable()
+export class OverdueSchedule {
+  constructor(@InjectQueue(QUEUE.OVERDUE) private readonly queue: Queue<OverdueJobData>) {}
+
+  async apply(): Promise<void> {
+    await this.queue.upsertJobScheduler(OVERDUE_SCHEDULER_ID, overdueRepeatSpec(), { name: 'overdue-check', data: {} });
+  }
+
+  /** Runs the check now (besides the schedule). */
+  async runNow(): Promise<void> {
+    await this.queue.add('overdue-check', {});
   }
 }

@@ -21,3 +21,7 @@ export const FINAL_STATUSES: readonly RequestStatus[] = ['REQUEST_COMPLETED', 'C
 
 export const FORMATS = ['LOAN', 'COPY'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** Statuses in which a loaned item is out and due back (the due date counts): shipped, received, a renewal asked for.
+ *  Once it is returned (RETURNED_*) or the request is closed, it is no longer overdue. */
+export const ON_LOAN_STATUSES: readonly RequestStatus[] = ['SHIPPED_PHYSICALLY', 'PHYSICALLY_RECEIVED_BY_LIBRARY', 'RECEIVED_BY_PARTNER', 'RENEW_REQUESTED'];

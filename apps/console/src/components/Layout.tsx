@@ -1,5 +1,7 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
+import { api } from '../lib/api';
 import { LANGUAGES } from '../i18n';
 import { SignIn } from '../pages/SignIn';
 import { useSession } from '../session';
@@ -54,6 +56,12 @@ export function Layout() {
               {t('nav.jobs')}
             </Link>
           </li>
+          <li>
+            <Link to="/statistics" activeProps={{ className: 'active', 'aria-current': 'page' }}>
+              {t('desk.statistics')}
+            </Link>
+          </li>
+          <SavedFilters />
           {can('admin') ? (
             <>
               <li className="nav-group" aria-hidden="true">
@@ -87,4 +95,46 @@ export function Layout() {
 export function NotFound() {
   const { t } = useTranslation();
   return <p className="alert alert-error">{t('common.notFound')}</p>;
+}
+
+interface SavedFilter {
+  id: string;
+  name: string;
+  direction: 'BORROWING' | 'LENDING';
+  visibility: 'PRIVATE' | 'SHARED';
+  filter: Record<string, string>;
+  mine: boolean;
+}
+
+/** The key's saved filters and the shared ones, each a link to its list with the filter in the URL. */
+function SavedFilters() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const filters = useQuery({ queryKey: ['saved-filters'], queryFn: () => api<{ items: SavedFilter[] }>('reporting', '/api/saved-filters') });
+  const remove = useMutation({
+    mutationFn: (id: string) => api('reporting', `/api/saved-filters/${id}`, { method: 'DELETE' }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['saved-filters'] }),
+  });
+  const items = filters.data?.items ?? [];
+  if (!items.length) return null;
+  return (
+    <>
+      <li className="nav-group" aria-hidden="true">
+        {t('desk.savedFilters')}
+      </li>
+      {items.map((f) => (
+        <li key={f.id} className="saved-filter">
+          <Link to="/requests/$direction" params={{ direction: f.direction === 'LENDING' ? 'lending' : 'borrowing' }} search={f.filter as any}>
+            {f.name}
+            {f.visibility === 'SHARED' ? ' ⇄' : ''}
+          </Link>
+          {f.mine ? (
+            <button type="button" className="link" aria-label={t('desk.deleteFilter', { name: f.name })} onClick={() => remove.mutate(f.id)}>
+              ×
+            </button>
+          ) : null}
+        </li>
+      ))}
+    </>
+  );
 }

@@ -155,7 +155,8 @@ export function RequestDetailPage() {
     if (field === 'status') return t(`status.${v}`, { defaultValue: v });
     if (field === 'syncState') return <Badge value={t(`sync.${v}`)} kind={stateKind(v)} />;
     if (field === 'direction') return t(`dir.${v}`, { defaultValue: v });
-    if (field === 'createdAt' || field === 'updatedAt') return <DateTime value={v} />;
+    if (field === 'createdAt' || field === 'updatedAt' || field === 'statusSince') return <DateTime value={v} />;
+    if (field === 'overdue') return v ? <Badge value={t('desk.overdueYes')} kind="bad" /> : t('common.no');
     if (field === 'closed') return v ? t('common.yes') : t('common.no');
     if (field === 'lastJobRunId')
       return (
@@ -260,10 +261,10 @@ export function RequestDetailPage() {
       </section>
 
       <div className="card-grid">
-        {group('detail.general', ['externalId', 'requestNumber', 'externalRef', 'system', 'direction', 'status', 'externalSystemStatus', 'format', 'ownerLibraryCode', 'pickupLibraryCode', 'lastInterestDate', 'note', 'closed'])}
+        {group('detail.general', ['externalId', 'requestNumber', 'externalRef', 'system', 'direction', 'status', 'externalSystemStatus', 'format', 'ownerLibraryCode', 'pickupLibraryCode', 'lastInterestDate', 'dueDate', 'overdue', 'note', 'closed'])}
         {group('detail.partnersSection', ['partnerCode', 'partners', 'requesterName', 'requesterId'])}
         {group('detail.biblio', ['title', 'author', 'articleTitle', 'articleAuthor', 'isbn', 'issn', 'publisher', 'placeOfPublication', 'year', 'edition', 'volume', 'issue', 'pages'])}
-        {group('detail.sync', ['syncState', 'syncError', 'lastJobRunId', 'createdAt', 'updatedAt'])}
+        {group('detail.sync', ['syncState', 'syncError', 'lastJobRunId', 'statusSince', 'createdAt', 'updatedAt'])}
       </div>
 
       <section className="card" aria-labelledby="outbound-title">

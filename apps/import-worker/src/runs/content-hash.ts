@@ -66,6 +66,8 @@ export function storedRow(content: HashedContent): Record<string, unknown> {
     pickup_library_code: content.pickup,
   };
   for (const [column, field] of DATA_COLUMNS) row[column] = request[field] ?? null;
+  // Only when the record has one: the rows (and hashes) of records without a due date stay as they were.
+  if (request.dueDate) row.due_date = request.dueDate;
   row.raw = request.raw ?? null;
   return row;
 }

@@ -87,6 +87,17 @@ describe('RequestWriter and stored hashes of an earlier version (Postgres)', () 
     expect(again.delta).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
   });
 
+  it("writes a record's due date; a later record without one keeps it, one with a new date (a renewal) replaces it", async () => {
+    const dueDate = async (n: number) => (await ds.query(`SELECT due_date FROM rs_request WHERE external_id = $1`, [id(n)]))[0].due_date;
+    await new RequestWriter(ds).write(await newRun(), batch([{ ...record(1, 'Levererad'), due_date: '2026-12-24' }, record(2)]));
+    expect([await dueDate(1), await dueDate(2)]).toEqual(['2026-12-24', null]);
+    const later = await new RequestWriter(ds).write(await newRun(), batch([{ ...record(1, 'Levererad'), title: 'Changed' }]));
+    expect(later.delta).toMatchObject({ updated: 1 });
+    expect(await dueDate(1)).toBe('2026-12-24');
+    await new RequestWriter(ds).write(await newRun(), batch([{ ...record(1, 'Levererad'), due_date: '2027-01-21' }]));
+    expect(await dueDate(1)).toBe('2027-01-21');
+  });
+
   // A fresh writer sends full rows first (WRITE_SQL); after a mostly unchanged batch it sends hashes first (UNCHANGED_SQL).
   it.each([
     ['full rows first', false],

@@ -468,7 +468,7 @@ const WRITE_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($7::jsonb) AS x(
     direction text, external_id text, mapped_status text, default_status text, partner_code text, partners jsonb, pickup_library_code text,
-    ${DATA_COLUMNS.map(([c]) => `"${c}" text`).join(', ')}, raw jsonb, content_hash text, warnings jsonb)
+    ${DATA_COLUMNS.map(([c]) => `"${c}" text`).join(', ')}, due_date date, raw jsonb, content_hash text, warnings jsonb)
 ),
 before AS (
   SELECT b.*, ${STORED_OLDER} AS older FROM input i CROSS JOIN LATERAL (${LOOKUP}) b
@@ -484,11 +484,13 @@ changed AS (
    WHERE b.id IS NULL OR (b.content_hash IS DISTINCT FROM i.content_hash AND ($9 OR NOT b.older))
 ),
 up AS (
-  INSERT INTO rs_request ("profile_id", "direction", "external_id", ${UPSERT_COLUMNS.map((c) => `"${c}"`).join(', ')})
+  INSERT INTO rs_request ("profile_id", "direction", "external_id", ${UPSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}, "due_date")
   SELECT $1, c.direction, c.external_id, $2, c.new_status, c.new_status = ANY($6::text[]), c.partner_code, c.partners, $3, c.pickup_library_code,
-         ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4
+         ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4, c.due_date
     FROM changed c
-  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map(upsertSet).join(', ')}, "updated_at" = now()
+  -- A record without a due date keeps the one known (e.g. set by our SHIP before NACSIS shows it).
+  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map(upsertSet).join(', ')},
+     "due_date" = COALESCE(EXCLUDED."due_date", rs_request."due_date"), "updated_at" = now()
   RETURNING id, direction, external_id
 ),
 done AS (

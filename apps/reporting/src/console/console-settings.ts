@@ -30,6 +30,8 @@ export const REPORTING_SETTINGS = {
   ACTION_PUSH_URL: setting.url('http://127.0.0.1:3002', ['http:', 'https:'], 'an http(s) URL'),
   CONSOLE_DIR: setting.optionalText(),
   CONSOLE_PROXY_TIMEOUT_MS: setting.ms(30_000, 100),
+  /** Validated here; read by the overdue check's scheduler (libs/queues overdueRepeatSpec). */
+  OVERDUE_CHECK_MS: setting.ms(3_600_000, 1000),
   ...NOTIFICATION_SETTINGS,
 };
 

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { AppConfig } from '@illbridge/common';
 import { createTestDatabase, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createReportingApp } from '../main';
+import { OVERDUE_SQL } from '../desk/overdue';
 import { FacetCompactionService } from './facet-compaction.service';
 
 /** The facet counts kept by triggers on rs_request (migration RequestFacetCounts), written to with plain SQL,
@@ -77,7 +78,13 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
         .map((r) => ({ value: r[column], count: r.count }))
         .sort((a, b) => b.count - a.count || String(a.value ?? '\uffff').localeCompare(String(b.value ?? '\uffff')));
     }
-    return { total: facets.status.reduce((s, f) => s + f.count, 0), facets };
+    const total = facets.status.reduce((s, f) => s + f.count, 0);
+    const overdue = await pg.query(`SELECT count(*)::int AS n FROM rs_request WHERE ${[...conditions, OVERDUE_SQL].join(' AND ')}`, params);
+    facets.overdue = [
+      { value: 'true', count: overdue.rows[0].n },
+      { value: 'false', count: total - overdue.rows[0].n },
+    ];
+    return { total, facets };
   }
 
   async function answered(direction: string, filters: Filters) {
@@ -254,7 +261,10 @@ describe('request list facets from request_facet_delta (Postgres)', () => {
 
     await pg.query('TRUNCATE rs_request CASCADE');
     expect((await deltaRows()).n).toBe(0);
-    expect(await answered('BORROWING', {})).toEqual({ total: 0, facets: { status: [], externalSystemStatus: [], partnerCode: [], syncState: [] } });
+    expect(await answered('BORROWING', {})).toEqual({
+      total: 0,
+      facets: { status: [], externalSystemStatus: [], partnerCode: [], syncState: [], overdue: [{ value: 'true', count: 0 }, { value: 'false', count: 0 }] },
+    });
     // A rolled-back TRUNCATE keeps the counts.
     await insertRows(pg, 100, 6);
     await pg.query('BEGIN');

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { PageQuery } from '@illbridge/common';
 import { BORROWING_STATUSES, BorrowingStatus, LENDING_STATUSES, LendingStatus, SYNC_STATES, SyncState } from '@illbridge/database/entities';
 
@@ -14,6 +15,8 @@ export const REQUEST_SORTS = {
   externalSystemStatus: 'external_system_status',
   partnerCode: 'partner_code',
   syncState: 'sync_state',
+  dueDate: 'due_date',
+  statusSince: 'status_since',
 } as const;
 export type RequestSort = keyof typeof REQUEST_SORTS;
 export const REQUEST_SORT_FIELDS = Object.keys(REQUEST_SORTS) as RequestSort[];
@@ -51,7 +54,33 @@ export class RequestListQuery extends PageQuery {
   @IsString()
   @Length(1, 200)
   q?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: "Only overdue requests (true) or only the others (false): an item out on loan whose due date is before today in its library's time zone" })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'overdue must be true or false' })
+  overdue?: 'true' | 'false';
+
+  @ApiPropertyOptional({ description: 'Waiting on us for at least this many days: the request entered its current status (statusSince) that long ago or earlier', minimum: 0, maximum: 3650 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'olderThanDays must be a whole number' })
+  @Min(0)
+  @Max(3650)
+  olderThanDays?: number;
+
+  @ApiPropertyOptional({ description: 'Created at or after (ISO date or date-time)' }) @IsOptional() @IsISO8601({}, { message: 'createdFrom must be an ISO 8601 date or date-time' }) createdFrom?: string;
+  @ApiPropertyOptional({ description: 'Created at or before (a bare date includes that day)' }) @IsOptional() @IsISO8601({}, { message: 'createdTo must be an ISO 8601 date or date-time' }) createdTo?: string;
+  @ApiPropertyOptional({ description: 'Changed at or after' }) @IsOptional() @IsISO8601({}, { message: 'updatedFrom must be an ISO 8601 date or date-time' }) updatedFrom?: string;
+  @ApiPropertyOptional({ description: 'Changed at or before (a bare date includes that day)' }) @IsOptional() @IsISO8601({}, { message: 'updatedTo must be an ISO 8601 date or date-time' }) updatedTo?: string;
+  @ApiPropertyOptional({ description: 'Due on or after (YYYY-MM-DD)' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'dueFrom must be a date YYYY-MM-DD' }) @Length(10, 10, { message: 'dueFrom must be a date YYYY-MM-DD' }) dueFrom?: string;
+  @ApiPropertyOptional({ description: 'Due on or before (YYYY-MM-DD)' }) @IsOptional() @IsISO8601({ strict: true }, { message: 'dueTo must be a date YYYY-MM-DD' }) @Length(10, 10, { message: 'dueTo must be a date YYYY-MM-DD' }) dueTo?: string;
 }
+
+/** The list filters (not paging or sorting) a saved filter may hold, and a request-list CSV export takes. */
+export const REQUEST_FILTER_KEYS = [
+  'status', 'externalSystemStatus', 'partnerCode', 'profileId', 'syncState', 'q', 'overdue', 'olderThanDays',
+  'createdFrom', 'createdTo', 'updatedFrom', 'updatedTo', 'dueFrom', 'dueTo', 'sort', 'order',
+] as const;
 
 export class BorrowingRequestQuery extends RequestListQuery {
   @ApiPropertyOptional({ enum: BORROWING_STATUSES })

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { notFound, Page } from '@illbridge/common';
 import type { Direction } from '@illbridge/database/entities';
 import { REQUEST_DETAIL_FIELDS, REQUEST_LIST_FIELDS, rowView, selectColumns } from '@illbridge/database/request-view';
-import { isUuid, likePattern, SqlWhere } from '../common';
+import { isUuid, likePattern, SqlWhere, upperBound } from '../common';
+import { OVERDUE_SQL } from '../desk/overdue';
 import { FacetCompactionService } from './facet-compaction.service';
 import { REQUEST_SORTS, type RequestListQuery } from './requests.dto';
 
@@ -17,6 +18,8 @@ export interface RequestFacets {
   externalSystemStatus: FacetValue[];
   partnerCode: FacetValue[];
   syncState: FacetValue[];
+  /** `true` (overdue) and `false` (the others), both always present. */
+  overdue: FacetValue[];
 }
 
 /** The facet columns, counted in one GROUPING SETS query over the filtered set (request_facet_delta has the same
@@ -35,9 +38,9 @@ export class RequestsService {
     private readonly compaction: FacetCompactionService,
   ) {}
 
-  /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
-   *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
-  async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
+  /** The WHERE of a request list's filters; `direct`: some filter is not a key of request_facet_delta (search,
+   *  work-queue filters), so the facets are counted over the matching rows. */
+  filterOf(direction: Direction, query: RequestListQuery & { status?: string }): { where: SqlWhere; direct: boolean } {
     const where = new SqlWhere().add('direction = ?', direction);
     if (query.status) where.add('status = ?', query.status);
     if (query.externalSystemStatus) where.add('external_system_status = ?', query.externalSystemStatus);
@@ -48,6 +51,41 @@ export class RequestsService {
       const pattern = likePattern(query.q);
       where.add(`(title ILIKE ? ESCAPE '\\' OR author ILIKE ? ESCAPE '\\' OR external_id ILIKE ? ESCAPE '\\')`, pattern, pattern, pattern);
     }
+    // The work-queue filters: not keys of request_facet_delta, so with any of them the facets are counted directly.
+    const before = where.conditions.length;
+    if (query.overdue) where.add(query.overdue === 'true' ? OVERDUE_SQL : `NOT ${OVERDUE_SQL}`);
+    if (query.olderThanDays !== undefined) where.add(`status_since <= now() - make_interval(days => ?::int)`, query.olderThanDays);
+    for (const [from, to, column] of [[query.createdFrom, query.createdTo, 'created_at'], [query.updatedFrom, query.updatedTo, 'updated_at']] as const) {
+      if (from) where.add(`${column} >= ?::timestamptz`, from);
+      if (to) {
+        const bound = upperBound(to);
+        where.add(`${column} ${bound.sql} ?::timestamptz`, bound.value);
+      }
+    }
+    if (query.dueFrom) where.add('due_date >= ?::date', query.dueFrom);
+    if (query.dueTo) where.add('due_date <= ?::date', query.dueTo);
+    return { where, direct: Boolean(query.q) || where.conditions.length > before };
+  }
+
+  /** Every request of a list's filters in its order, in pages of `size` (the CSV export). */
+  async *eachRow(direction: Direction, query: RequestListQuery & { status?: string }, size = 1000): AsyncGenerator<Record<string, unknown>[]> {
+    const { where } = this.filterOf(direction, query);
+    const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    for (let offset = 0; ; offset += size) {
+      const rows: any[] = await this.dataSource.query(
+        `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${size} OFFSET ${offset}`,
+        where.params,
+      );
+      if (rows.length) yield rows.map((r) => ({ ...rowView(r, REQUEST_LIST_FIELDS), overdue: r.overdue }));
+      if (rows.length < size) return;
+    }
+  }
+
+  /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
+   *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
+  async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
+    const { where, direct } = this.filterOf(direction, query);
     // Without `q` every filter is a key of request_facet_delta (kept by triggers on rs_request; migration
     // RequestFacetCounts): the facets are sums of its rows, the same numbers a count over rs_request gives.
     // With `q` they are counted over the matching rows (trigram bitmap, then the heap); there `(direction = $1)
@@ -58,13 +96,17 @@ export class RequestsService {
     const filter = { sql: `WHERE ${conditions.join(' AND ')}`, params: [...where.params] };
     const sets = `GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`;
     const columns = `${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}`;
-    const facetRows: any[] = await this.dataSource.query(
-      query.q
-        ? `SELECT ${columns}, count(*)::int AS count FROM rs_request ${filter.sql} GROUP BY ${sets}`
-        : `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
-             FROM request_facet_delta ${filter.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
-      filter.params,
-    );
+    const [facetRows, [{ n: overdue }]]: [any[], { n: number }[]] = await Promise.all([
+      this.dataSource.query(
+        direct
+          ? `SELECT ${columns}, count(*)::int AS count FROM rs_request ${filter.sql} GROUP BY ${sets}`
+          : `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
+               FROM request_facet_delta ${filter.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
+        filter.params,
+      ),
+      // Overdue depends on the day, not only on the row: counted over the matching rows (partial index ix_rs_request_due).
+      this.dataSource.query(`SELECT count(*)::int AS n FROM rs_request WHERE ${[...conditions, OVERDUE_SQL].join(' AND ')}`, filter.params),
+    ]);
     const facets = {} as RequestFacets;
     for (const [name, column] of FACETS) {
       facets[name] = facetRows
@@ -73,23 +115,27 @@ export class RequestsService {
         .sort((a, b) => b.count - a.count || String(a.value ?? '\uffff').localeCompare(String(b.value ?? '\uffff')));
     }
     const total = facets.status.reduce((sum, f) => sum + f.count, 0);
-    if (!query.q) this.compaction.notePending(facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.pending : 0), 0));
+    facets.overdue = [
+      { value: 'true', count: overdue },
+      { value: 'false', count: total - overdue },
+    ];
+    if (!direct) this.compaction.notePending(facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.pending : 0), 0));
 
     const limit = where.next(page.limit);
     const offset = where.next(page.offset);
     const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
     const rows: any[] = await this.dataSource.query(
-      `SELECT ${selectColumns(REQUEST_LIST_FIELDS)} FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${limit} OFFSET ${offset}`,
       where.params,
     );
-    return { items: rows.map((r) => rowView(r, REQUEST_LIST_FIELDS)), total, limit: page.limit, offset: page.offset, facets };
+    return { items: rows.map((r) => ({ ...rowView(r, REQUEST_LIST_FIELDS), overdue: r.overdue })), total, limit: page.limit, offset: page.offset, facets };
   }
 
   /** One request with its raw record, its history (oldest first) and its outbound actions (by seq). */
   async get(id: string) {
     if (!isUuid(id)) throw notFound(`Request ${id}`);
-    const [row] = await this.dataSource.query(`SELECT ${selectColumns(REQUEST_DETAIL_FIELDS)} FROM rs_request WHERE id = $1`, [id]);
+    const [row] = await this.dataSource.query(`SELECT ${selectColumns(REQUEST_DETAIL_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request WHERE id = $1`, [id]);
     if (!row) throw notFound(`Request ${id}`);
     const [events, actions] = await Promise.all([
       this.dataSource.query(
@@ -103,6 +149,7 @@ export class RequestsService {
     ]);
     return {
       ...rowView(row, REQUEST_DETAIL_FIELDS),
+      overdue: row.overdue,
       events: events.map((e: any) => ({
         type: e.type,
         fromStatus: e.from_status,

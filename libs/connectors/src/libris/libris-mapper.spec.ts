@@ -78,6 +78,7 @@ describe('mapLibrisRecord', () => {
       format: 'LOAN',
       note: 'Låntagaren hämtar i Gävle, tack!',
       lastInterestDate: null,
+      dueDate: null,
       raw,
     });
     expect(request.raw).toBe(raw);

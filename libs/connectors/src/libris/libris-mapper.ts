@@ -1,5 +1,6 @@
 import type { Format } from '@illbridge/workflow/vocabulary';
 import { isKnownLibrisStatus, mapLibrisStatus } from '@illbridge/workflow/libris-status';
+import { calendarDate } from '../dates';
 import type { IncomingRequest, MappingFailure, MappingResult } from '../types';
 import type { LibrisIllRequest, LibrisReceivingLibrary, LibrisRecipient } from './libris-wire';
 
@@ -148,6 +149,7 @@ export function mapLibrisRecord(raw: unknown): MappingResult {
     format,
     note: record.text('message'),
     lastInterestDate: null,
+    dueDate: calendarDate(record.text('due_date')),
     raw,
   };
 

@@ -160,6 +160,7 @@ describe('mapNacsisRecord (nacsis-ill.md §5 step 3)', () => {
         format: 'COPY',
         note: null,
         lastInterestDate: null,
+        dueDate: null,
         raw: LENDING_COPY,
       },
     });
@@ -214,6 +215,7 @@ describe('mapNacsisRecord (nacsis-ill.md §5 step 3)', () => {
         format: 'COPY',
         note: '本日発送しました',
         lastInterestDate: null,
+        dueDate: null,
         raw: BORROWING_COPY,
       },
     });

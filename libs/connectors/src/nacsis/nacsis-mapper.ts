@@ -1,6 +1,7 @@
 import type { Direction, Format } from '@illbridge/workflow/vocabulary';
 import { NACSIS_COMMANDS, isNacsisStat, mapNacsisStatus } from '@illbridge/workflow';
 import type { NacsisCommand, NacsisHistoryEntry, NacsisRecordState } from '@illbridge/workflow';
+import { calendarDate } from '../dates';
 import type { IncomingRequest, MappingResult } from '../types';
 import { fieldValue, fieldValues, groupsOf } from './catp-codec';
 import type { CatpElement, CatpRecord } from './catp-codec';
@@ -186,6 +187,7 @@ export function mapNacsisRecord(record: CatpRecord, database: NacsisDatabase): M
     format,
     note: comments.filter((comment): comment is string => comment !== null).at(-1) ?? null,
     lastInterestDate: null,
+    dueDate: calendarDate(text(record, 'DDATE')),
     raw: record,
   };
   return { ok: true, request, warnings };

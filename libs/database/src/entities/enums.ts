@@ -34,6 +34,7 @@ export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
 export const REQUEST_EVENT_TYPES = [
   'CREATED', 'UPDATED', 'STATUS_CHANGED', 'ACTION_REQUESTED', 'ACTION_PUSHED', 'ACTION_FAILED', 'ACTION_DISCARDED', 'RECONCILED',
+  'OVERDUE',
 ] as const;
 export type RequestEventType = (typeof REQUEST_EVENT_TYPES)[number];
 

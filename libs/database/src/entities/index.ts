@@ -10,8 +10,10 @@ export * from './netpunkt-receipt.entity';
 export * from './report-event.entity';
 export * from './audit-event.entity';
 export * from './notification.entity';
+export * from './desk.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditEventEntity, RetentionRunEntity } from './audit-event.entity';
+import { RequestStatsDirtyEntity, RequestStatsEntity, RequestStatsMonthEntity, SavedFilterEntity } from './desk.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
@@ -28,4 +30,5 @@ export const ENTITIES = [
   RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
   AuditEventEntity, RetentionRunEntity,
   NotificationSubscriberEntity, NotificationDeliveryEntity,
+  SavedFilterEntity, RequestStatsEntity, RequestStatsMonthEntity, RequestStatsDirtyEntity,
 ];

@@ -9,6 +9,8 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 @Index('ix_rs_request_partner', ['direction', 'partnerCode'])
 @Index('ix_rs_request_sync', ['syncState'])
 @Index('ix_rs_request_profile_open', ['profileId', 'direction', 'closed'])
+@Index('ix_rs_request_due', ['direction', 'dueDate'], { where: 'due_date IS NOT NULL AND NOT closed' })
+@Index('ix_rs_request_status_since', ['direction', 'statusSince'])
 // Indexes for the request lists and their facets that TypeORM cannot describe (sort order, expressions,
 // pg_trgm): created by the RequestListIndexes migration and left alone by the schema diff.
 @Index('ix_rs_request_recent', { synchronize: false })
@@ -69,6 +71,11 @@ export class RequestEntity {
   @Column({ type: 'varchar', length: 8, nullable: true }) format: Format | null;
   @Column({ type: 'text', nullable: true }) note: string | null;
   @Column({ name: 'last_interest_date', type: 'varchar', length: 32, nullable: true }) lastInterestDate: string | null;
+  /** When the item is due back (NACSIS DDATE, from the sync or from our SHIP; Libris due_date). */
+  @Column({ name: 'due_date', type: 'date', nullable: true }) dueDate: string | null;
+  /** When the request entered its current status ("waiting on us since"): kept by the trigger
+   *  rs_request_status_since (migration DeskWorkQueues) for every writer. */
+  @Column({ name: 'status_since', type: 'timestamptz', default: () => 'now()' }) statusSince: Date;
   @Column({ name: 'replaces_request_id', type: 'uuid', nullable: true }) replacesRequestId: string | null;
   /** The raw external record, kept for audit. */
   @Column({ type: 'jsonb', nullable: true }) raw: unknown;

@@ -11,6 +11,7 @@ import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey'
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
 import { Notifications1796299486622 } from './1796299486622-Notifications';
+import { DeskWorkQueues1796299455852 } from './1796299455852-DeskWorkQueues';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -23,8 +24,9 @@ export const MIGRATIONS: Function[] = [
   RunWarningsAndPartCursors1796289999925,
   StatusByStaff1796291442024,
   AuditRetention1796299437486,
+  DeskWorkQueues1796299455852,
   PushGiveUp1796299470828,
   BorrowingRequests1796299481466,
-  NetpunktOrderKey1796299651664,
   Notifications1796299486622,
+  NetpunktOrderKey1796299651664,
 ];
