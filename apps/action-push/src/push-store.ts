@@ -278,7 +278,7 @@ export class PushStore {
          UPDATE rs_request SET status = $3, sync_state = CASE WHEN $4::boolean THEN 'PUSH_FAILED' ELSE 'PUSH_PENDING' END,
                 sync_error = CASE WHEN $4::boolean THEN sync_error ELSE NULL END, updated_at = now(),
                 -- SHIP's due date (DDATE) is the request's from now on; the sync later reads the same from NACSIS.
-                due_date = COALESCE(to_date($20::text, 'YYYYMMDD'), due_date)
+                due_date = COALESCE(to_date($22::text, 'YYYYMMDD'), due_date)
           WHERE id = $1 AND ctid = $2::tid
          RETURNING ${REQUEST_ANSWER_RETURNING}, push_lease_owner IS NOT NULL AND push_lease_until > now() AS drain_holds_lease
        ), action AS (
