@@ -8,8 +8,10 @@ export * from './job-run.entity';
 export * from './outbound-action.entity';
 export * from './netpunkt-receipt.entity';
 export * from './report-event.entity';
+export * from './iso18626-message.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
+import { Iso18626MessageEntity } from './iso18626-message.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
 import { NetpunktReceiptEntity } from './netpunkt-receipt.entity';
@@ -22,4 +24,5 @@ import { RequestEntity, RequestEventEntity } from './request.entity';
 export const ENTITIES = [
   ApiKeyEntity, LibraryEntity, PartnerEntity, IntegrationProfileEntity, LibraryMappingEntity,
   RequestEntity, RequestEventEntity, JobRunEntity, RecordEventEntity, OutboundActionEntity, NetpunktReceiptEntity, ReportEventEntity,
+  Iso18626MessageEntity,
 ];

@@ -6,6 +6,7 @@ import { ApiKeyRevokedAt1795400000000 } from './1795400000000-ApiKeyRevokedAt';
 import { ProfileHistoryKept1796289395387 } from './1796289395387-ProfileHistoryKept';
 import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarningsAndPartCursors';
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
+import { Iso186261796299623881 } from './1796299623881-Iso18626';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: Function[] = [
   ProfileHistoryKept1796289395387,
   RunWarningsAndPartCursors1796289999925,
   StatusByStaff1796291442024,
+  Iso186261796299623881,
 ];
