@@ -8,6 +8,8 @@ import { IntegrationProfileEntity } from '@illbridge/database/entities';
 import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, SchedulesService } from '@illbridge/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { Iso18626EndpointController, Iso18626MessagesController } from './iso18626/iso18626.controller';
+import { Iso18626InboundService } from './iso18626/iso18626-inbound.service';
 import { LibrariesController } from './libraries/libraries.controller';
 import { PartnersController } from './partners/partners.controller';
 import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
@@ -48,8 +50,8 @@ export class ProfileConfigModule {
         BullModule.registerQueue({ name: QUEUE.IMPORT, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.IMPORT] }),
         QueueProcessorsCheckModule.forQueues([]),
       ],
-      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController],
-      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, ScheduleReconciler],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, Iso18626EndpointController, Iso18626MessagesController],
+      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, ScheduleReconciler, Iso18626InboundService],
     };
   }
 }
