@@ -7,6 +7,10 @@ import { ActionsController } from './actions.controller';
 import { ActionsService } from './actions.service';
 import { CatpSessions } from './catp-sessions';
 import { Doorbell } from './doorbell';
+import { Iso18626Actions } from './iso18626/iso18626-actions';
+import { Iso18626ActionsController } from './iso18626/iso18626-actions.controller';
+import { Iso18626Connector, OutboundConnectors } from './iso18626/iso18626-connector';
+import { PushConnectors } from './push-connector';
 import { PushDrainer } from './push-drainer';
 import { configuredPushProcessor, PushRecovery } from './push.processor';
 import { PushSettings } from './push-settings';
@@ -28,7 +32,7 @@ class QueueMetrics implements OnApplicationBootstrap {
 @Module({})
 export class ActionPushModule {
   static forRoot(config: AppConfig, settings = new PushSettings()): DynamicModule {
-    const worker: Provider[] = settings.worker ? [CatpSessions, PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
+    const worker: Provider[] = settings.worker ? [CatpSessions, Iso18626Connector, { provide: PushConnectors, useClass: OutboundConnectors }, PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
     return {
       module: ActionPushModule,
       imports: [
@@ -37,8 +41,8 @@ export class ActionPushModule {
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
         QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),
       ],
-      controllers: [ActionsController],
-      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, ...worker],
+      controllers: [ActionsController, Iso18626ActionsController],
+      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, Iso18626Actions, ActionsService, ReportEventsPublisher, ...worker],
     };
   }
 }

@@ -8,6 +8,7 @@ import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
 import { CatpSession, CatpSessions, ProfileRow } from './catp-sessions';
 import { catpElements, localStatusFor, ourParticipantIdOf, passedOnFrom, rawRecordOf } from './nacsis-context';
+import { PushConnector, PushConnectors } from './push-connector';
 import { PushSettings } from './push-settings';
 import { ClaimedRequest, PushStore, QueuedAction } from './push-store';
 
@@ -77,6 +78,7 @@ export class PushDrainer {
     private readonly settings: PushSettings,
     metrics: MetricsService,
     private readonly reports: ReportEventsPublisher,
+    private readonly connectors: PushConnectors,
   ) {
     this.attempts = metrics.counter('illbridge_push_attempts_total', 'Pushes of outbound actions to NACSIS-ILL, by result', ['result']);
   }
@@ -121,7 +123,9 @@ export class PushDrainer {
         await this.refused(request, next, 'The request has no NACSIS integration profile to push with');
         return 'HELD';
       }
-      const sent = await this.push(request, profile, database, next, drain);
+      // The connector of the request's system (ISO 18626 for Netpunkt and ISO18626 requests); NACSIS is pushed here.
+      const connector = this.connectors.for(request.system);
+      const sent = connector ? await this.pushThrough(connector, request, next, drain) : await this.push(request, profile, database, next, drain);
       if (!sent) return 'HELD';
       if (sent.finished) return 'DRAINED';
       request.raw = sent.raw ?? request.raw;
@@ -179,6 +183,41 @@ export class PushDrainer {
       await this.transient(request, action, error.message);
       throw new TransientPushError(`${action.action} #${action.seq} of request ${request.id}: ${error.message}`, error.retryAfterMs);
     }
+  }
+
+  /** One action through a connector: SENT with its event, or FAILED (a PERMANENT error); other errors are retried. */
+  private async pushThrough(connector: PushConnector, request: DrainedRequest, action: QueuedAction, drain: Drain): Promise<Sent | null> {
+    let outcome;
+    try {
+      outcome = await connector.push(request, action);
+    } catch (error) {
+      if (!(error instanceof ExternalSystemError)) throw error;
+      if (error.kind === 'PERMANENT') {
+        this.attempts.inc({ result: 'refused' });
+        const syncError = `${action.action} (#${action.seq}, ${connector.name}) refused: ${error.message}`;
+        await this.store.markRefused(request.id, action, error.message, syncError, { outboundActionId: action.id, seq: action.seq, connector: connector.name });
+        this.logger.warn(`Request ${request.id}: ${syncError}`);
+        return null;
+      }
+      await this.transient(request, action, error.message);
+      throw new TransientPushError(`${action.action} #${action.seq} of request ${request.id}: ${error.message}`, error.retryAfterMs);
+    }
+    const stat = outcome.externalStatus === undefined ? (request.external_system_status ?? null) : outcome.externalStatus;
+    this.attempts.inc({ result: 'sent' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
+    const { remaining, finished } = await this.store.markSent({
+      requestId: request.id,
+      action,
+      recovered: false,
+      stat,
+      raw: null,
+      following: null,
+      leaseOwner: drain.owner,
+      message: outcome.message,
+      data: outcome.data,
+    });
+    if (finished) drain.released = true;
+    return { stat, raw: null, remaining, finished };
   }
 
   /** Our command is on the record already: the last history entry of ours is this command, and we have
