@@ -117,7 +117,7 @@ export class Iso18626Connector implements PushConnector {
   private async send(url: string, xml: string, messageId: string): Promise<{ status: 'OK' | 'ERROR'; error: string | null }> {
     const note = async (confirmation: string | null, status: string | null, error: string | null) =>
       this.store.dataSource
-        .query(`UPDATE iso18626_message SET confirmation = COALESCE($2, confirmation), message_status = $3, applied = ($3 = 'OK'), error = $4, attempts = attempts + 1, updated_at = now() WHERE id = $1`, [
+        .query(`UPDATE iso18626_message SET confirmation = COALESCE($2::text, confirmation), message_status = $3::text, applied = COALESCE($3::text = 'OK', false), error = $4::text, attempts = attempts + 1, updated_at = now() WHERE id = $1`, [
           messageId, confirmation, status, error,
         ])
         .catch((e) => this.logger.warn(`Could not record the answer to ISO 18626 message ${messageId}: ${e.message}`));

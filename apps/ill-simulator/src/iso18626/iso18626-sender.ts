@@ -98,7 +98,7 @@ export async function sendLenderMessage(endpointUrl: string, input: LenderMessag
         httpStatus: response.status,
         messageStatus: confirmation?.header.messageStatus ?? null,
         errorType: confirmation?.errorData?.errorType ?? null,
-        errorValue: confirmation?.errorData?.errorValue ?? null,
+        errorValue: confirmation ? (confirmation.errorData?.errorValue ?? null) : String(response.data ?? '').slice(0, 500) || null,
         attempts: attempt,
         timestamp,
       };

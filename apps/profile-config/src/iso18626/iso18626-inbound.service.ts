@@ -271,7 +271,7 @@ async function applyToRequest(em: EntityManager, request: LockedRequest, m: Supp
   });
   const changed = toStatus !== request.status;
   await em.query(
-    `UPDATE rs_request SET status = $2, external_system_status = $3, due_date = $4, iso18626 = $5::jsonb, status_by_staff = status_by_staff OR $6::boolean,
+    `UPDATE rs_request SET status = $2::text, external_system_status = $3, due_date = $4, iso18626 = $5::jsonb, status_by_staff = status_by_staff OR $6::boolean,
             closed = $2::text = ANY($7::text[]), updated_at = now() WHERE id = $1`,
     [request.id, toStatus, status, dueDate, JSON.stringify(iso), changed, FINAL_STATUSES],
   );
