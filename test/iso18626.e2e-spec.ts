@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
+import { conformanceProblems } from '@illbridge/connectors/iso18626';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
@@ -150,6 +151,7 @@ describe('ISO 18626 (end to end)', () => {
     for (const m of kept) {
       expect(m.raw).not.toContain(SECRET);
       expect(m.confirmation).toContain('<messageStatus>OK</messageStatus>');
+      expect([m.reason, conformanceProblems(m.raw), conformanceProblems(m.confirmation)]).toEqual([m.reason, [], []]);
     }
   });
 
@@ -217,6 +219,8 @@ describe('ISO 18626 (end to end)', () => {
     const refused = await post(request);
     expect(refused).toContain('<requestConfirmation>');
     expect(refused).toContain('<errorType>UnsupportedActionType</errorType>');
+    expect(conformanceProblems(refused)).toEqual([]);
+    expect(conformanceProblems(await post('<not-xml'))).toEqual([]);
     expect((await requestOf(orderId)).status).toBe('REQUEST_SENT_TO_PARTNER');
     expect(await count('iso18626_message')).toBe(before + 1); // only the authenticated request message is kept
   });

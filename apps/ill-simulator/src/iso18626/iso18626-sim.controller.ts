@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseFilters, Us
 import { IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import { ApiExceptionFilter, createValidationPipe } from '@illbridge/common/http-errors';
-import { buildConfirmation, ErrorType, ISO18626_STATUSES, Iso18626Status, isoTimestamp, readIso18626Message } from '@illbridge/connectors/iso18626';
+import { buildConfirmation, conformanceProblems, ErrorType, ISO18626_STATUSES, Iso18626Status, isoTimestamp, readIso18626Message } from '@illbridge/connectors/iso18626';
 import { Iso18626Peer, PeerSettings } from './iso18626-peer';
 import { LENDER_MESSAGES, LenderMessage, sendLenderMessage } from './iso18626-sender';
 
@@ -25,7 +25,8 @@ export class Iso18626PeerController {
   @Post()
   async receive(@Req() request: Request, @Res() response: Response): Promise<void> {
     const timestampReceived = isoTimestamp();
-    const read = readIso18626Message(await bodyText(request));
+    const text = await bodyText(request);
+    const read = readIso18626Message(text);
     const answer = (header: object, error?: { errorType: ErrorType; errorValue: string }, action?: string) =>
       response
         .status(200)
@@ -34,6 +35,9 @@ export class Iso18626PeerController {
     if (!read.ok) return void answer(read.header, { errorType: read.errorType, errorValue: read.problem });
     if (read.kind !== 'requestingAgencyMessage') return void answer(read.message.header, { errorType: 'UnsupportedActionType', errorValue: `the peer takes requestingAgencyMessages, not ${read.kind}` });
     const { header, action, note } = read.message;
+    // Strict, as the real peers' schema validation: what departs from the v1.2 element lists is refused.
+    const problems = conformanceProblems(text);
+    if (problems.length) return void answer(header, { errorType: 'BadlyFormedMessage', errorValue: problems.join('; ') }, action);
     const settings = this.peer.show();
     if (settings.securityCode !== null && header.requestingAgencyAuthentication?.securityCode !== settings.securityCode) {
       return void answer(header, { errorType: 'UnrecognisedDataValue', errorValue: 'authentication failed' }, action);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { safeEqual, SecretBox, sha256 } from '@illbridge/common';
 import {
-  buildConfirmation, ConfirmationInput, ErrorType, Iso18626Header, Iso18626MessageKind, isoTimestamp, readIso18626Message, SupplyingAgencyMessage,
+  confirmationOf, ErrorType, Iso18626Header, Iso18626MessageKind, isoTimestamp, readIso18626Message, SupplyingAgencyMessage,
 } from '@illbridge/connectors/iso18626';
 import { readXml, writeXml } from '@illbridge/connectors/netpunkt/xml';
 import { isUniqueViolation } from '@illbridge/database/errors';
@@ -49,12 +49,6 @@ export interface StoredMessage {
   created_at: Date;
 }
 
-const CONFIRMATION_KIND: Record<Iso18626MessageKind, ConfirmationInput['kind']> = {
-  request: 'requestConfirmation',
-  supplyingAgencyMessage: 'supplyingAgencyMessageConfirmation',
-  requestingAgencyMessage: 'requestingAgencyMessageConfirmation',
-};
-
 /** Same type, reason, status, timestamp and request id: the same message again. */
 export function inboundDedupKey(kind: string, reason: string, status: string, header: Iso18626Header): string {
   return sha256([kind, reason, status, header.timestamp, header.requestingAgencyRequestId].join('\u0000'));
@@ -79,15 +73,7 @@ export class Iso18626InboundService {
     const timestampReceived = isoTimestamp();
     const read = readIso18626Message(xml);
     const confirm = (kind: Iso18626MessageKind | null, header: Partial<Iso18626Header>, error?: { errorType: ErrorType; errorValue: string }, echo?: string) =>
-      buildConfirmation({
-        kind: CONFIRMATION_KIND[kind ?? 'supplyingAgencyMessage'],
-        header,
-        timestampReceived,
-        messageStatus: error ? 'ERROR' : 'OK',
-        error,
-        reasonForMessage: echo,
-        action: echo,
-      });
+      confirmationOf(kind, header, timestampReceived, error, echo);
     if (!read.ok) return { httpStatus: 200, body: confirm(read.kind, read.header, { errorType: read.errorType, errorValue: read.problem }) };
     const header = read.message.header;
     const ours = normalIsil(header.requestingAgencyId.agencyIdValue);

@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
 import type { Request, Response } from 'express';
 import { conflict, isUuid, notFound, PageQuery, pageOf, Public, RequireRole } from '@illbridge/common';
-import { buildConfirmation, isoTimestamp } from '@illbridge/connectors/iso18626';
+import { confirmationOf, isoTimestamp } from '@illbridge/connectors/iso18626';
 import { decodeXmlBytes } from '@illbridge/connectors/netpunkt/xml';
 import { Iso18626InboundService } from './iso18626-inbound.service';
 
@@ -47,13 +47,7 @@ export class Iso18626EndpointController {
       ? await this.inbound.receive(decoded.text, request.socket.remoteAddress ?? 'unknown', basicPassword(request.headers.authorization))
       : {
           httpStatus: 200 as const,
-          body: buildConfirmation({
-            kind: 'supplyingAgencyMessageConfirmation',
-            header: {},
-            timestampReceived: isoTimestamp(),
-            messageStatus: 'ERROR',
-            error: { errorType: 'BadlyFormedMessage', errorValue: decoded.problem },
-          }),
+          body: confirmationOf(null, {}, isoTimestamp(), { errorType: 'BadlyFormedMessage', errorValue: decoded.problem }),
         };
     response.status(answer.httpStatus).type(answer.httpStatus === 200 ? 'application/xml; charset=utf-8' : 'text/plain; charset=utf-8').send(answer.body);
   }

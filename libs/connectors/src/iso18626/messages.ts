@@ -121,3 +121,16 @@ export function buildConfirmation(input: ConfirmationInput): string {
     ]),
   );
 }
+
+/** The confirmation of a message of `kind` (null: unreadable, confirmed as a supplyingAgencyMessage): OK, or ERROR with
+ *  the error; `echo` is the message's reasonForMessage / action. */
+export function confirmationOf(
+  kind: 'request' | 'supplyingAgencyMessage' | 'requestingAgencyMessage' | null,
+  header: ConfirmationInput['header'],
+  timestampReceived: string,
+  error?: { errorType: ErrorType; errorValue?: string },
+  echo?: string,
+): string {
+  const confirmationKind = kind === 'request' ? 'requestConfirmation' : kind === 'requestingAgencyMessage' ? 'requestingAgencyMessageConfirmation' : 'supplyingAgencyMessageConfirmation';
+  return buildConfirmation({ kind: confirmationKind, header, timestampReceived, messageStatus: error ? 'ERROR' : 'OK', error, reasonForMessage: echo, action: echo });
+}

@@ -62,11 +62,12 @@ function timestamp(value: string | undefined, name: string): string | undefined 
   return value;
 }
 
-function agencyId(parent: XmlElement, name: string): AgencyId {
+/** `mayBeEmpty`: a confirmation of a message too badly formed to name its agencies echoes them empty. */
+function agencyId(parent: XmlElement, name: string, mayBeEmpty = false): AgencyId {
   const element = requiredElement(parent, name, 'the header');
   const agencyIdType = closed(required(element, 'agencyIdType', name), AGENCY_ID_TYPES, `${name}.agencyIdType`)!;
   const agencyIdValue = required(element, 'agencyIdValue', name);
-  if (!agencyIdValue) throw new Refused('BadlyFormedMessage', `${name}.agencyIdValue is empty`);
+  if (!agencyIdValue && !mayBeEmpty) throw new Refused('BadlyFormedMessage', `${name}.agencyIdValue is empty`);
   return { agencyIdType, agencyIdValue };
 }
 
@@ -90,8 +91,8 @@ function readHeader(parent: XmlElement, confirmation = false): Iso18626Header {
   const requestId = required(header, 'requestingAgencyRequestId', 'the header');
   if (!requestId && !confirmation) throw new Refused('BadlyFormedMessage', 'the header\'s requestingAgencyRequestId is empty');
   return {
-    supplyingAgencyId: agencyId(header, 'supplyingAgencyId'),
-    requestingAgencyId: agencyId(header, 'requestingAgencyId'),
+    supplyingAgencyId: agencyId(header, 'supplyingAgencyId', confirmation),
+    requestingAgencyId: agencyId(header, 'requestingAgencyId', confirmation),
     multipleItemRequestId: confirmation ? (text(header, 'multipleItemRequestId') ?? '') : required(header, 'multipleItemRequestId', 'the header'),
     timestamp: timestamp(required(header, 'timestamp', 'the header'), 'timestamp')!,
     requestingAgencyRequestId: requestId,
