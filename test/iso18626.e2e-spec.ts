@@ -235,6 +235,34 @@ describe('ISO 18626 (end to end)', () => {
     expect((await requestOf(orderId)).sync_state).toBe('PUSH_FAILED');
   });
 
+  it('sets up an ISO18626 peer profile (a ReShare library): every problem listed at once, the secret never answered', async () => {
+    const profile = { code: 'RESHARE', name: 'ReShare peer', integrationType: 'RESOURCE_SHARING', system: 'ISO18626', libraryCode: 'DK-820099', resourceSharingLibraryCode: 'MAIN' };
+    const bad = await api('POST', '/api/integration-profiles', { ...profile, baseUrl: 'https://x.example', iso18626: { endpointUrl: 'ftp://x.example', agencyId: 'DK-820099', sharedSecret: 'short' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toEqual(
+      expect.arrayContaining([
+        'baseUrl is not used by ISO18626 profiles: the peer endpoint is iso18626.endpointUrl',
+        'iso18626.peerAgencyId is required for ISO18626 profiles',
+        'iso18626.endpointUrl must be an http(s) URL',
+        'iso18626.sharedSecret must be at least 12 characters long',
+      ]),
+    );
+    const peerSecret = 'reshare-peer-secret';
+    const created = await api('POST', '/api/integration-profiles', { ...profile, iso18626: { endpointUrl: `${sim.url}/iso18626/peer`, agencyId: 'dk-820099', peerAgencyId: 'US-RS0001', sharedSecret: peerSecret } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ system: 'ISO18626', baseUrl: null, iso18626: { agencyId: 'DK-820099', peerAgencyId: 'US-RS0001', sharedSecretSet: true } });
+    expect(JSON.stringify(created.body)).not.toContain(peerSecret);
+    expect((await api('POST', `/api/integration-profiles/${created.body.id}/run`)).status).toBe(409);
+    const moved = await api('PATCH', `/api/integration-profiles/${created.body.id}`, { iso18626: { endpointUrl: 'http://127.0.0.2:9/iso18626' } });
+    expect(moved.status).toBe(400);
+    expect(moved.body.message[0]).toContain('iso18626.sharedSecret must be sent again');
+    // The peer's messages are authenticated against this profile: only its agency id and secret pass.
+    const from = (supplyingAgencyId: string, securityCode: string) =>
+      simApi('POST', '/_sim/iso18626/send', { endpointUrl: endpoint, message: 'WillSupply', requestingAgencyRequestId: 'RS-1', supplyingAgencyId, requestingAgencyId: 'DK-820099', securityCode });
+    expect((await from('US-RS0001', peerSecret)).body.errorValue).toMatch(/^UnableToFindRequest: no request of profile RESHARE/);
+    expect((await from('US-RS0002', peerSecret)).body.errorValue).toBe('authentication failed');
+  });
+
   it('under 30% faults (500s, timeouts, dropped confirmations, duplicate lender messages) loses nothing and applies each action once', async () => {
     const n = faultScale(3, 12);
     const orders: string[] = [];
