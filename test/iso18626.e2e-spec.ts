@@ -111,7 +111,7 @@ describe('ISO 18626 (end to end)', () => {
     await db?.drop();
   });
 
-  it('follows a loan from WillSupply to LoanCompleted, sending Received and ShippedReturn; a Renew answered no leaves the due date', async () => {
+  it('follows a loan from WillSupply to LoanCompleted, sending Received and ShippedReturn; a Renew answered no leaves the due date, one answered yes moves it', async () => {
     const orderId = await newRequest();
     expect(await requestOf(orderId)).toMatchObject({ status: 'REQUEST_SENT_TO_PARTNER', partner_code: LENDER });
 
@@ -136,17 +136,28 @@ describe('ISO 18626 (end to end)', () => {
     expect(await requestOf(orderId)).toMatchObject({ status: 'PHYSICALLY_RECEIVED_BY_LIBRARY', due_date: '2027-01-15' });
     expect((await requestOf(orderId)).iso18626.renewAnswer).toBe('N');
 
-    await take(orderId, 'RETURN');
+    await take(orderId, 'RENEW');
     await allSent(orderId, 3);
+    expect(await lender('RenewResponse', orderId, { answerYesNo: 'Y', dueDate: '2027-02-15' })).toMatchObject({ messageStatus: 'OK' });
+    expect(await requestOf(orderId)).toMatchObject({ status: 'PHYSICALLY_RECEIVED_BY_LIBRARY', due_date: '2027-02-15' });
+
+    const check = await actions('POST', `/api/requests/${(await requestOf(orderId)).id}/iso18626/status-request`);
+    expect(check.status).toBe(202);
+    expect(check.body.action).toMatchObject({ action: 'STATUS_REQUEST', fields: { iso18626Action: 'StatusRequest' } });
+    await allSent(orderId, 4);
+
+    await take(orderId, 'RETURN');
+    await allSent(orderId, 5);
     expect((await requestOf(orderId)).status).toBe('RETURNED_ITEM_TO_PARTNER');
-    expect(await peerApplied(orderId)).toEqual(['Received', 'Renew', 'ShippedReturn']);
+    expect(await peerApplied(orderId)).toEqual(['Received', 'Renew', 'Renew', 'StatusRequest', 'ShippedReturn']);
 
     expect(await lender('LoanCompleted', orderId)).toMatchObject({ messageStatus: 'OK' });
     expect(await requestOf(orderId)).toMatchObject({ status: 'REQUEST_COMPLETED', closed: true, external_system_status: 'LoanCompleted' });
     // Every message kept raw with its confirmation, the security code redacted.
     const kept = (await pg.query(`SELECT direction, reason, status, raw, confirmation, applied FROM iso18626_message WHERE request_id = $1 ORDER BY created_at`, [(await requestOf(orderId)).id])).rows;
     expect(kept.map((m) => `${m.direction}:${m.reason}:${m.status ?? ''}:${m.applied}`)).toEqual([
-      'IN:RequestResponse:WillSupply:true', 'IN:StatusChange:Loaned:true', 'OUT:Received::true', 'OUT:Renew::true', 'IN:RenewResponse:Loaned:true', 'OUT:ShippedReturn::true', 'IN:StatusChange:LoanCompleted:true',
+      'IN:RequestResponse:WillSupply:true', 'IN:StatusChange:Loaned:true', 'OUT:Received::true', 'OUT:Renew::true', 'IN:RenewResponse:Loaned:true',
+      'OUT:Renew::true', 'IN:RenewResponse:Loaned:true', 'OUT:StatusRequest::true', 'OUT:ShippedReturn::true', 'IN:StatusChange:LoanCompleted:true',
     ]);
     for (const m of kept) {
       expect(m.raw).not.toContain(SECRET);
