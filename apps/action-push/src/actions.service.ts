@@ -7,6 +7,7 @@ import { allowedActions, allowedLocalActions, evaluateAction, evaluateLocalActio
 import type { NacsisActionContext } from '@illbridge/workflow';
 import { BulkActionDto, TakeActionDto } from './action.dto';
 import { Doorbell } from './doorbell';
+import { Iso18626Actions } from './iso18626/iso18626-actions';
 import { baseContext, localStatusFor, ourParticipantIdOf, projectedContext } from './nacsis-context';
 import { Db, LocalActionData, OutboundActionRow, PushStore, RequestRow, Stale, STALE, TakeInput } from './push-store';
 import { commandFields, normaliseNote } from './ship-fields';
@@ -61,6 +62,7 @@ export class ActionsService {
   constructor(
     private readonly store: PushStore,
     private readonly doorbell: Doorbell,
+    private readonly iso18626: Iso18626Actions,
   ) {}
 
   private async requestRow(id: string): Promise<RequestRow> {
@@ -107,7 +109,9 @@ export class ActionsService {
     const outcome = await this.store.onRequest(id, async (db): Promise<Taken | Stale> => {
       const input = await this.store.takeInput(db, id);
       if (!input) throw notFound(`Request ${id}`);
-      return input.request.system === 'NACSIS' ? this.takeNacsis(db, input, body, idempotencyKey, actor) : this.takeLocal(db, input, body, idempotencyKey, actor);
+      if (input.request.system === 'NACSIS') return this.takeNacsis(db, input, body, idempotencyKey, actor);
+      // A request of an ISO 18626 channel: RECEIVE, RETURN, CANCEL, RENEW go to the lender through the push queue.
+      return (await this.iso18626.take(db, input, body, idempotencyKey)) ?? this.takeLocal(db, input, body, idempotencyKey, actor);
     });
     if (outcome.ring) {
       await this.doorbell.ring(id).catch((error) =>

@@ -8,6 +8,10 @@ import { ActionsController } from './actions.controller';
 import { ActionsService } from './actions.service';
 import { CatpSessions } from './catp-sessions';
 import { Doorbell } from './doorbell';
+import { Iso18626Actions } from './iso18626/iso18626-actions';
+import { Iso18626ActionsController } from './iso18626/iso18626-actions.controller';
+import { Iso18626Connector, OutboundConnectors } from './iso18626/iso18626-connector';
+import { PushConnectors } from './push-connector';
 import { PushDrainer } from './push-drainer';
 import { configuredPushProcessor, PushRecovery } from './push.processor';
 import { PushMetrics } from './push-metrics';
@@ -33,7 +37,7 @@ class QueueMetrics implements OnApplicationBootstrap {
 @Module({})
 export class ActionPushModule {
   static forRoot(config: AppConfig, settings = new PushSettings()): DynamicModule {
-    const worker: Provider[] = settings.worker ? [PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
+    const worker: Provider[] = settings.worker ? [Iso18626Connector, { provide: PushConnectors, useClass: OutboundConnectors }, PushDrainer, configuredPushProcessor(config, settings), PushRecovery] : [QueueMetrics];
     // CATP sessions: the worker's pushes and the API's NACSIS-CAT holdings search (borrowing).
     const borrowing: Provider[] = [CatpSessions, BorrowingStore, BorrowingService];
     return {
@@ -45,8 +49,8 @@ export class ActionPushModule {
         QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),
         NotifierModule,
       ],
-      controllers: [ActionsController, BorrowingController],
-      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, ActionsService, ReportEventsPublisher, PushMetrics, ...borrowing, ...worker],
+      controllers: [ActionsController, BorrowingController, Iso18626ActionsController],
+      providers: [{ provide: PushSettings, useValue: settings }, PushStore, Doorbell, Iso18626Actions, ActionsService, ReportEventsPublisher, PushMetrics, ...borrowing, ...worker],
     };
   }
 }

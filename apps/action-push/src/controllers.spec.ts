@@ -18,6 +18,7 @@ describeControllerContract({
     'POST /api/borrowing-requests': 'operator',
     'POST /api/borrowing-requests/:id/order': 'operator',
     'GET /api/nacsis/holdings': 'viewer',
+    'POST /api/requests/:id/iso18626/status-request': 'operator',
     'GET /health': null,
     'GET /health/live': null,
     'GET /health/ready': null,

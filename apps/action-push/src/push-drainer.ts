@@ -9,6 +9,7 @@ import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
 import { CatpSessions, ProfileRow } from './catp-sessions';
 import { catpElements, localStatusFor, ourParticipantIdOf, passedOnFrom, rawRecordOf } from './nacsis-context';
+import { PushConnector, PushConnectors } from './push-connector';
 import { PushSettings } from './push-settings';
 import { ClaimedRequest, PushStore, QueuedAction } from './push-store';
 import { BorrowingStore } from './borrowing/borrowing-store';
@@ -95,6 +96,7 @@ export class PushDrainer {
     private readonly reports: ReportEventsPublisher,
     private readonly borrowing: BorrowingStore,
     private readonly notifier: Notifier,
+    private readonly connectors: PushConnectors,
   ) {
     this.attempts = metrics.counter('illbridge_push_attempts_total', 'Pushes of outbound actions to NACSIS-ILL, by result', ['result']);
   }
@@ -139,7 +141,9 @@ export class PushDrainer {
         await this.refused(request, next, 'The request has no NACSIS integration profile to push with');
         return 'HELD';
       }
-      const sent = await this.push(request, profile, database, next, drain);
+      // The connector of the request's system (ISO 18626 for Netpunkt and ISO18626 requests); NACSIS is pushed here.
+      const connector = this.connectors.for(request.system);
+      const sent = connector ? await this.pushThrough(connector, request, next, drain) : await this.push(request, profile, database, next, drain);
       if (!sent) return 'HELD';
       if (sent.finished) return 'DRAINED';
       request.raw = sent.raw ?? request.raw;
@@ -226,6 +230,38 @@ export class PushDrainer {
     return await this.sent(request, action, record, database, ourId, false, drain);
   }
 
+  /** One action through a connector: SENT with its event, or FAILED (a PERMANENT error); other errors are retried. */
+  private async pushThrough(connector: PushConnector, request: DrainedRequest, action: QueuedAction, drain: Drain): Promise<Sent | null> {
+    let outcome;
+    try {
+      outcome = await connector.push(request, action);
+    } catch (error) {
+      if (!(error instanceof ExternalSystemError)) throw error;
+      if (error.kind === 'PERMANENT') {
+        await this.refused(request, action, error.message, connector.name);
+        return null;
+      }
+      if (await this.transient(request, action, error.message, connector.name)) return null;
+      throw new TransientPushError(`${action.action} #${action.seq} of request ${request.id}: ${error.message}`, error.retryAfterMs);
+    }
+    const stat = outcome.externalStatus === undefined ? (request.external_system_status ?? null) : outcome.externalStatus;
+    this.attempts.inc({ result: 'sent' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
+    const { remaining, finished } = await this.store.markSent({
+      requestId: request.id,
+      action,
+      recovered: false,
+      stat,
+      raw: null,
+      following: null,
+      leaseOwner: drain.owner,
+      message: outcome.message,
+      data: outcome.data,
+    });
+    if (finished) drain.released = true;
+    return { stat, raw: null, remaining, finished };
+  }
+
   /** SENT, the request's new state and its event (`PushStore.markSent`: one statement in the common case). */
   private async sent(request: DrainedRequest, action: QueuedAction, record: CatpRecord | null, database: NacsisDatabase, ourId: string | null, recovered: boolean, drain: Drain): Promise<Sent> {
     const stat = (record && fieldValue(record, 'STAT')) || action.to_external_status;
@@ -249,15 +285,15 @@ export class PushDrainer {
 
   /** A transient failure: the action waits for its next attempt (false), or, past PUSH_MAX_ATTEMPTS attempts or
    *  PUSH_GIVE_UP_AFTER_MS since its first attempt, it is given up (true). */
-  private async transient(request: DrainedRequest, action: QueuedAction, message: string): Promise<boolean> {
+  private async transient(request: DrainedRequest, action: QueuedAction, message: string, via = nacsisVia(action)): Promise<boolean> {
     const attempts = action.attempts + 1 - (action.attempts_at_retry ?? 0);
     const elapsedMs = action.first_attempt_at ? Date.now() - Date.parse(action.first_attempt_at) : 0;
     if (attempts >= this.settings.maxAttempts) {
-      await this.gaveUp(request, action, message, `given up after ${attempts} attempt${attempts === 1 ? '' : 's'} (PUSH_MAX_ATTEMPTS ${this.settings.maxAttempts})`);
+      await this.gaveUp(request, action, message, `given up after ${attempts} attempt${attempts === 1 ? '' : 's'} (PUSH_MAX_ATTEMPTS ${this.settings.maxAttempts})`, via);
       return true;
     }
     if (elapsedMs >= this.settings.giveUpAfterMs) {
-      await this.gaveUp(request, action, message, `given up after ${attempts} attempts over ${duration(elapsedMs)} since the first (PUSH_GIVE_UP_AFTER_MS ${duration(this.settings.giveUpAfterMs)})`);
+      await this.gaveUp(request, action, message, `given up after ${attempts} attempts over ${duration(elapsedMs)} since the first (PUSH_GIVE_UP_AFTER_MS ${duration(this.settings.giveUpAfterMs)})`, via);
       return true;
     }
     this.attempts.inc({ result: 'transient' });
@@ -268,19 +304,20 @@ export class PushDrainer {
 
   /** Failing for too long, or with credentials NACSIS refuses: the action is FAILED with the last reason and holds the
    *  request's queue (PUSH_FAILED), as after a refusal, until an operator retries or discards it. */
-  private async gaveUp(request: DrainedRequest, action: QueuedAction, message: string, why: string): Promise<void> {
+  private async gaveUp(request: DrainedRequest, action: QueuedAction, message: string, why: string, via = nacsisVia(action)): Promise<void> {
     this.attempts.inc({ result: 'gave_up' });
     void this.reports.publish({ type: 'push', id: `push:${action.id}:gave_up:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'gave_up' });
-    const syncError = `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) ${why}: ${message}`;
+    const syncError = `${action.action} (#${action.seq}, ${via}) ${why}: ${message}`;
     await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command, gaveUp: true });
     this.logger.warn(`Request ${request.id}: ${syncError}`);
+    await this.notifier.notify(pushFailedEvent({ requestId: request.id, profileId: request.profile_id, actionId: action.id, action: action.action, seq: action.seq, message: `${why}: ${message}` }));
   }
 
   /** NACSIS refused for good: the action is FAILED and holds the request's queue. */
-  private async refused(request: DrainedRequest, action: QueuedAction, message: string): Promise<void> {
+  private async refused(request: DrainedRequest, action: QueuedAction, message: string, via = nacsisVia(action)): Promise<void> {
     this.attempts.inc({ result: 'refused' });
     void this.reports.publish({ type: 'push', id: `push:${action.id}:refused:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'refused' });
-    const syncError = `${action.action} (#${action.seq}, NACSIS ${action.nacsis_command}) refused: ${message}`;
+    const syncError = `${action.action} (#${action.seq}, ${via}) refused: ${message}`;
     await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command });
     this.logger.warn(`Request ${request.id}: ${syncError}`);
     await this.notifier.notify(pushFailedEvent({ requestId: request.id, profileId: request.profile_id, actionId: action.id, action: action.action, seq: action.seq, message }));
@@ -292,4 +329,9 @@ export class PushDrainer {
     if (released) drain.released = true;
     return over;
   }
+}
+
+/** How an action travels, as its messages name it: the NACSIS command (an ISO 18626 action names its connector). */
+function nacsisVia(action: QueuedAction): string {
+  return `NACSIS ${action.nacsis_command}`;
 }

@@ -8,6 +8,8 @@ import { IntegrationProfileEntity } from '@illbridge/database/entities';
 import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, SchedulesService } from '@illbridge/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { Iso18626EndpointController, Iso18626MessagesController } from './iso18626/iso18626.controller';
+import { Iso18626InboundService } from './iso18626/iso18626-inbound.service';
 import { LibrariesController } from './libraries/libraries.controller';
 import { PartnersController } from './partners/partners.controller';
 import { NetpunktReceiptsController } from './netpunkt/netpunkt-receipts.controller';
@@ -59,8 +61,8 @@ export class ProfileConfigModule {
         QueueProcessorsCheckModule.forQueues([]),
         NotifierModule,
       ],
-      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, StoredReceiptsController, NotificationSubscribersController],
-      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, StoredReceiptsService, ScheduleReconciler],
+      controllers: [ApiKeysController, LibrariesController, PartnersController, ProfilesController, NetpunktReceiptsController, StoredReceiptsController, NotificationSubscribersController, Iso18626EndpointController, Iso18626MessagesController],
+      providers: [ImportJobs, SchedulesService, ProfilesService, LibraryMappingsService, NetpunktReceiptsService, NetpunktThrottle, StoredReceiptsService, ScheduleReconciler, Iso18626InboundService],
     };
   }
 }

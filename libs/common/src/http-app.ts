@@ -55,6 +55,8 @@ export function jsonBodyProblems(body: unknown): string[] {
 }
 
 const isNetpunkt = (req: Request) => (req.url ?? '').startsWith('/netpunkt/');
+/** XML endpoints whose body is kept as bytes whatever the content type: Netpunkt's and ISO 18626's `POST /iso18626`. */
+const isRawXml = (req: Request) => isNetpunkt(req) || /^\/iso18626(?:[?#]|$)/.test(req.url ?? '');
 
 /** Body parsers whose errors answer in the api.md error format (Nest's own would answer before our filter). */
 function bodyParsers(netpunktBodyError?: (message: string) => string) {
@@ -63,9 +65,9 @@ function bodyParsers(netpunktBodyError?: (message: string) => string) {
   // their XML declaration names can be honoured (decodeXmlBytes), and answered in SOAP.
   const raw = express.raw({ type: () => true, limit: '1mb' });
   const parsers = [
-    (req: Request, res: Response, next: NextFunction) => (isNetpunkt(req) ? raw(req, res, next) : json(req, res, next)),
+    (req: Request, res: Response, next: NextFunction) => (isRawXml(req) ? raw(req, res, next) : json(req, res, next)),
     // XML elsewhere: by content type.
-    express.text({ type: (req) => !isNetpunkt(req as Request) && /xml/i.test(String(req.headers['content-type'] ?? '')), limit: '1mb' }),
+    express.text({ type: (req) => !isRawXml(req as Request) && /xml/i.test(String(req.headers['content-type'] ?? '')), limit: '1mb' }),
   ];
   const refuse = (res: Response, message: string[]) => res.status(400).json({ statusCode: 400, error: STATUS_CODES[400], code: 'VALIDATION_FAILED', message });
   return (req: Request, res: Response, next: NextFunction) => {

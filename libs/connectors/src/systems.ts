@@ -2,5 +2,5 @@
 export const PARTNER_SYSTEMS = ['LIBRIS', 'NACSIS', 'NETPUNKT', 'ISO18626', 'EMAIL'] as const;
 export type PartnerSystem = (typeof PARTNER_SYSTEMS)[number];
 
-export const PROFILE_SYSTEMS = ['LIBRIS', 'NACSIS', 'NETPUNKT'] as const;
+export const PROFILE_SYSTEMS = ['LIBRIS', 'NACSIS', 'NETPUNKT', 'ISO18626'] as const;
 export type ProfileSystem = (typeof PROFILE_SYSTEMS)[number];

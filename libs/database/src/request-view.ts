@@ -38,7 +38,7 @@ export const REQUEST_LIST_FIELDS: [string, string][] = [
   ['createdAt', 'created_at'],
   ['updatedAt', 'updated_at'],
 ];
-export const REQUEST_DETAIL_FIELDS: [string, string][] = [...REQUEST_LIST_FIELDS, ['closed', 'closed'], ['syncError', 'sync_error'], ['lastJobRunId', 'last_job_run_id'], ['raw', 'raw']];
+export const REQUEST_DETAIL_FIELDS: [string, string][] = [...REQUEST_LIST_FIELDS, ['closed', 'closed'], ['syncError', 'sync_error'], ['lastJobRunId', 'last_job_run_id'], ['raw', 'raw'], ['iso18626', 'iso18626']];
 export const selectColumns = (fields: [string, string][]) => fields.map(([, column]) => column).join(', ');
 export const rowView = (row: any, fields: [string, string][]) => Object.fromEntries(fields.map(([field, column]) => [field, row[column] ?? null]));
 

@@ -6,3 +6,4 @@ export * from './nacsis/states';
 export * from './nacsis/status-mapping';
 export * from './harvest';
 export * from './vocabulary';
+export * from './iso18626/status-mapping';

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DateTime, IANAZone } from 'luxon';
 import { flattenValidationErrors, originOf, privateTargetReason } from '@illbridge/common';
+import { iso18626Problems } from '../iso18626/iso18626-profile';
 import { ProfileDto } from './profile.dto';
 
 /** A profile after validation: everything the entity needs, secrets still in clear (encrypted on save). */
@@ -38,6 +39,9 @@ export interface ProfileCheckOptions {
   /** ALLOW_PRIVATE_TARGETS: baseUrl may name loopback, link-local and private addresses. */
   allowPrivateTargets?: boolean;
   now?: Date;
+  /** A shared secret of the ISO 18626 channel is stored already, and the origin of its stored endpoint (PATCH). */
+  iso18626SecretKept?: boolean;
+  iso18626StoredOrigin?: string | null;
 }
 
 /** Every problem of a whole profile at once: shape (class-validator, unknown properties refused) and
@@ -100,6 +104,12 @@ export async function profileProblems(input: unknown, options: ProfileCheckOptio
     if (auth.apiKey !== undefined) problems.push('authentication.apiKey is not used by NACSIS profiles');
     if (!auth.userId) problems.push('authentication.userId is required for NACSIS profiles');
     if (!auth.password && !secretKept) problems.push(moved ? again('authentication.password') : 'authentication.password is required for NACSIS profiles');
+  }
+
+  if (!badFields.has('iso18626')) {
+    problems.push(
+      ...iso18626Problems(p, system, { secretKept: !!options.iso18626SecretKept, storedOrigin: options.iso18626StoredOrigin, allowPrivateTargets: options.allowPrivateTargets }),
+    );
   }
 
   const schedule = p.schedule;

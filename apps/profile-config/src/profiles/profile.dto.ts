@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DAYS_OF_WEEK, DayOfWeek, Granularity, GRANULARITIES, INTEGRATION_TYPES, PROFILE_SYSTEMS, ProfileSystem, SCHEDULE_TYPES, ScheduleType } from '@illbridge/database/entities';
 import { CODE_PATTERN } from '../libraries/libraries.controller';
+import { Iso18626ChannelDto } from '../iso18626/iso18626-profile';
 
 /** The shape of a profile as sent. Shape and types are checked here (unknown properties refused);
  *  what depends on the system and on the database is checked in profile-validation.ts, and both
@@ -39,4 +40,6 @@ export class ProfileDto {
   @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @IsString() harvestStartDate?: string | null;
   @ApiPropertyOptional({ enum: GRANULARITIES, default: 'DAY' }) @IsOptional() @IsIn(GRANULARITIES as unknown as string[]) granularity?: Granularity;
   @ApiPropertyOptional({ type: ScheduleDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ScheduleDto) schedule?: ScheduleDto;
+  @ApiPropertyOptional({ type: Iso18626ChannelDto, nullable: true, description: 'ISO18626 profiles (required) and NETPUNKT profiles (optional: the ISO 18626 endpoint of their lenders). null removes it.' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => Iso18626ChannelDto) iso18626?: Iso18626ChannelDto | null;
 }

@@ -6,6 +6,7 @@ import { IntegrationProfileEntity, JobRunEntity, LibraryEntity, ProfileSystem } 
 import { isForeignKeyViolation, isUniqueViolation } from '@illbridge/database/errors';
 import { ImportJobs, importJobName, nextRunAfter, SchedulesService, wantedSchedule } from '@illbridge/queues';
 import { nextHarvestFrom, rewindsHarvest } from '@illbridge/workflow';
+import { assignIso18626, iso18626Input, iso18626View } from '../iso18626/iso18626-profile';
 import { ProfileDto } from './profile.dto';
 import { profileProblems, ValidProfile } from './profile-validation';
 
@@ -69,6 +70,7 @@ export class ProfilesService {
       ...body,
       authentication: isObject(body.authentication) ? { ...current.authentication, ...body.authentication } : (body.authentication ?? current.authentication),
       schedule: isObject(body.schedule) ? { ...current.schedule, ...body.schedule } : (body.schedule ?? current.schedule),
+      iso18626: isObject(body.iso18626) ? { ...current.iso18626, ...body.iso18626 } : body.iso18626 === null ? undefined : (body.iso18626 ?? current.iso18626),
     };
     const profile = await this.validated(merged, existing);
     const saved = await this.saveAndSchedule(async (manager) => {
@@ -117,6 +119,7 @@ export class ProfilesService {
     const profile = await this.find(id);
     if (!profile.active) throw new ApiError(HttpStatus.CONFLICT, 'PROFILE_INACTIVE', `Profile ${profile.code} is inactive; activate it to run it`);
     if (profile.system === 'NETPUNKT') throw conflict(`Profile ${profile.code} is a Netpunkt profile: Netpunkt pushes receipts, there is nothing to harvest`);
+    if (profile.system === 'ISO18626') throw conflict(`Profile ${profile.code} is an ISO 18626 profile: the peer pushes its messages, there is nothing to harvest`);
     const runs = this.dataSource.getRepository(JobRunEntity);
     let run: JobRunEntity;
     try {
@@ -158,6 +161,8 @@ export class ProfilesService {
       secretKept: !!existing?.secretEnc && this.sameSystem(input, existing),
       storedOrigin: existing ? originOf(existing.baseUrl) : undefined,
       allowPrivateTargets: !!this.config.allowPrivateTargets,
+      iso18626SecretKept: !!existing?.iso18626SecretEnc,
+      iso18626StoredOrigin: existing ? originOf(existing.iso18626EndpointUrl) : undefined,
     });
     if (profile.resourceSharingLibraryCode && typeof profile.resourceSharingLibraryCode === 'string') {
       const library = await this.dataSource.getRepository(LibraryEntity).findOne({ where: { code: profile.resourceSharingLibraryCode } });
@@ -201,6 +206,7 @@ export class ProfilesService {
       scheduleTimezone: schedule.timezone ?? 'UTC',
     });
     if (secret) entity.secretEnc = this.secrets.encrypt(secret);
+    assignIso18626(entity, p.iso18626, this.secrets);
     if (entity.system === 'LIBRIS' && !entity.authEnabled) entity.secretEnc = null;
   }
 
@@ -221,6 +227,7 @@ export class ProfilesService {
       harvestStartDate: p.harvestStartDate,
       granularity: p.granularity,
       schedule: clean({ type: p.scheduleType, time: p.scheduleTime, dayOfWeek: p.scheduleDayOfWeek, everyMinutes: p.scheduleEveryMinutes, timezone: p.scheduleTimezone }),
+      iso18626: iso18626Input(p),
     } as any);
   }
 
@@ -247,7 +254,7 @@ export class ProfilesService {
       active: p.active,
       harvestStartDate: p.harvestStartDate,
       granularity: p.granularity,
-      nextHarvestFrom: p.system === 'NETPUNKT' ? null : nextHarvestFrom(p),
+      nextHarvestFrom: p.system === 'NETPUNKT' || p.system === 'ISO18626' ? null : nextHarvestFrom(p),
       schedule: {
         type: p.scheduleType,
         ...(p.scheduleTime ? { time: p.scheduleTime } : {}),
@@ -258,6 +265,7 @@ export class ProfilesService {
       jobName: importJobName(p.name),
       nextRunAt: await this.nextRunAt(p),
       lastRun: lastRun ? { id: lastRun.id, state: lastRun.state, startedAt: lastRun.startedAt, finishedAt: lastRun.finishedAt } : null,
+      iso18626: iso18626View(p),
       createdAt: p.createdAt,
       updatedAt: p.updatedAt,
     };

@@ -11,10 +11,12 @@ export * from './report-event.entity';
 export * from './audit-event.entity';
 export * from './notification.entity';
 export * from './desk.entity';
+export * from './iso18626-message.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { AuditEventEntity, RetentionRunEntity } from './audit-event.entity';
 import { RequestStatsDirtyEntity, RequestStatsEntity, RequestStatsMonthEntity, SavedFilterEntity } from './desk.entity';
 import { IntegrationProfileEntity, LibraryMappingEntity } from './integration-profile.entity';
+import { Iso18626MessageEntity } from './iso18626-message.entity';
 import { JobRunEntity, RecordEventEntity } from './job-run.entity';
 import { LibraryEntity } from './library.entity';
 import { NetpunktReceiptEntity } from './netpunkt-receipt.entity';
@@ -31,4 +33,5 @@ export const ENTITIES = [
   AuditEventEntity, RetentionRunEntity,
   NotificationSubscriberEntity, NotificationDeliveryEntity,
   SavedFilterEntity, RequestStatsEntity, RequestStatsMonthEntity, RequestStatsDirtyEntity,
+  Iso18626MessageEntity,
 ];

@@ -32,6 +32,12 @@ export class IntegrationProfileEntity {
   /** Cursors of the parts of a harvest that advance on their own (NACSIS-ILL: one per database, the last day
    *  `YYYY-MM-DD` read completely), so that one part failing does not hold the others back. */
   @Column({ name: 'harvest_cursors', type: 'jsonb', default: () => "'{}'" }) harvestCursors: Record<string, string>;
+  /** ISO 18626 channel (an ISO18626 profile, or the lenders of a Netpunkt profile): the peer's endpoint, our agency
+   *  id, the peer's agency id (null: any, e.g. DBC's service relaying every lender) and the shared secret (encrypted). */
+  @Column({ name: 'iso18626_endpoint_url', type: 'varchar', length: 500, nullable: true }) iso18626EndpointUrl: string | null;
+  @Column({ name: 'iso18626_agency_id', type: 'varchar', length: 64, nullable: true }) iso18626AgencyId: string | null;
+  @Column({ name: 'iso18626_peer_agency_id', type: 'varchar', length: 64, nullable: true }) iso18626PeerAgencyId: string | null;
+  @Column({ name: 'iso18626_secret_enc', type: 'text', nullable: true }) iso18626SecretEnc: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @VersionColumn() version: number;

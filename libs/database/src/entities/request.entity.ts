@@ -86,6 +86,8 @@ export class RequestEntity {
   @Column({ name: 'push_lease_until', type: 'timestamptz', nullable: true }) pushLeaseUntil: Date | null;
   @Column({ name: 'push_lease_owner', type: 'varchar', length: 64, nullable: true }) pushLeaseOwner: string | null;
   @Column({ name: 'last_job_run_id', type: 'uuid', nullable: true }) lastJobRunId: string | null;
+  /** What the ISO 18626 messages of the request said last: status, reasons, note, deliveryInfo, flags (null: none). */
+  @Column({ type: 'jsonb', nullable: true }) iso18626: Record<string, unknown> | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -12,6 +12,7 @@ import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
 import { Notifications1796299486622 } from './1796299486622-Notifications';
 import { DeskWorkQueues1796299455852 } from './1796299455852-DeskWorkQueues';
+import { Iso186261796299623881 } from './1796299623881-Iso18626';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -28,5 +29,6 @@ export const MIGRATIONS: Function[] = [
   PushGiveUp1796299470828,
   BorrowingRequests1796299481466,
   Notifications1796299486622,
+  Iso186261796299623881,
   NetpunktOrderKey1796299651664,
 ];

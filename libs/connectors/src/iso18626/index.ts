@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './messages';
+export * from './read';
+export * from './conformance';
