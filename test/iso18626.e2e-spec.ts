@@ -33,7 +33,7 @@ describe('ISO 18626 (end to end)', () => {
   let simApi: ReturnType<typeof jsonClient>;
 
   const params = () => ({ password: PASSWORD, requesterId: OUR_ISIL, pickUpAgencyId: OUR_ISIL, responderId: LENDER });
-  const requestOf = async (orderId: string) => (await pg.query(`SELECT * FROM rs_request WHERE external_id = $1`, [orderId])).rows[0];
+  const requestOf = async (orderId: string) => (await pg.query(`SELECT * FROM rs_request WHERE split_part(external_id, '@', 1) = $1`, [orderId])).rows[0];
   const count = async (sql: string, args: unknown[] = []) => (await pg.query(`SELECT count(*)::int AS n FROM ${sql}`, args)).rows[0].n as number;
 
   /** A Netpunkt receipt posted as DBC sends it; answers the order id once its request exists. */

@@ -6,6 +6,7 @@ import { ExternalSystemError } from '@illbridge/connectors/types';
 import { ConnectorSent, PushConnector, PushConnectors } from '../push-connector';
 import { PushSettings } from '../push-settings';
 import { ClaimedRequest, PushStore, QueuedAction } from '../push-store';
+import { orderIdOf } from '@illbridge/connectors/netpunkt';
 
 /** The fields of an ISO 18626 outbound action (outbound_action.fields). */
 export interface Iso18626ActionFields {
@@ -63,7 +64,7 @@ export class Iso18626Connector implements PushConnector {
       requestingAgencyId: { agencyIdType: 'ISIL', agencyIdValue: channel.agency_id! },
       multipleItemRequestId: '',
       timestamp,
-      requestingAgencyRequestId: request.external_id,
+      requestingAgencyRequestId: orderIdOf(request.external_id),
       supplyingAgencyRequestId: channel.supplying_agency_request_id,
       requestingAgencyAuthentication: { accountId: channel.agency_id!, securityCode: secret },
     });
@@ -76,7 +77,7 @@ export class Iso18626Connector implements PushConnector {
       const [check] = await this.store.dataSource.query(
         `INSERT INTO iso18626_message (direction, profile_id, request_id, outbound_action_id, message_type, reason, requesting_agency_request_id, supplying_agency_id, message_timestamp, raw)
          VALUES ('OUT', $1, $2, NULL, 'requestingAgencyMessage', 'StatusRequest', $3, $4, $5, $6) RETURNING id`,
-        [channel.profile_id, request.id, request.external_id, peer, timestamp, redact(xml)],
+        [channel.profile_id, request.id, orderIdOf(request.external_id), peer, timestamp, redact(xml)],
       );
       const answer = await this.send(channel.endpoint_url, xml, String(check.id));
       this.logger.log(`Request ${request.id}: StatusRequest before resending ${fields.iso18626Action} #${action.seq}: ${answer.status}`);
@@ -107,7 +108,7 @@ export class Iso18626Connector implements PushConnector {
     const timestamp = isoTimestamp();
     const [created] = await this.store.dataSource.query(
       `INSERT INTO iso18626_message (direction, profile_id, request_id, outbound_action_id, message_type, reason, requesting_agency_request_id, message_timestamp, raw)
-       SELECT 'OUT', $1, $2, $3, 'requestingAgencyMessage', $4, r.external_id, $5, $6 FROM rs_request r WHERE r.id = $2 RETURNING id`,
+       SELECT 'OUT', $1, $2, $3, 'requestingAgencyMessage', $4, split_part(r.external_id, '@', 1), $5, $6 FROM rs_request r WHERE r.id = $2 RETURNING id`,
       [profileId, requestId, action.id, isoAction, timestamp, redact(build(timestamp))],
     );
     return { id: String(created.id), message_timestamp: timestamp };

@@ -135,7 +135,7 @@ export class Iso18626InboundService {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.dataSource.transaction(async (em) => {
-          const request = await this.lockRequest(em, profile.id, header.requestingAgencyRequestId);
+          const request = await this.lockRequest(em, profile.id, header.requestingAgencyRequestId, normalIsil(header.requestingAgencyId.agencyIdValue));
           const [repeat] = await em.query(`SELECT confirmation FROM iso18626_message WHERE direction = 'IN' AND profile_id = $1 AND dedup_key = $2`, [profile.id, dedupKey]);
           if (repeat) return repeat.confirmation as string;
           if (!request) {
@@ -158,10 +158,15 @@ export class Iso18626InboundService {
     }
   }
 
-  private async lockRequest(em: EntityManager, profileId: string, requestId: string): Promise<LockedRequest | null> {
+  /** The request a message names, locked: its external id is the requestingAgencyRequestId, or for a Netpunkt order
+   *  `<orderId>@<requester>` (the same order id from two requesters: the one the message's requesting agency names). */
+  private async lockRequest(em: EntityManager, profileId: string, requestId: string, requestingAgency = ''): Promise<LockedRequest | null> {
     const [row] = await em.query(
-      `SELECT id, status, external_system_status, due_date, iso18626, status_by_staff FROM rs_request WHERE profile_id = $1 AND direction = 'BORROWING' AND external_id = $2 FOR UPDATE`,
-      [profileId, requestId],
+      `SELECT id, status, external_system_status, due_date, iso18626, status_by_staff FROM rs_request
+        WHERE profile_id = $1 AND direction = 'BORROWING' AND (external_id = $2 OR split_part(external_id, '@', 1) = $2)
+        ORDER BY external_id = $2 DESC, upper(split_part(external_id, '@', 2)) = upper($3) DESC, created_at
+        LIMIT 1 FOR UPDATE`,
+      [profileId, requestId, requestingAgency],
     );
     return row ?? null;
   }
@@ -209,7 +214,7 @@ export class Iso18626InboundService {
       if (stored.direction !== 'IN' || stored.message_type !== 'supplyingAgencyMessage' || stored.request_id) return { refused: 'not-unmatched' as const };
       const read = readIso18626Message(stored.raw);
       if (!read.ok || read.kind !== 'supplyingAgencyMessage') return { refused: 'not-unmatched' as const, message: 'the stored message cannot be read again' };
-      const request = await this.lockRequest(em, stored.profile_id!, read.message.header.requestingAgencyRequestId);
+      const request = await this.lockRequest(em, stored.profile_id!, read.message.header.requestingAgencyRequestId, normalIsil(read.message.header.requestingAgencyId.agencyIdValue));
       if (!request) return { refused: 'still-unmatched' as const, message: `still no request has the requestingAgencyRequestId ${read.message.header.requestingAgencyRequestId}` };
       await em.query(`UPDATE iso18626_message SET request_id = $2, applied = true, error = NULL, updated_at = now() WHERE id = $1`, [id, request.id]);
       await applyToRequest(em, request, read.message, id, true);

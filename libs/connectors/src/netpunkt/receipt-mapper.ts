@@ -17,6 +17,13 @@ export function netpunktExternalId(orderId: string, requesterId: string, request
   return `${orderId.trim()}@${normalizeAgencyId(requesterId, requesterIdType)}`;
 }
 
+/** The order id in a request's external identifier (`<orderId>@<requesterId>` for Netpunkt; any other id as it is):
+ *  what the lender knows the request by (ISO 18626 `requestingAgencyRequestId`). */
+export function orderIdOf(externalId: string): string {
+  const at = externalId.lastIndexOf('@');
+  return at > 0 ? externalId.slice(0, at) : externalId;
+}
+
 /** A CPR number: birth date DDMMYY and four digits, with or without the dash. */
 const CPR_SHAPE = /^\d{6}-?\d{4}$/;
 const MASKED_CPR = /^cpr:\*{6}(\d{4})?$/;
