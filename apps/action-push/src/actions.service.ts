@@ -111,7 +111,7 @@ export class ActionsService {
       if (!input) throw notFound(`Request ${id}`);
       if (input.request.system === 'NACSIS') return this.takeNacsis(db, input, body, idempotencyKey, actor);
       // A request of an ISO 18626 channel: RECEIVE, RETURN, CANCEL, RENEW go to the lender through the push queue.
-      return (await this.iso18626.take(db, input, body, idempotencyKey)) ?? this.takeLocal(db, input, body, idempotencyKey, actor);
+      return (await this.iso18626.take(db, input, body, idempotencyKey, actor)) ?? this.takeLocal(db, input, body, idempotencyKey, actor);
     });
     if (outcome.ring) {
       await this.doorbell.ring(id).catch((error) =>

@@ -10,6 +10,7 @@ import { Db, PushStore, STALE, Stale, TakeInput } from '../push-store';
 import { normaliseNote } from '../ship-fields';
 import { outboundView, requestView } from '../views';
 import type { Iso18626ActionFields } from './iso18626-connector';
+import type { AuditActor } from '@illbridge/common';
 
 /** What a take came to (ActionsService's shape): the answer, and whether to ring the doorbell. */
 export interface Iso18626Taken {
@@ -38,7 +39,7 @@ export class Iso18626Actions {
   }
 
   /** The action taken on a request of an ISO 18626 channel, or null when it is not one (the local workflow takes it). */
-  async take(db: Db, input: TakeInput, body: Pick<TakeActionDto, 'action' | 'note' | 'fields'>, idempotencyKey?: string): Promise<Iso18626Taken | Stale | null> {
+  async take(db: Db, input: TakeInput, body: Pick<TakeActionDto, 'action' | 'note' | 'fields'>, idempotencyKey?: string, actor: AuditActor = null): Promise<Iso18626Taken | Stale | null> {
     const { request } = input;
     if (!isIso18626OutboundAction(body.action) || !(await this.hasChannel(db, request.profile_id))) return null;
     if (idempotencyKey) {
@@ -83,6 +84,7 @@ export class Iso18626Actions {
         externalSystemStatus: request.external_system_status,
         message: `${action} taken: ISO 18626 ${isoAction} queued as #${seq}${waitsForAnswer && action !== 'STATUS_REQUEST' ? ` (the status changes when the lender answers)` : toStatus !== request.status ? ` (${request.status} → ${toStatus})` : ''}`,
         data: { outboundActionId: actionId, seq, action, iso18626Action: isoAction, note },
+        actor,
       },
     });
     if (written === STALE) return STALE;

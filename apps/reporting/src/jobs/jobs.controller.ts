@@ -2,9 +2,9 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
-import { once } from 'events';
 import { Actor, AuditActor, AuditService, pageOf, RequireRole } from '@illbridge/common';
-import { EVENTS_CSV_HEADER, csvLine, eventCsvLine } from './csv';
+import { streamCsv } from '../requests/requests-csv';
+import { EVENTS_CSV_HEADER, eventCsvLine } from './csv';
 import { EventsFilter, EventsQuery, JobHistoryQuery, JobsQuery } from './jobs.dto';
 import { JobsService } from './jobs.service';
 import type { Role } from '@illbridge/database/entities';
@@ -110,26 +110,11 @@ export class JobsController {
   @ApiOperation({ summary: 'Events report as CSV (RFC 4180, UTF-8), streamed' })
   async eventsCsv(@Param('id') id: string, @Query() query: EventsFilter, @Res() res: Response): Promise<void> {
     await this.jobs.ensureRun(id); // 404 in the JSON error format, before any byte is sent
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="job-${id}-events.csv"`);
-    res.setHeader('Cache-Control', 'no-store');
-    let closed = false;
-    res.on('close', () => (closed = true));
-    const write = async (chunk: string) => {
-      if (!res.write(chunk, 'utf8') && !closed) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    };
-    try {
-      await write(csvLine(EVENTS_CSV_HEADER));
-      for await (const rows of this.jobs.eachEvent(id, query)) {
-        if (closed) return;
-        await write(rows.map(eventCsvLine).join(''));
-      }
-      res.end();
-    } catch (error) {
-      // Headers are out: the only honest signal left is a broken download.
-      res.destroy(error as Error);
+    const jobs = this.jobs;
+    async function* pages() {
+      for await (const rows of jobs.eachEvent(id, query)) yield rows.map(eventCsvLine);
     }
+    await streamCsv(res, `job-${id}-events.csv`, EVENTS_CSV_HEADER, pages());
   }
 }
 
