@@ -122,10 +122,10 @@ export function StatisticsPage() {
                   <YAxis allowDecimals={false} />
                   <Tooltip />
                   <Legend />
-                  <Bar dataKey="borrowingCreated" name={`${t('desk.borrowing')}: ${t('desk.created')}`} fill="#5b7db1" />
-                  <Bar dataKey="borrowingFilled" name={`${t('desk.borrowing')}: ${t('desk.filled')}`} fill="#2f6b3c" />
-                  <Bar dataKey="lendingCreated" name={`${t('desk.lending')}: ${t('desk.created')}`} fill="#b1865b" />
-                  <Bar dataKey="lendingFilled" name={`${t('desk.lending')}: ${t('desk.filled')}`} fill="#7a4b1f" />
+                  <Bar dataKey="borrowingCreated" name={`${t('desk.borrowing')}: ${t('desk.created')}`} isAnimationActive={false} fill="#5b7db1" />
+                  <Bar dataKey="borrowingFilled" name={`${t('desk.borrowing')}: ${t('desk.filled')}`} isAnimationActive={false} fill="#2f6b3c" />
+                  <Bar dataKey="lendingCreated" name={`${t('desk.lending')}: ${t('desk.created')}`} isAnimationActive={false} fill="#b1865b" />
+                  <Bar dataKey="lendingFilled" name={`${t('desk.lending')}: ${t('desk.filled')}`} isAnimationActive={false} fill="#7a4b1f" />
                 </BarChart>
               </ResponsiveContainer>
             </div>
