@@ -3,7 +3,7 @@ import { randomBytes } from 'crypto';
 import { ReportEventsPublisher } from '@illbridge/queues/report-events';
 import { MetricsService } from '@illbridge/common';
 import { Notifier, pushFailedEvent } from '@illbridge/notifications';
-import { fieldValue, nacsisDatabaseOf, nacsisRecordState, recordShowsCommand } from '@illbridge/connectors/nacsis';
+import { fieldValue, nacsisDatabaseOf, recordShowsCommand } from '@illbridge/connectors/nacsis';
 import type { CatpRecord, NacsisDatabase } from '@illbridge/connectors/nacsis';
 import { ExternalSystemError } from '@illbridge/connectors/types';
 import type { Counter } from 'prom-client';
@@ -11,7 +11,7 @@ import { CatpSessions, ProfileRow } from './catp-sessions';
 import { catpElements, localStatusFor, ourParticipantIdOf, passedOnFrom, rawRecordOf } from './nacsis-context';
 import { PushConnector, PushConnectors } from './push-connector';
 import { PushSettings } from './push-settings';
-import { ClaimedRequest, PushStore, QueuedAction } from './push-store';
+import { ClaimedRequest, PushStore, QueuedAction, SentInput } from './push-store';
 import { BorrowingStore } from './borrowing/borrowing-store';
 import { isOrderOfOurs, pushOrder } from './borrowing/order-push';
 
@@ -245,42 +245,31 @@ export class PushDrainer {
       throw new TransientPushError(`${action.action} #${action.seq} of request ${request.id}: ${error.message}`, error.retryAfterMs);
     }
     const stat = outcome.externalStatus === undefined ? (request.external_system_status ?? null) : outcome.externalStatus;
-    this.attempts.inc({ result: 'sent' });
-    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
-    const { remaining, finished } = await this.store.markSent({
-      requestId: request.id,
-      action,
-      recovered: false,
-      stat,
-      raw: null,
-      following: null,
-      leaseOwner: drain.owner,
-      message: outcome.message,
-      data: outcome.data,
-    });
-    if (finished) drain.released = true;
-    return { stat, raw: null, remaining, finished };
+    return this.recordSent(request, action, drain, { recovered: false, stat, raw: null, following: null, message: outcome.message, data: outcome.data });
   }
 
   /** SENT, the request's new state and its event (`PushStore.markSent`: one statement in the common case). */
   private async sent(request: DrainedRequest, action: QueuedAction, record: CatpRecord | null, database: NacsisDatabase, ourId: string | null, recovered: boolean, drain: Drain): Promise<Sent> {
     const stat = (record && fieldValue(record, 'STAT')) || action.to_external_status;
-    this.attempts.inc({ result: 'sent' });
-    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
-    const { remaining, finished } = await this.store.markSent({
-      requestId: request.id,
-      action,
+    return this.recordSent(request, action, drain, {
       recovered,
       stat,
       raw: record,
       // With nothing else waiting, the local status follows what NACSIS says now.
       following: localStatusFor(request.direction, stat ?? '', record ? passedOnFrom(record, database, ourId) : false),
-      leaseOwner: drain.owner,
       message: `${action.action} (#${action.seq}) pushed: NACSIS ${action.nacsis_command} → ${stat}${recovered ? ' (found on the record after an interrupted attempt)' : ''}`,
       data: { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command, recovered },
     });
+  }
+
+  /** An action SENT, whichever connector carried it: counted, reported, and written with the request's new state and
+   *  its event (`PushStore.markSent`: one statement in the common case); the drain's lease is released with the last. */
+  private async recordSent(request: DrainedRequest, action: QueuedAction, drain: Drain, sent: Omit<SentInput, 'requestId' | 'action' | 'leaseOwner'>): Promise<Sent> {
+    this.attempts.inc({ result: 'sent' });
+    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
+    const { remaining, finished } = await this.store.markSent({ requestId: request.id, action, leaseOwner: drain.owner, ...sent });
     if (finished) drain.released = true;
-    return { stat, raw: record, remaining, finished };
+    return { stat: sent.stat, raw: sent.raw, remaining, finished };
   }
 
   /** A transient failure: the action waits for its next attempt (false), or, past PUSH_MAX_ATTEMPTS attempts or

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { validationFailed } from '@illbridge/common';
 import { DIRECTIONS, type Direction } from '@illbridge/database/entities';
 import { SqlWhere } from '../common';
-import { csvLine } from '../jobs/csv';
+import { csvLine, streamCsv } from '../jobs/csv';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$/;
 
@@ -174,10 +174,6 @@ export class StatisticsController {
   @ApiOperation({ summary: 'The statistics rows (per partner) as CSV (RFC 4180, UTF-8; formula-like fields escaped)' })
   async csv(@Query() query: StatisticsQuery, @Res() res: Response): Promise<void> {
     const { rows } = await this.statistics.statistics(query);
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', 'attachment; filename="statistics.csv"');
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(csvLine(STATISTICS_CSV_HEADER) + rows.map(statisticsCsvLine).join(''));
+    await streamCsv(res, 'statistics.csv', STATISTICS_CSV_HEADER, [rows.map(statisticsCsvLine)]);
   }
 }

@@ -3,8 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Response } from 'express';
 import { Actor, AuditActor, AuditService, pageOf, RequireRole } from '@illbridge/common';
-import { streamCsv } from '../requests/requests-csv';
-import { EVENTS_CSV_HEADER, eventCsvLine } from './csv';
+import { EVENTS_CSV_HEADER, eventCsvLine, streamCsv } from './csv';
 import { EventsFilter, EventsQuery, JobHistoryQuery, JobsQuery } from './jobs.dto';
 import { JobsService } from './jobs.service';
 import type { Role } from '@illbridge/database/entities';

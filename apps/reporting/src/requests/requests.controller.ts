@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { pageOf } from '@illbridge/common';
 import type { Direction } from '@illbridge/database/entities';
-import { REQUESTS_CSV_HEADER, requestCsvLine, streamCsv } from './requests-csv';
+import { streamCsv } from '../jobs/csv';
+import { REQUESTS_CSV_HEADER, requestCsvLine } from './requests-csv';
 import { BorrowingRequestQuery, LendingRequestQuery, RequestListQuery } from './requests.dto';
 import { RequestsService } from './requests.service';
 
