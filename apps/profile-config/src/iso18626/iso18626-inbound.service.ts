@@ -161,12 +161,20 @@ export class Iso18626InboundService {
   /** The request a message names, locked: its external id is the requestingAgencyRequestId, or for a Netpunkt order
    *  `<orderId>@<requester>` (the same order id from two requesters: the one the message's requesting agency names). */
   private async lockRequest(em: EntityManager, profileId: string, requestId: string, requestingAgency = ''): Promise<LockedRequest | null> {
+    const columns = 'id, status, external_system_status, due_date, iso18626, status_by_staff';
+    // The common cases by the unique index: the id as it is, or the order of the requester the message names.
+    const [exact] = await em.query(
+      `SELECT ${columns} FROM rs_request WHERE profile_id = $1 AND direction = 'BORROWING' AND external_id = ANY($2::text[])
+        ORDER BY external_id = $3 DESC LIMIT 1 FOR UPDATE`,
+      [profileId, [requestId, `${requestId}@${requestingAgency}`], requestId],
+    );
+    if (exact) return exact;
+    // A Netpunkt order sent under another requester id than the message's agency (DBC's main-library ISIL).
     const [row] = await em.query(
-      `SELECT id, status, external_system_status, due_date, iso18626, status_by_staff FROM rs_request
-        WHERE profile_id = $1 AND direction = 'BORROWING' AND (external_id = $2 OR split_part(external_id, '@', 1) = $2)
-        ORDER BY external_id = $2 DESC, upper(split_part(external_id, '@', 2)) = upper($3) DESC, created_at
-        LIMIT 1 FOR UPDATE`,
-      [profileId, requestId, requestingAgency],
+      `SELECT ${columns} FROM rs_request
+        WHERE profile_id = $1 AND direction = 'BORROWING' AND split_part(external_id, '@', 1) = $2
+        ORDER BY created_at LIMIT 1 FOR UPDATE`,
+      [profileId, requestId],
     );
     return row ?? null;
   }
