@@ -1,11 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import { sha256 } from '@illbridge/common';
 import { eventually, jsonClient, TEST_ADMIN_KEY } from '@illbridge/testing';
+import { NotificationSettings } from '@illbridge/notifications';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
+import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { createReportingApp } from '../apps/reporting/src/main';
+import { consoleSettings } from '../apps/reporting/src/console/console-settings';
 import { parseCsv } from '../apps/reporting/src/testing/parse-csv';
 import { NacsisWorld, startNacsisWorld } from './support/nacsis-fixtures';
+import { startWebhookReceiver, WebhookReceiver } from './support/receivers';
 
 /** The desk's daily work end to end: due dates from our SHIP (pushed to the NACSIS simulator), the overdue flag,
  *  facet and the overdue check's events; statistics over a seeded history; the CSV exports' formula guard. The
@@ -14,6 +18,8 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
   let world: NacsisWorld;
   let pushApp: INestApplication;
   let reportingApp: INestApplication;
+  let adminApp: INestApplication;
+  let receiver: WebhookReceiver;
   let actions: ReturnType<typeof jsonClient>;
   let reports: ReturnType<typeof jsonClient>;
   let reportingUrl: string;
@@ -34,8 +40,15 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
     await world.pg.query(`UPDATE integration_profile SET schedule_timezone = 'Asia/Tokyo' WHERE id = $1`, [world.profileId]);
     pushApp = await createActionPushApp(world.config, new PushSettings({ backoffBaseMs: 20, backoffCapMs: 200, httpTimeoutMs: 3000, leaseMs: 10_000, sweepIntervalMs: 500, concurrency: 4 }));
     await pushApp.listen(0, '127.0.0.1');
-    reportingApp = await createReportingApp(world.config);
+    reportingApp = await createReportingApp(world.config, consoleSettings(), new NotificationSettings({ attempts: 3, backoffBaseMs: 50, backoffCapMs: 200, staleCheckEveryMs: 0 }));
     await reportingApp.listen(0, '127.0.0.1');
+    adminApp = await createProfileConfigApp(world.config);
+    await adminApp.listen(0, '127.0.0.1');
+    receiver = await startWebhookReceiver();
+    const hook = await jsonClient(await urlOf(adminApp), TEST_ADMIN_KEY)('POST', '/api/notification-subscribers', {
+      profileId: world.profileId, channel: 'WEBHOOK', name: 'desk', url: `${receiver.url}/hooks/desk`, events: ['REQUESTS_OVERDUE'],
+    });
+    expect(hook.status).toBe(201);
     actions = jsonClient(await urlOf(pushApp), TEST_ADMIN_KEY);
     reportingUrl = await urlOf(reportingApp);
     reports = jsonClient(reportingUrl, TEST_ADMIN_KEY);
@@ -44,6 +57,8 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
   afterAll(async () => {
     delete process.env.OVERDUE_CHECK_MS;
     await reportingApp?.close();
+    await adminApp?.close();
+    await receiver?.close();
     await pushApp?.close();
     await world?.close();
   });
@@ -87,6 +102,15 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(await overdueEvents(late.requestId)).toHaveLength(1);
     expect(await overdueEvents(onTime.requestId)).toHaveLength(0);
+    // The profile's subscriber was told once, with the request that became overdue and its due date.
+    const told = () => receiver.received.filter((h) => h.headers['x-illbridge-event'] === 'REQUESTS_OVERDUE').map((h) => JSON.parse(h.body));
+    await eventually(async () => told().length > 0, 10_000, 'REQUESTS_OVERDUE told');
+    expect(told()).toHaveLength(1);
+    expect(told()[0]).toMatchObject({
+      type: 'REQUESTS_OVERDUE',
+      profile: { id: world.profileId },
+      data: { count: 1, requests: [{ requestId: late.requestId, dueDate: '2026-11-20' }] },
+    });
 
     // The same work queue in a CSV download, with the list's filters.
     const csv = await csvOf('/api/lending-requests.csv?overdue=true');

@@ -3,7 +3,7 @@ import type { JobState } from '@illbridge/database/entities';
 import type { NotificationEvent, NotificationEventType } from '@illbridge/queues/payloads';
 
 export type { NotificationEvent, NotificationEventType } from '@illbridge/queues/payloads';
-export const NOTIFICATION_EVENT_TYPES: readonly NotificationEventType[] = ['JOB_RUN_ENDED', 'PUSH_FAILED', 'SCHEDULE_STALE', 'NETPUNKT_RECEIPT_REFUSED', 'TEST'];
+export const NOTIFICATION_EVENT_TYPES: readonly NotificationEventType[] = ['JOB_RUN_ENDED', 'PUSH_FAILED', 'SCHEDULE_STALE', 'NETPUNKT_RECEIPT_REFUSED', 'REQUESTS_OVERDUE', 'TEST'];
 
 /** The final run states that are told. */
 const TOLD_RUN_STATES: readonly JobState[] = ['FAILED', 'COMPLETED_WITH_ERRORS'];
@@ -62,6 +62,19 @@ export function scheduleStaleEvent(profile: { id: string; code: string }, expect
 /** A Netpunkt receipt refused for a reason other than a wrong password (unreadable, no profile, pickup not mapped). */
 export function netpunktRefusedEvent(profileId: string | null, orderId: string | null, reason: string): NotificationEvent {
   return event(`netpunkt-refused:${randomUUID()}`, 'NETPUNKT_RECEIPT_REFUSED', profileId, `Netpunkt receipt${orderId ? ` for order ${orderId}` : ''} refused: ${reason}`, { orderId, reason });
+}
+
+/** The overdue check found requests of one profile (null: of no profile) that became overdue: one event per profile
+ *  and check, its id made from the first OVERDUE history event it tells, so a check's event is told once. */
+export function requestsOverdueEvent(profile: { id: string; code: string } | null, overdue: { requestId: string; eventId: string; dueDate: string }[]): NotificationEvent {
+  const requests = [...overdue].sort((a, b) => Number(a.eventId) - Number(b.eventId));
+  return event(
+    `requests-overdue:${profile?.id ?? 'none'}:${requests[0].eventId}`,
+    'REQUESTS_OVERDUE',
+    profile?.id ?? null,
+    `${profile ? `Profile ${profile.code}: ` : ''}${requests.length} request(s) became overdue`,
+    { count: requests.length, requests: requests.map(({ requestId, dueDate }) => ({ requestId, dueDate })) },
+  );
 }
 
 /** The test-send of one subscriber. */

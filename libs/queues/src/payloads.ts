@@ -28,7 +28,7 @@ export type PushResult = 'sent' | 'transient' | 'refused' | 'gave_up';
 
 /** What ILL Bridge tells its notification subscribers (libs/notifications). `id` is stable: an event raised twice
  *  (a redelivered job, a stale schedule seen at every check) is delivered once per subscriber. */
-export type NotificationEventType = 'JOB_RUN_ENDED' | 'PUSH_FAILED' | 'SCHEDULE_STALE' | 'NETPUNKT_RECEIPT_REFUSED' | 'TEST';
+export type NotificationEventType = 'JOB_RUN_ENDED' | 'PUSH_FAILED' | 'SCHEDULE_STALE' | 'NETPUNKT_RECEIPT_REFUSED' | 'REQUESTS_OVERDUE' | 'TEST';
 export interface NotificationEvent {
   id: string;
   type: NotificationEventType;
