@@ -74,21 +74,37 @@ export async function statisticsBench(n: number, prefix: string): Promise<PartRe
     const t0 = performance.now();
     const first = await fetch(`${base}/api/statistics?${new URLSearchParams(every)}`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
     if (!first.ok) throw new Error(`GET /api/statistics: HTTP ${first.status}`);
-    notes.push(`Statistics: the first call after the load computed all ${MONTHS + 1} months (request_stats_month) in ${Math.round(performance.now() - t0)} ms; later calls recompute only the months whose history changed since.`);
+    notes.push(`Statistics: the first call after the load computed all ${MONTHS + 1} months (request_stats_month) in ${Math.round(performance.now() - t0)} ms; later calls recompute only the groups (month × direction × profile × partner) whose milestones changed since.`);
     const [recent] = (await pg.query(`SELECT id FROM rs_request ORDER BY created_at DESC LIMIT 1`)).rows;
-    const calls: [string, Record<string, string>, boolean][] = [
-      ['default (the last 12 months)', {}, false],
-      [`every month (${MONTHS + 1}), all profiles`, every, false],
-      [`every month, all profiles, a new event in this month's history before each call (so this month is recomputed by each call)`, every, true],
-      ['every month, one profile', { ...every, profileId: loaded.profileIds[0] }, false],
-      ['every month, lending', { ...every, direction: 'LENDING' }, false],
+    /** Before a call: the `ship` latest requests not shipped yet (this month's, then last month's) are shipped in one statement (each marks its
+     *  groups changed, which the call then recomputes), or a note is added to this month's latest request (no
+     *  milestone changes: nothing to recompute). */
+    const change = async (ship: number) => {
+      if (!ship) return pg.query(`INSERT INTO request_event (request_id, type, message) VALUES ($1, 'NOTE', 'a note')`, [recent.id]);
+      await pg.query(
+        `INSERT INTO request_event (request_id, type, to_status)
+         SELECT request_id, 'STATUS_CHANGED', 'SHIPPED_PHYSICALLY' FROM request_stats
+          WHERE shipped_at IS NULL AND unfilled_at IS NULL ORDER BY created_at DESC LIMIT $1`,
+        [ship],
+      );
+      const [{ marked }] = (await pg.query(`SELECT count(*)::int AS marked FROM request_stats_dirty`)).rows;
+      if (!marked) throw new Error('statistics bench: no unshipped request left to ship');
+    };
+    const calls: [string, Record<string, string>, number | null][] = [
+      ['default (the last 12 months)', {}, null],
+      [`every month (${MONTHS + 1}), all profiles`, every, null],
+      [`every month, all profiles, a note on a request of this month before each call (no milestone changed: nothing recomputed)`, every, 0],
+      [`every month, all profiles, the latest unshipped request shipped before each call (its groups recomputed by the call)`, every, 1],
+      [`every month, all profiles, the 50 latest unshipped requests shipped in one statement before each call (their groups recomputed by the call)`, every, 50],
+      ['every month, one profile', { ...every, profileId: loaded.profileIds[0] }, null],
+      ['every month, lending', { ...every, direction: 'LENDING' }, null],
     ];
     for (const [label, query, touch] of calls) {
       const path = `/api/statistics?${new URLSearchParams(query)}`;
       const ms: number[] = [];
       let body: any;
       for (let i = 0; i < CALLS + 3; i++) {
-        if (touch) await pg.query(`INSERT INTO request_event (request_id, type, to_status) VALUES ($1, 'UPDATED', 'REQUEST_SENT_TO_PARTNER')`, [recent.id]);
+        if (touch !== null) await change(touch);
         const t0 = performance.now();
         const res = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
         body = await res.json();

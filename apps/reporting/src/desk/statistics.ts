@@ -47,6 +47,13 @@ export interface StatisticsRow {
   shippedToReceivedDays: Turnaround;
 }
 
+interface DirtyKey {
+  created_month: string;
+  direction: Direction;
+  profile_id: string | null;
+  partner_code: string | null;
+}
+
 const days = (secs: unknown) => (secs === null || secs === undefined ? null : Math.round((Number(secs) / 86_400) * 100) / 100);
 const monthStart = (value: string) => `${value.slice(0, 7)}-01`;
 
@@ -54,10 +61,11 @@ const monthStart = (value: string) => `${value.slice(0, 7)}-01`;
  *  history's milestones (request_stats, kept from request_event by a trigger): requests created, filled (shipped),
  *  rejected or cancelled without being shipped, the fill rate, and the median and 90th percentile turnarounds.
  *
- *  A month is computed once into request_stats_month (every combination of one or all profiles, one or all
- *  partners) and again only after the trigger marked it changed (request_stats_dirty): a call first recomputes
- *  the changed months of its range, so its answer is always the history as it is, and reads the rest as computed.
- *  A timer recomputes changed months in the background too (REFRESH_MS), so calls rarely have any to do. */
+ *  Each group (month × direction × one or all profiles × one or all partners) is computed once into
+ *  request_stats_month and again only after the trigger marked one of its requests' milestones changed
+ *  (request_stats_dirty, per month, direction, profile and partner): a call first recomputes the changed groups of
+ *  its range, so its answer is always the history as it is, and reads the rest as computed. A timer recomputes
+ *  changed groups in the background too (REFRESH_MS), so calls rarely have any to do. */
 @Injectable()
 export class StatisticsService implements OnApplicationBootstrap, OnApplicationShutdown {
   static REFRESH_MS = 30_000;
@@ -79,34 +87,59 @@ export class StatisticsService implements OnApplicationBootstrap, OnApplicationS
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Recomputes the changed months between `from` and `to` (first days of months); one refresh at a time across
-   *  instances (advisory lock), so a reader after it sees every month computed. Answers how many it recomputed. */
+  /** Recomputes the changed groups of the months between `from` and `to` (first days of months): each marked
+   *  (month, direction, profile, partner) key, and the groups it is part of — its profile over all partners, its
+   *  partner over all profiles, its month and direction over all — read from the rows of the marked months and
+   *  directions only. One refresh at a time across instances (advisory lock), so a reader after it sees every group
+   *  computed. Answers how many marked keys it took. */
   async refresh(from: string, to: string): Promise<number> {
     return this.dataSource.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock(hashtext('illbridge-statistics-refresh'))`);
-      const [dirty]: [{ created_month: string }[], number] = await em.query(
-        `DELETE FROM request_stats_dirty WHERE created_month BETWEEN $1::date AND $2::date RETURNING created_month`,
+      const [marked]: [DirtyKey[], number] = await em.query(
+        `DELETE FROM request_stats_dirty WHERE created_month BETWEEN $1::date AND $2::date RETURNING created_month::text, direction, profile_id, partner_code`,
         [from, to],
       );
-      const months = dirty.map((d) => d.created_month);
-      if (!months.length) return 0;
-      await em.query(`DELETE FROM request_stats_month WHERE created_month = ANY($1::date[])`, [months]);
+      if (!marked.length) return 0;
+      const keys = [...new Map(marked.map((k) => [JSON.stringify(k), k])).values()];
+      const params = [keys.map((k) => k.created_month), keys.map((k) => k.direction), keys.map((k) => k.profile_id), keys.map((k) => k.partner_code)];
+      // The keys, and the statistics rows of their months and directions (each read once).
+      const marks = `WITH k AS (SELECT * FROM unnest($1::date[], $2::text[], $3::uuid[], $4::text[]) AS k(created_month, direction, profile_id, partner_code)),
+        rows AS (SELECT * FROM request_stats WHERE (created_month, direction) IN (SELECT DISTINCT created_month, direction FROM k))`;
+      // A key's profile and partner compared with NULL as a value (hashable, unlike IS NOT DISTINCT FROM).
+      const profileOf = (t: string) => `${t}.profile_id IS NULL, COALESCE(${t}.profile_id, '00000000-0000-0000-0000-000000000000'::uuid)`;
+      const partnerOf = (t: string) => `${t}.partner_code IS NULL, COALESCE(${t}.partner_code, '')`;
+      const levels = [
+        { allProfiles: false, allPartners: false, key: (t: string) => `${t}.created_month, ${t}.direction, ${profileOf(t)}, ${partnerOf(t)}` },
+        { allProfiles: false, allPartners: true, key: (t: string) => `${t}.created_month, ${t}.direction, ${profileOf(t)}` },
+        { allProfiles: true, allPartners: false, key: (t: string) => `${t}.created_month, ${t}.direction, ${partnerOf(t)}` },
+        { allProfiles: true, allPartners: true, key: (t: string) => `${t}.created_month, ${t}.direction` },
+      ];
+      const matching = (level: (typeof levels)[number], t: string) => `(${level.key(t)}) IN (SELECT DISTINCT ${level.key('k')} FROM k)`;
       await em.query(
-        `INSERT INTO request_stats_month (created_month, direction, all_profiles, profile_id, all_partners, partner_code, created, filled, unfilled, ship_p50, ship_p90, receive_p50, receive_p90)
-         SELECT created_month, direction, g_profile = 1, profile_id, g_partner = 1, partner_code, created, filled, unfilled,
-                ship[1], ship[2], receive[1], receive[2]
-           FROM (SELECT created_month, direction, profile_id, partner_code, GROUPING(profile_id) AS g_profile, GROUPING(partner_code) AS g_partner,
-                        count(*)::int AS created,
-                        count(*) FILTER (WHERE shipped_at IS NOT NULL)::int AS filled,
-                        count(*) FILTER (WHERE shipped_at IS NULL AND unfilled_at IS NOT NULL)::int AS unfilled,
-                        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ship_secs) AS ship,
-                        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY receive_secs) AS receive
-                   FROM request_stats WHERE created_month = ANY($1::date[])
-                  GROUP BY GROUPING SETS ((created_month, direction, profile_id, partner_code), (created_month, direction, profile_id),
-                                          (created_month, direction, partner_code), (created_month, direction))) g`,
-        [months],
+        `${marks} DELETE FROM request_stats_month m WHERE ${levels
+          .map((level) => `(m.all_profiles = ${level.allProfiles} AND m.all_partners = ${level.allPartners} AND ${matching(level, 'm')})`)
+          .join(' OR ')}`,
+        params,
       );
-      return months.length;
+      const computed = levels.map((level) => {
+        const profile = level.allProfiles ? 'NULL::uuid' : 'r.profile_id';
+        const partner = level.allPartners ? 'NULL::varchar' : 'r.partner_code';
+        return `SELECT r.created_month, r.direction, ${level.allProfiles} AS all_profiles, ${profile} AS profile_id, ${level.allPartners} AS all_partners, ${partner} AS partner_code,
+                       count(*)::int AS created,
+                       count(*) FILTER (WHERE r.shipped_at IS NOT NULL)::int AS filled,
+                       count(*) FILTER (WHERE r.shipped_at IS NULL AND r.unfilled_at IS NOT NULL)::int AS unfilled,
+                       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.ship_secs) AS ship,
+                       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.receive_secs) AS receive
+                  FROM rows r WHERE ${matching(level, 'r')}
+                 GROUP BY r.created_month, r.direction${level.allProfiles ? '' : ', r.profile_id'}${level.allPartners ? '' : ', r.partner_code'}`;
+      });
+      await em.query(
+        `${marks} INSERT INTO request_stats_month (created_month, direction, all_profiles, profile_id, all_partners, partner_code, created, filled, unfilled, ship_p50, ship_p90, receive_p50, receive_p90)
+         SELECT created_month, direction, all_profiles, profile_id, all_partners, partner_code, created, filled, unfilled, ship[1], ship[2], receive[1], receive[2]
+           FROM (${computed.join(' UNION ALL ')}) g`,
+        params,
+      );
+      return marked.length;
     });
   }
 

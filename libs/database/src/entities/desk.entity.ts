@@ -69,9 +69,15 @@ export class RequestStatsMonthEntity {
   @Column({ name: 'receive_p90', type: 'double precision', nullable: true }) receiveP90: number | null;
 }
 
-/** Months whose request_stats rows changed since request_stats_month was computed for them: marked by the
- *  request_event trigger, taken away by the refresh that recomputes them. */
+/** The (month, direction, profile, partner) groups whose request_stats rows changed since request_stats_month was
+ *  computed for them: marked by the request_event trigger (migration StatisticsGroups), taken away by the refresh
+ *  that recomputes them. A key may be marked several times until then. */
 @Entity('request_stats_dirty')
+@Index('ix_request_stats_dirty_month', ['createdMonth'])
 export class RequestStatsDirtyEntity {
-  @PrimaryColumn({ name: 'created_month', type: 'date' }) createdMonth: string;
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', primaryKeyConstraintName: 'PK_request_stats_dirty_id' }) id: string;
+  @Column({ name: 'created_month', type: 'date' }) createdMonth: string;
+  @Column({ type: 'varchar', length: 10 }) direction: Direction;
+  @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
+  @Column({ name: 'partner_code', type: 'varchar', length: 64, nullable: true }) partnerCode: string | null;
 }
