@@ -13,7 +13,7 @@ import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequest
 import { Notifications1796299486622 } from './1796299486622-Notifications';
 import { DeskWorkQueues1796299455852 } from './1796299455852-DeskWorkQueues';
 import { Iso186261796299623881 } from './1796299623881-Iso18626';
-import { StatisticsGroups1796299700000 } from './1796299700000-StatisticsGroups';
+import { StatisticsGroups1796299710000 } from './1796299710000-StatisticsGroups';
 
 /** Every migration, in order (listed explicitly: works the same from source and from dist). */
 export const MIGRATIONS: Function[] = [
@@ -32,5 +32,5 @@ export const MIGRATIONS: Function[] = [
   Notifications1796299486622,
   Iso186261796299623881,
   NetpunktOrderKey1796299651664,
-  StatisticsGroups1796299700000,
+  StatisticsGroups1796299710000,
 ];

@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *  (month, direction, profile, partner) keys of the requests whose milestones (request_stats) really changed —
  *  before and after the change, so a request that moved to another partner or profile leaves its old groups
  *  marked too — and an event that changes no milestone (a note, a push's bookkeeping) marks nothing. */
-export class StatisticsGroups1796299700000 implements MigrationInterface {
-  name = 'StatisticsGroups1796299700000';
+export class StatisticsGroups1796299710000 implements MigrationInterface {
+  name = 'StatisticsGroups1796299710000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "request_stats_dirty" RENAME TO "request_stats_dirty_month"`);
