@@ -135,7 +135,7 @@ export class LibrisImporter implements Importer {
       const notFound: string[] = [];
       const showRefresh = () => {
         const left = client.pacer.secondsFor(planned.length - refreshed + 1);
-        return `Refreshing open requests by LF number, at most ${rate} a second: ${refreshed} of ${planned.length}` + (left >= 1 ? ` (about ${formatDuration(left)} left)` : '');
+        return `Refreshing open requests by LF number, at most ${rate} a second: ${refreshed} of at most ${planned.length}` + (left >= 1 ? ` (about ${formatDuration(left)} left)` : '');
       };
       tracker.stage('REFRESHING', showRefresh());
       for (let i = 0; i < planned.length; i += batchSize) {
