@@ -1,10 +1,11 @@
 /* npm run bench — measures against the local Postgres, Redis and the simulator, prints a table per part
    and writes it into BENCHMARKS.md with the machine it ran on. Not part of npm test.
 
-   BENCH_ONLY=libris,nacsis,push,list   the parts to run (default all)
+   BENCH_ONLY=libris,nacsis,push,list,statistics,sync   the parts to run (default all)
    BENCH_RECORDS (20000)                Libris import and NACSIS sync size
    BENCH_PUSH_ACTIONS (5000)            actions pushed, over BENCH_PUSH_ACTIONS/5 requests
    BENCH_LIST_ROWS (1000000)            requests loaded for the list benchmark
+   BENCH_SYNC_REQUESTS (100000)         requests already synced before the timed incremental runs (sync: NACSIS, Libris)
    BENCH_STATISTICS_ROWS (1000000)      requests (with their history) loaded for the statistics benchmark; BENCH_STATISTICS_CALLS (30)
    also BENCH_PUSH_CONCURRENCY (64), BENCH_PUSH_CLIENTS (50), BENCH_PUSH_BATCH (1; N > 1: the clients send POST /api/actions/bulk of N requests), BENCH_LIST_CALLS (30), BENCH_KEEP_LIST_DB=true,
    BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc),
@@ -28,13 +29,15 @@ import { listBench } from './list';
 import { nacsisBench } from './nacsis';
 import { pushBench } from './push';
 import { statisticsBench } from './statistics';
+import { syncBench } from './sync';
 
-const PARTS = ['libris', 'nacsis', 'push', 'list', 'statistics'] as const;
+const PARTS = ['libris', 'nacsis', 'push', 'list', 'statistics', 'sync'] as const;
 type Part = (typeof PARTS)[number];
 const RECORDS = envNumber('BENCH_RECORDS', 20_000);
 const PUSH_ACTIONS = envNumber('BENCH_PUSH_ACTIONS', 5_000);
 const LIST_ROWS = envNumber('BENCH_LIST_ROWS', 1_000_000);
 const STATISTICS_ROWS = envNumber('BENCH_STATISTICS_ROWS', 1_000_000);
+const SYNC_REQUESTS = envNumber('BENCH_SYNC_REQUESTS', 100_000);
 const FILE = resolve(__dirname, '..', 'BENCHMARKS.md');
 
 const TITLES: Record<Part, (size: number) => string> = {
@@ -43,9 +46,10 @@ const TITLES: Record<Part, (size: number) => string> = {
   push: (n) => `Push of ${n} actions to NACSIS-ILL`,
   list: (n) => `Request list with facets, ${n} requests`,
   statistics: (n) => `Statistics, ${n} requests`,
+  sync: (n) => `Near-real-time sync (INTERVAL 5 min), ${n} requests synced`,
 };
-const SIZES: Record<Part, number> = { libris: RECORDS, nacsis: RECORDS, push: PUSH_ACTIONS, list: LIST_ROWS, statistics: STATISTICS_ROWS };
-const RUN: Record<Part, (size: number, prefix: string) => Promise<PartResult>> = { libris: librisBench, nacsis: nacsisBench, push: pushBench, list: listBench, statistics: statisticsBench };
+const SIZES: Record<Part, number> = { libris: RECORDS, nacsis: RECORDS, push: PUSH_ACTIONS, list: LIST_ROWS, statistics: STATISTICS_ROWS, sync: SYNC_REQUESTS };
+const RUN: Record<Part, (size: number, prefix: string) => Promise<PartResult>> = { libris: librisBench, nacsis: nacsisBench, push: pushBench, list: listBench, statistics: statisticsBench, sync: syncBench };
 
 function selected(): Part[] {
   const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);

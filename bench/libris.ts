@@ -19,7 +19,7 @@ const REFRESH_OPEN = 10_000;
 /** What POST /_sim/libris/generate does (the same generator, seed and identities), without the store's
  *  duplicate check per added request: that check scans every request already there, so generating
  *  100,000 takes many minutes (O(n²)) while the generated identities are unique by construction. */
-function seedLibris(store: LibrisStore, sigel: string, options: GenerateOptions) {
+export function seedLibris(store: LibrisStore, sigel: string, options: GenerateOptions) {
   const sequences = new Map<string, number>();
   const lastModified = String(Math.floor(Date.now() / 1000));
   generateLibrisRequests(options).forEach(({ created, fields }, i) => {

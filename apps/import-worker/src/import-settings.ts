@@ -12,10 +12,12 @@ export const IMPORT_SETTINGS = {
   IMPORT_WRITE_CONCURRENCY: setting.int(2, { min: 1 }),
   IMPORT_REFRESH_CONCURRENCY: setting.int(4, { min: 1 }),
   LIBRIS_MAX_REQUESTS_PER_SECOND: setting.int(2, { min: 1 }),
+  LIBRIS_REFRESH_PER_RUN: setting.int(500, { min: 1 }),
   IMPORT_HTTP_TIMEOUT_MS: setting.ms(10_000, 1),
   IMPORT_HTTP_ATTEMPTS: setting.int(4, { min: 1 }),
   IMPORT_HTTP_BACKOFF_MS: setting.ms(500),
   NACSIS_LOOKUP_IDS: setting.int(20, { min: 1 }),
+  NACSIS_MOVED_ON_PER_RUN: setting.int(1_000, { min: 1 }),
   NACSIS_DB_COPYO: setting.text('COPYO', /^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
   NACSIS_DB_LOANO: setting.text('LOANO', /^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
   NACSIS_DB_COPYA: setting.text('COPYA', /^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
@@ -44,6 +46,12 @@ export class ImportSettings {
   /** Libris: batches written at a time (each on its own connection) while the next is read and prepared. */
   writeConcurrency: number;
   refreshConcurrency: number;
+  /** Libris: at most this many open requests are refreshed by LF number per run, least recently refreshed first
+   *  (500 at the default 2 a second: 250 s, within a 5-minute interval): every open request within ⌈open ÷ this⌉ runs. */
+  refreshPerRun: number;
+  /** NACSIS: at most this many open lending requests the harvest did not bring are looked up by ID per run (to find
+   *  those moved on from us), least recently looked up first: all within ⌈open lending ÷ this⌉ runs. */
+  nacsisMovedOnPerRun: number;
   /** Libris: calls a second at most, per run (KB may throttle or block a client that overloads its API). */
   librisMaxRequestsPerSecond: number;
   httpTimeoutMs: number;
@@ -73,6 +81,8 @@ export class ImportSettings {
     this.maxWindowBodyBytes = s.IMPORT_MAX_WINDOW_BYTES;
     this.writeConcurrency = s.IMPORT_WRITE_CONCURRENCY;
     this.refreshConcurrency = s.IMPORT_REFRESH_CONCURRENCY;
+    this.refreshPerRun = s.LIBRIS_REFRESH_PER_RUN;
+    this.nacsisMovedOnPerRun = s.NACSIS_MOVED_ON_PER_RUN;
     this.librisMaxRequestsPerSecond = s.LIBRIS_MAX_REQUESTS_PER_SECOND;
     this.httpTimeoutMs = s.IMPORT_HTTP_TIMEOUT_MS;
     this.retry = { attempts: s.IMPORT_HTTP_ATTEMPTS, baseDelayMs: s.IMPORT_HTTP_BACKOFF_MS };

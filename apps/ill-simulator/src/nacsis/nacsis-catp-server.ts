@@ -170,9 +170,22 @@ export class NacsisCatpServer {
   }
 
   /** The records of `database` the participant sees: its own borrowing (…O) or its current lending (…A). */
-  private visible(database: string, participantId: string): SimRecord[] {
+  private visible(database: string, participantId: string, candidates = this.store.allRecords()): SimRecord[] {
     if (!isSimDatabase(database)) return [];
-    return this.store.allRecords().filter((record) => this.sees(database, participantId, record));
+    return candidates.filter((record) => this.sees(database, participantId, record));
+  }
+
+  /** The records a search expression can match when it names them by what a real server indexes (a renewal day
+   *  or month alone, `RNWDT="YYYYMMDD"` / `RNWDT="YYYYMM*"`, or IDs ORed together), in the order of `allRecords`;
+   *  every record otherwise. The expression is still evaluated on each of them, so the answer is the same. */
+  private candidates(query: string): SimRecord[] {
+    const renewal = /^\s*RNWDT\s*=\s*"(\d+)(\*)?"\s*$/i.exec(query);
+    if (renewal) return this.store.renewedOn(renewal[1], renewal[2] === '*');
+    const term = '\\s*ID\\s*=\\s*"([^"\\\\*]*)"\\s*';
+    if (new RegExp(`^${term}(OR${term})*$`, 'i').test(query)) {
+      return this.store.withIds([...query.matchAll(new RegExp(term, 'gi'))].map((match) => match[1]));
+    }
+    return this.store.allRecords();
   }
 
   /** Whether a stored record is one of `visible(database, participantId)`, without listing them all (a RETRIEVE
@@ -214,12 +227,13 @@ export class NacsisCatpServer {
 
     // CAT records are the same whatever the edit type; ILL records are written in the one asked for.
     const hits: { database: string; id: string; wire: (editType: string) => CatpRecord }[] = [];
+    const candidates = databases.some(isSimDatabase) ? this.candidates(request.body) : [];
     for (const database of databases) {
       if (isCatDatabase(database)) {
         for (const { id, record } of this.catalog.records(database, this.store.nameOf)) if (predicate(valuesIn(record))) hits.push({ database, id, wire: () => record });
         continue;
       }
-      for (const record of this.visible(database, handle.participantId)) {
+      for (const record of this.visible(database, handle.participantId, candidates)) {
         if (predicate(valuesIn(this.wire(database, record, '9')))) hits.push({ database, id: record.id, wire: (editType) => this.wire(database, record, editType) });
       }
     }

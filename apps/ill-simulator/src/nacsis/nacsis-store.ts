@@ -76,12 +76,16 @@ const DEFAULT_SETTINGS: NacsisSettings = {
 const DEFAULT_FAULTS: CatpFaults = { catpFailNext: 0, catpStatus: 503, expireHandlesAfter: 0, emptyRetrieveNext: 0, dropAnswerAfterApplyNext: 0 };
 const HANDLE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const JST_OFFSET_MS = 9 * 3_600_000;
+const byId = (records: SimRecord[]) => records.sort((a, b) => a.id.localeCompare(b.id));
 
 /** The simulated NACSIS-ILL: participants, shared ILL records, CATP sessions (in memory). */
 @Injectable()
 export class NacsisStore {
   private participants = new Map<string, Participant>();
   private records = new Map<string, SimRecord>();
+  /** The ids of the records renewed on each day (RNWDT), as a real server indexes its records: a sync's search per
+   *  day reads that day's records, not every record. */
+  private byRenewal = new Map<string, Set<string>>();
   private handles = new Map<string, Handle>();
   private serial = 0;
   settings: NacsisSettings = { ...DEFAULT_SETTINGS, invalidHandle: { ...DEFAULT_SETTINGS.invalidHandle } };
@@ -90,6 +94,7 @@ export class NacsisStore {
   reset(): void {
     this.participants.clear();
     this.records.clear();
+    this.byRenewal.clear();
     this.handles.clear();
     this.serial = 0;
     this.settings = { ...DEFAULT_SETTINGS, invalidHandle: { ...DEFAULT_SETTINGS.invalidHandle } };
@@ -165,7 +170,29 @@ export class NacsisStore {
   }
 
   allRecords(): SimRecord[] {
-    return [...this.records.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return byId([...this.records.values()]);
+  }
+
+  /** The records renewed on `day` (`YYYYMMDD`), or on any day starting with it when `prefix` (`YYYYMM`), in the
+   *  order of `allRecords`. */
+  renewedOn(day: string, prefix: boolean): SimRecord[] {
+    const days = prefix ? [...this.byRenewal.keys()].filter((d) => d.startsWith(day)) : [day];
+    return byId(days.flatMap((d) => [...(this.byRenewal.get(d) ?? [])].map((id) => this.records.get(id)!)));
+  }
+
+  /** The stored records with these ids, in the order of `allRecords`. */
+  withIds(ids: readonly string[]): SimRecord[] {
+    return byId([...new Set(ids)].flatMap((id) => this.records.get(id) ?? []));
+  }
+
+  /** Stores a record and keeps the renewal-day index in step. */
+  private put(record: SimRecord): void {
+    const previous = this.records.get(record.id);
+    if (previous) this.byRenewal.get(previous.rnwdt)?.delete(previous.id);
+    this.records.set(record.id, record);
+    let day = this.byRenewal.get(record.rnwdt);
+    if (!day) this.byRenewal.set(record.rnwdt, (day = new Set()));
+    day.add(record.id);
   }
 
   /** Records where the participant is the borrower or the current lender. */
@@ -193,7 +220,7 @@ export class NacsisStore {
   /** Stores a draft as it is (準備中 records made by the control routes). */
   saveDraft(record: SimRecord): SimRecord {
     const stored = { ...record, id: record.id || this.nextId(record.crtdt) };
-    this.records.set(stored.id, stored);
+    this.put(stored);
     return stored;
   }
 
@@ -222,7 +249,7 @@ export class NacsisStore {
       rnwdt: date,
     };
     if (!record.id) next.crtdt = date;
-    this.records.set(next.id, next);
+    this.put(next);
     return { ok: true, record: next };
   }
 

@@ -5,7 +5,7 @@ import { LIBRIS_FINAL_STATUSES, notBefore } from '@illbridge/workflow';
 import { ImportSettings } from '../import-settings';
 import type { Importer } from '../runs/importer';
 import { JobRunsService } from '../runs/job-runs.service';
-import type { OpenRequest, RequestWriter } from '../runs/request-writer';
+import type { RequestWriter } from '../runs/request-writer';
 import { harvestSpan, ImportOutcome, RunContext } from '../runs/run-context';
 import { RunProgress } from '../runs/run-progress';
 
@@ -120,46 +120,41 @@ export class LibrisImporter implements Importer {
         records = null;
       }
 
-      // The library's open imported requests whose Libris status can still change and that the windows did not
-      // bring, read by keyset a page at a time, one by one by LF number at the client's pace; then the records that
-      // failed in the last run (each id once). One Libris no longer knows is left as it was, with a warning.
+      // The records that failed in the last run (each id once), then the library's open imported requests whose Libris
+      // status can still change and that the windows did not bring, least recently refreshed first, at most
+      // LIBRIS_REFRESH_PER_RUN of them (a run's duration is bounded; every open request is refreshed within
+      // ⌈open ÷ that⌉ runs), one by one by LF number at the client's pace. One Libris no longer knows is left as it
+      // was, with a warning. The run says how many were refreshed and how many wait for a later run.
       const rate = client.pacer.perSecond;
-      const open = { exceptStatuses: LIBRIS_FINAL_STATUSES };
-      const retried = new Set(await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING'));
-      const planned = (await writer.openRequestCount(ctx, 'BORROWING', open)) + retried.size;
+      // A record that failed for want of an LF number is named by its request_id: it cannot be read by LF number.
+      const retried = (await this.runs.failedInLastCompletedRun(profile.id, 'BORROWING')).filter((id) => !seen.has(id) && !/^\d+$/.test(id));
+      const budget = Math.max(0, this.settings.refreshPerRun - retried.length);
+      const { due, total } = await writer.dueForRefresh(ctx, 'BORROWING', { limit: budget, exceptStatuses: LIBRIS_FINAL_STATUSES, except: [...seen, ...retried] });
+      const planned = [...new Set([...retried, ...due.map((r) => r.externalId)])];
       let refreshed = 0;
       const notFound: string[] = [];
       const showRefresh = () => {
-        const left = client.pacer.secondsFor(planned - refreshed + 1);
-        return `Refreshing open requests by LF number, at most ${rate} a second: ${refreshed} of at most ${planned}` + (left >= 1 ? ` (about ${formatDuration(left)} left)` : '');
+        const left = client.pacer.secondsFor(planned.length - refreshed + 1);
+        return `Refreshing open requests by LF number, at most ${rate} a second: ${refreshed} of at most ${planned.length}` + (left >= 1 ? ` (about ${formatDuration(left)} left)` : '');
       };
       tracker.stage('REFRESHING', showRefresh());
-      const refresh = async (slice: Pick<OpenRequest, 'externalId'>[]) => {
-        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (r) => client.getByLfNumber(r.externalId));
-        fetched.forEach((raw, i) => raw === null && notFound.push(slice[i].externalId));
+      for (let i = 0; i < planned.length; i += batchSize) {
+        const slice = planned.slice(i, i + batchSize);
+        const fetched = await mapConcurrent(slice, this.settings.refreshConcurrency, (lfNumber) => client.getByLfNumber(lfNumber));
+        fetched.forEach((raw, j) => raw === null && notFound.push(slice[j]));
         refreshed += slice.length;
         tracker.detail(showRefresh());
         const results: MappingResult[] = fetched.filter((raw) => raw !== null).map(mapLibrisRecord);
         await tracker.write(writer, results);
-      };
-      let after = '';
-      const carry: Pick<OpenRequest, 'externalId'>[] = [];
-      for (;;) {
-        const page = await writer.openRequests(ctx, 'BORROWING', { after, limit: batchSize, ...open });
-        if (!page.length) break;
-        after = page[page.length - 1].externalId;
-        for (const r of page) {
-          retried.delete(r.externalId);
-          if (!seen.has(r.externalId)) carry.push(r);
-          else refreshed++;
-        }
-        if (carry.length >= batchSize) {
-          await refresh(carry.splice(0, batchSize));
-        }
+        await writer.markRefreshed(ctx, 'BORROWING', slice);
       }
-      // A record that failed for want of an LF number is named by its request_id: it cannot be read by LF number.
-      for (const externalId of retried) if (!seen.has(externalId) && !/^\d+$/.test(externalId)) carry.push({ externalId });
-      while (carry.length) await refresh(carry.splice(0, batchSize));
+      const waiting = total - due.length;
+      if (waiting > 0) {
+        warnings.push(
+          `Refreshed ${due.length} open request${due.length === 1 ? '' : 's'} by LF number, least recently refreshed first (LIBRIS_REFRESH_PER_RUN=${this.settings.refreshPerRun}); ` +
+            `${waiting} wait for a later run (every open request is refreshed within ${Math.ceil(total / Math.max(1, this.settings.refreshPerRun))} runs)`,
+        );
+      }
       if (notFound.length) warnings.push(notFoundWarning(notFound));
       if (dropped) warnings.push(`${dropped} record${dropped === 1 ? '' : 's'} of ${from} last changed before the harvest start ${cutoff!.toISOString().replace('.000Z', 'Z')} and ${dropped === 1 ? 'was' : 'were'} not imported`);
       await tracker.flush();

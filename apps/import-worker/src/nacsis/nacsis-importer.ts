@@ -146,10 +146,11 @@ class NacsisSync {
   /** Open lending requests the harvest did not bring back, looked up by ID in our lender databases; those no longer
    *  in our view (the record moved on to the next candidate after our refusal) are closed as REJECTED, a batch per
    *  statement with their request and record events. Only a look-up that answered completely proves a record gone:
-   *  one that did not is a warning, and its requests stay open. */
+   *  one that did not is a warning, and its requests stay open. At most NACSIS_MOVED_ON_PER_RUN per run, least
+   *  recently looked up first (a run's calls stay bounded; every one is looked up within ⌈open ÷ that⌉ runs). */
   async closeMovedOn() {
-    const open = await this.writer.openRequests(this.ctx, 'LENDING');
-    const unseen = open.filter((r) => !this.seen.LENDING.has(r.externalId));
+    const budget = this.settings.nacsisMovedOnPerRun;
+    const { due: unseen, total } = await this.writer.dueForRefresh(this.ctx, 'LENDING', { limit: budget, exceptStatuses: [], except: [...this.seen.LENDING] });
     const unproven = new Set<string>();
     const batchSize = this.settings.batchSize;
     for (let i = 0; i < unseen.length; i += batchSize) {
@@ -167,6 +168,14 @@ class NacsisSync {
       for (const id of missing) if (incomplete.has(id)) unproven.add(id);
       const gone = missing.filter((id) => !incomplete.has(id));
       if (gone.length) await this.writer.rejectGone(this.ctx, gone, MOVED_ON_MESSAGE);
+      // An answered look-up counts as a refresh; one that did not answer completely comes first again next run.
+      await this.writer.markRefreshed(this.ctx, 'LENDING', slice.map((r) => r.externalId).filter((id) => !incomplete.has(id)));
+    }
+    if (total > unseen.length) {
+      this.warnings.push(
+        `Looked up ${unseen.length} open lending requests the harvest did not bring, least recently looked up first (NACSIS_MOVED_ON_PER_RUN=${budget}); ` +
+          `${total - unseen.length} wait for a later run (every one is looked up within ${Math.ceil(total / budget)} runs)`,
+      );
     }
     if (unproven.size) {
       const ids = [...unproven];

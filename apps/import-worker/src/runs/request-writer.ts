@@ -238,28 +238,30 @@ export class RequestWriter implements BatchSink {
     }
   }
 
-  /** The profile's open requests of a direction in external id order (the order of uq_rs_request_external: an index
-   *  scan), after `after`; at most `limit` (all without); with `exceptStatuses`, not those in one of these external
-   *  statuses (a request without one is always answered). */
-  async openRequests(ctx: RunContext, direction: Direction, page: { after?: string; limit?: number; exceptStatuses?: readonly string[] } = {}): Promise<OpenRequest[]> {
+  /** The profile's open requests of a direction that are due for a refresh or a look-up: least recently refreshed first (never
+   *  refreshed first), not those in `exceptStatuses` nor `except` (read already in this run); at most `limit`
+   *  (ix_rs_request_refresh). Answers them and how many such requests there are in all. */
+  async dueForRefresh(ctx: RunContext, direction: Direction, page: { limit: number; exceptStatuses: readonly string[]; except: readonly string[] }) {
+    const params = [ctx.profile.id, direction, page.exceptStatuses, page.except];
+    const where = `profile_id = $1 AND direction = $2 AND closed = false AND (external_system_status IS NULL OR NOT external_system_status = ANY($3::varchar[]))
+          AND NOT external_id = ANY($4::varchar[])`;
     const rows: { external_id: string; external_ref: string | null; format: string | null }[] = await this.dataSource.query(
-      `SELECT external_id, external_ref, format FROM rs_request
-        WHERE profile_id = $1 AND direction = $2 AND closed = false AND external_id > $3
-          AND (external_system_status IS NULL OR NOT external_system_status = ANY($5::varchar[]))
-        ORDER BY profile_id, direction, external_id LIMIT $4`,
-      [ctx.profile.id, direction, page.after ?? '', page.limit ?? null, page.exceptStatuses ?? []],
+      `SELECT external_id, external_ref, format FROM rs_request WHERE ${where} ORDER BY profile_id, direction, refreshed_at ASC NULLS FIRST, external_id LIMIT $5`,
+      [...params, page.limit],
     );
-    return rows.map((r) => ({ externalId: r.external_id, externalRef: r.external_ref, format: r.format }));
+    const [{ n }] = await this.dataSource.query(`SELECT count(*)::int AS n FROM rs_request WHERE ${where}`, params);
+    const due: OpenRequest[] = rows.map((r) => ({ externalId: r.external_id, externalRef: r.external_ref, format: r.format }));
+    return { due, total: n as number };
   }
 
-  /** How many `openRequests` would answer (without paging). */
-  async openRequestCount(ctx: RunContext, direction: Direction, filter: { exceptStatuses?: readonly string[] } = {}): Promise<number> {
-    const [{ n }] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM rs_request
-        WHERE profile_id = $1 AND direction = $2 AND closed = false AND (external_system_status IS NULL OR NOT external_system_status = ANY($3::varchar[]))`,
-      [ctx.profile.id, direction, filter.exceptStatuses ?? []],
-    );
-    return n;
+  /** Notes that these requests were refreshed now (read by themselves, or looked up). */
+  async markRefreshed(ctx: RunContext, direction: Direction, externalIds: readonly string[]) {
+    if (!externalIds.length) return;
+    await this.dataSource.query(`UPDATE rs_request SET refreshed_at = now() WHERE profile_id = $1 AND direction = $2 AND external_id = ANY($3::varchar[])`, [
+      ctx.profile.id,
+      direction,
+      externalIds,
+    ]);
   }
 
   /** A borrowing request created here and ordered in NACSIS later is known by our own number (`ONO`, kept in

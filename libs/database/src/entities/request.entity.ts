@@ -21,6 +21,7 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 @Index('ix_rs_request_external_id_trgm', { synchronize: false })
 @Index('uq_rs_request_number', ['requestNumber'], { unique: true, where: '"request_number" IS NOT NULL' })
 @Index('ix_rs_request_closed_at', { synchronize: false })
+@Index('ix_rs_request_refresh', { synchronize: false })
 export class RequestEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column({ name: 'profile_id', type: 'uuid', nullable: true }) profileId: string | null;
@@ -45,6 +46,9 @@ export class RequestEntity {
   /** When the request was closed (set by a trigger whenever `closed` becomes true; cleared when it reopens). */
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt: Date | null;
   /** When the retention job removed its requester name, patron id and raw record (RETENTION_DAYS). */
+  /** When an import last read this open request by itself (the Libris refresh by LF number): the refresh takes the
+   *  least recently refreshed first (never refreshed first), a budget per run (LIBRIS_REFRESH_PER_RUN). */
+  @Column({ name: 'refreshed_at', type: 'timestamptz', nullable: true }) refreshedAt: Date | null;
   @Column({ name: 'personal_data_purged_at', type: 'timestamptz', nullable: true }) personalDataPurgedAt: Date | null;
   /** The local status was set by staff (a local workflow action on a Libris or Netpunkt request): imports keep it
    *  and only record the external change. */

@@ -8,6 +8,7 @@ import { RunWarningsAndPartCursors1796289999925 } from './1796289999925-RunWarni
 import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
 import { AuditRetention1796299437486 } from './1796299437486-AuditRetention';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
+import { RefreshBudget1796299720000 } from './1796299720000-RefreshBudget';
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
 import { Notifications1796299486622 } from './1796299486622-Notifications';
@@ -33,4 +34,5 @@ export const MIGRATIONS: Function[] = [
   Iso186261796299623881,
   NetpunktOrderKey1796299651664,
   StatisticsGroups1796299710000,
+  RefreshBudget1796299720000,
 ];
