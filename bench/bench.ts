@@ -10,7 +10,7 @@
    also BENCH_PUSH_CONCURRENCY (64), BENCH_PUSH_CLIENTS (50), BENCH_PUSH_BATCH (1; N > 1: the clients send POST /api/actions/bulk of N requests), BENCH_LIST_CALLS (30), BENCH_KEEP_LIST_DB=true,
    BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc),
    BENCH_FROM_SOURCE=true (run the services from source through SWC instead of building dist/ first),
-   BENCH_DB_SUFFIX (Libris, push: appended to the database name, to keep a run apart from another on the same Postgres)
+   BENCH_DB_SUFFIX (Libris, push, list: appended to the database name, to keep a run apart from another on the same Postgres)
 
    The import worker and action-push run as their own processes, compiled (`npm run build` into dist/, as in
    production and Docker), unless BENCH_FROM_SOURCE=true.
