@@ -22,6 +22,13 @@ describe('configuration', () => {
       queuePrefix: 'illbridge',
     });
   });
+
+  it('takes a Redis Cluster hash-tagged QUEUE_PREFIX and refuses unbalanced or several braces', () => {
+    expect(loadConfig({ NODE_ENV: 'test', QUEUE_PREFIX: '{illbridge}' }).queuePrefix).toBe('{illbridge}');
+    expect(loadConfig({ NODE_ENV: 'test', QUEUE_PREFIX: 'site-a:{illbridge}' }).queuePrefix).toBe('site-a:{illbridge}');
+    for (const bad of ['{illbridge', 'illbridge}', '{}', '{a}{b}', '{a b}'])
+      expect(() => loadConfig({ NODE_ENV: 'test', QUEUE_PREFIX: bad })).toThrow(/QUEUE_PREFIX/);
+  });
 });
 
 describe('secrets', () => {

@@ -41,7 +41,9 @@ export const COMMON_SETTINGS = {
   NODE_ENV: setting.text('production'),
   DATABASE_URL: setting.url('postgres://postgres@127.0.0.1:5432/illbridge', ['postgres:', 'postgresql:']),
   REDIS_URL: setting.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-  QUEUE_PREFIX: setting.text('illbridge', /^[A-Za-z0-9_\-:.]+$/, 'letters, digits and _ - : . only'),
+  // One `{hash tag}` is allowed so that on a Redis Cluster every key of the product hashes to one slot (BullMQ's
+  // scripts touch several keys of a queue at once), e.g. `{illbridge}`.
+  QUEUE_PREFIX: setting.text('illbridge', /^(?=.)[A-Za-z0-9_\-:.]*(?:\{[A-Za-z0-9_\-:.]+\}[A-Za-z0-9_\-:.]*)?$/, 'letters, digits and _ - : . only, with at most one {hash tag} (e.g. {illbridge} for Redis Cluster)'),
   SECRETS_KEY: setting.text('', /^.{16,}$/s, 'at least 16 characters long'),
   BOOTSTRAP_ADMIN_KEY: setting.text('', /^.{16,}$/s, 'at least 16 characters long'),
   LOG_LEVEL: setting.oneOf('', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
