@@ -27,10 +27,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it.each(SCALED)('lets %s scale: no fixed host port, no container name', (name) => {
+  it.each(SCALED)('lets %s scale: no fixed host port (none, or a range of them), no container name', (name) => {
     const service = services[name];
     expect(service.container_name).toBeUndefined();
-    expect((service.ports ?? []).map(hostPort).filter((port: unknown) => port !== null)).toEqual([]);
+    const fixed = (service.ports ?? []).map(hostPort).filter((port: unknown) => port !== null && !/^\d+-\d+$/.test(String(port)));
+    expect(fixed).toEqual([]);
+  });
+
+  it('keeps action-push on host port 3002 for one replica, with room for more', () => {
+    expect(services['action-push'].ports).toEqual(['3002-3011:3002']);
   });
 
   it('publishes no host port twice', () => {
