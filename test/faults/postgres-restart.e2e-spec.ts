@@ -94,7 +94,8 @@ describe('Postgres restarted under load (fault suite)', () => {
       await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }]);
       // Slow windows, so that the run is still going when Postgres goes away.
       await simApi('POST', '/_sim/faults/libris', { latencyMs: 600 });
-      const worker = await spawn('import-worker', config, { IMPORT_BATCH_SIZE: '50', IMPORT_LOCK_MS: '5000' });
+      // The refresh budget lifted above COUNT: the second run below reads every open request again.
+      const worker = await spawn('import-worker', config, { IMPORT_BATCH_SIZE: '50', IMPORT_LOCK_MS: '5000', LIBRIS_REFRESH_PER_RUN: String(COUNT) });
       const started = await api('POST', `/api/integration-profiles/${profile.body.id}/run`);
       expect(started.status).toBe(202);
       const jobRunId: string = started.body.jobRunId;
