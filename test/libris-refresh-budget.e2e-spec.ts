@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { daysAgo, runProfileNow } from './support/runs';
 
 /** The Libris refresh of open requests is bounded per run (LIBRIS_REFRESH_PER_RUN), least recently refreshed
  *  first: with a budget of 3 and 7 open requests, three runs refresh all, and a change in Libris to any of them is
@@ -25,16 +26,10 @@ describe('Libris refresh budget (end to end)', () => {
   let simApi: ReturnType<typeof jsonClient>;
   let profileId: string;
   let lfNumbers: string[];
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
   const runNow = async () => {
     await simApi('DELETE', '/_sim/libris/calls');
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    const run = await eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 60_000, 'the run to end');
+    const run = await runProfileNow(api, pg, profileId);
     expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
     const reads = ((await simApi('GET', '/_sim/libris/calls')).body.calls as { path: string }[])
       .map((call) => call.path)

@@ -486,13 +486,15 @@ changed AS (
    WHERE b.id IS NULL OR (b.content_hash IS DISTINCT FROM i.content_hash AND ($9 OR NOT b.older))
 ),
 up AS (
-  INSERT INTO rs_request ("profile_id", "direction", "external_id", ${UPSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}, "due_date")
+  -- refreshed_at: the record was just read and written, so the bounded refresh of open requests (dueForRefresh)
+  -- does not spend a later run's budget reading it again by itself.
+  INSERT INTO rs_request ("profile_id", "direction", "external_id", ${UPSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}, "due_date", "refreshed_at")
   SELECT $1, c.direction, c.external_id, $2, c.new_status, c.new_status = ANY($6::text[]), c.partner_code, c.partners, $3, c.pickup_library_code,
-         ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4, c.due_date
+         ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4, c.due_date, now()
     FROM changed c
   -- A record without a due date keeps the one known (e.g. set by our SHIP before NACSIS shows it).
   ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map(upsertSet).join(', ')},
-     "due_date" = COALESCE(EXCLUDED."due_date", rs_request."due_date"), "updated_at" = now()
+     "due_date" = COALESCE(EXCLUDED."due_date", rs_request."due_date"), "updated_at" = now(), "refreshed_at" = now()
   RETURNING id, direction, external_id
 ),
 done AS (

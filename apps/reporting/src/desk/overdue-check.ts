@@ -44,7 +44,11 @@ export class OverdueCheck {
   /** One REQUESTS_OVERDUE event per profile; a delivery that cannot be written is logged, the check's events stay. */
   private async tell(rows: OverdueRow[]): Promise<void> {
     const byProfile = new Map<string, OverdueRow[]>();
-    for (const row of rows) byProfile.set(row.profile_id ?? '', [...(byProfile.get(row.profile_id ?? '') ?? []), row]);
+    for (const row of rows) {
+      const group = byProfile.get(row.profile_id ?? '');
+      if (group) group.push(row);
+      else byProfile.set(row.profile_id ?? '', [row]);
+    }
     for (const group of byProfile.values()) {
       const { profile_id, profile_code } = group[0];
       const event = requestsOverdueEvent(profile_id ? { id: profile_id, code: profile_code! } : null, group.map((r) => ({ requestId: r.request_id, eventId: r.event_id, dueDate: r.due_date })));
