@@ -8,7 +8,8 @@
    BENCH_SYNC_REQUESTS (100000)         requests already synced before the timed incremental runs (sync: NACSIS, Libris)
    BENCH_STATISTICS_ROWS (1000000)      requests (with their history) loaded for the statistics benchmark; BENCH_STATISTICS_CALLS (30)
    also BENCH_PUSH_CONCURRENCY (64), BENCH_PUSH_CLIENTS (50), BENCH_PUSH_BATCH (1; N > 1: the clients send POST /api/actions/bulk of N requests), BENCH_LIST_CALLS (30), BENCH_KEEP_LIST_DB=true,
-   BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc),
+   BENCH_SERVICE_NODE_OPTIONS (passed to the child services as NODE_OPTIONS, e.g. --trace-gc), BENCH_CPU_PROF=true (each service
+   writes a V8 CPU profile on exit into test-artifacts/bench/cpu-prof/<service>/: open it in Chrome DevTools),
    BENCH_FROM_SOURCE=true (run the services from source through SWC instead of building dist/ first),
    BENCH_DB_SUFFIX (Libris, push, list: appended to the database name, to keep a run apart from another on the same Postgres)
 

@@ -65,6 +65,8 @@ export function serviceEnv(databaseUrl: string, queuePrefix: string, extra: Reco
     NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL, QUEUE_PREFIX: queuePrefix, SECRETS_KEY, BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', ALLOW_PRIVATE_TARGETS: 'true',
     LIBRIS_MAX_REQUESTS_PER_SECOND: '100000', // the throughput runs measure us, not KB's pace (the refresh cost at the default pace is reported apart)
     ...(nodeOptions && { NODE_OPTIONS: nodeOptions }),
+    // BENCH_CPU_PROF=true: each service writes a V8 CPU profile on exit (test-artifacts/bench/cpu-prof/<service>/).
+    ...(process.env.BENCH_CPU_PROF === 'true' && { ILLBRIDGE_CPU_PROF_DIR: 'test-artifacts/bench/cpu-prof' }),
     ...extra,
   };
 }
@@ -101,14 +103,25 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** CPU seconds all Postgres processes have used so far, including backends that have exited
- *  (counted in their parent's cutime/cstime). */
-export function postgresCpuSeconds(): number {
+ *  (counted in their parent's cutime/cstime). With `database`, only the backends connected to it now and the
+ *  server's own processes (WAL writer, checkpointer, …), so that work on other databases of the same server (another
+ *  bench, a test run) is not counted; a backend of `database` that exits meanwhile is then missing (the push bench's
+ *  connections are pooled and live through the run). */
+export function postgresCpuSeconds(database?: string): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
       const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (database) {
+        // "postgres: 15/main: <user> <database> <host>(<port>) <state>" for a backend; "postgres: 15/main: walwriter" else.
+        const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        const backend = / \d+\.\d+\.\d+\.\d+\(\d+\)| \[local\]| autovacuum worker /.test(title);
+        if (backend && !title.includes(` ${database} `)) continue;
+        total += (Number(fields[11]) + Number(fields[12])) / 100;
+        continue;
+      }
       total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
     } catch {
       // gone meanwhile
@@ -159,13 +172,13 @@ export const fmt = (n: number) => Math.round(n).toLocaleString('en-US').replace(
 
 /** CPU used between start and stop by a child process of ours, this process (the simulator and the
  *  HTTP clients), Postgres, and the rest of the machine (Redis, anyone else's jobs). */
-export function cpuMeter(childPid: number) {
-  const t0 = { child: cpuSeconds(childPid), bench: process.cpuUsage(), pg: postgresCpuSeconds(), machine: machineBusySeconds(), wall: Date.now() };
+export function cpuMeter(childPid: number, database?: string) {
+  const t0 = { child: cpuSeconds(childPid), bench: process.cpuUsage(), pg: postgresCpuSeconds(database), machine: machineBusySeconds(), wall: Date.now() };
   return () => {
     const bench = process.cpuUsage(t0.bench);
     const child = cpuSeconds(childPid) - t0.child;
     const self = (bench.user + bench.system) / 1e6;
-    const pg = postgresCpuSeconds() - t0.pg;
+    const pg = postgresCpuSeconds(database) - t0.pg;
     const machine = machineBusySeconds() - t0.machine;
     const wall = (Date.now() - t0.wall) / 1000;
     return { wall, child, bench: self, pg, other: Math.max(0, machine - child - self - pg), machine };

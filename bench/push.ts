@@ -139,7 +139,7 @@ export async function pushBench(totalActions: number, prefix: string): Promise<P
       const key = /being drained by another worker/.test(failedReason) ? 'lease busy' : failedReason.slice(0, 60);
       jobs.failed[key] = (jobs.failed[key] ?? 0) + 1;
     });
-    const meterFor = () => cpuMeter(service.process.pid!);
+    const meterFor = () => cpuMeter(service.process.pid!, DB); // Postgres: the backends of this database (and the server's own processes)
     const meter = meterFor();
     const started = Date.now();
     if (batch <= 1) {

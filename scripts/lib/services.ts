@@ -32,7 +32,11 @@ export function startService(name: ServiceName, env: NodeJS.ProcessEnv, options:
   const entry = options.fromDist
     ? [join(ROOT, 'scripts', 'dist-run.js'), SERVICES[name].entry.replace(/\.ts$/, '.js')]
     : [join(ROOT, 'scripts', 'run.js'), SERVICES[name].entry];
-  const child = spawn(process.execPath, entry, {
+  // ILLBRIDGE_CPU_PROF_DIR (investigations, e.g. the bench's BENCH_CPU_PROF): a V8 CPU profile of the service, written
+  // when it exits, in <dir>/<name>/ (Node 20 refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line).
+  const profDir = env.ILLBRIDGE_CPU_PROF_DIR;
+  const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(resolve(profDir), name)}`] : [];
+  const child = spawn(process.execPath, [...profile, ...entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

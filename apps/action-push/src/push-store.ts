@@ -6,7 +6,8 @@ import type { CatpRecord } from '@illbridge/connectors/nacsis';
 import { FINAL_STATUSES } from '@illbridge/workflow';
 import type { NacsisCommand } from '@illbridge/workflow';
 import type { OutboundState, ProfileSystem, RequestStatus, SyncState } from '@illbridge/database/entities/enums';
-import { REQUEST_LIST_FIELDS } from '@illbridge/database/request-view';
+import { prepared } from '@illbridge/database/prepared';
+import { REQUEST_DETAIL_FIELDS, REQUEST_LIST_FIELDS } from '@illbridge/database/request-view';
 import type { ProfileRow } from './catp-sessions';
 import type { NacsisRequestRow } from './nacsis-context';
 import type { CatpFieldValues } from './ship-fields';
@@ -164,6 +165,9 @@ const UNPUSHED_STATES: OutboundState[] = ['PENDING', 'SENDING', 'FAILED'];
 const REQUEST_ANSWER_COLUMNS = [...REQUEST_LIST_FIELDS.map(([, column]) => column), 'sync_error'];
 const REQUEST_ANSWER_RETURNING = REQUEST_ANSWER_COLUMNS.map((column) => `${column} AS r_${column}`).join(', ');
 
+/** The request columns a take is judged on and answers with (named: its statement is prepared). */
+const TAKE_COLUMNS = [...new Set([...REQUEST_DETAIL_FIELDS.map(([, column]) => column), 'sync_state'])].map((column) => `r.${column}`).join(', ');
+
 /** A request's actions not yet SENT or DISCARDED after seq `$afterSeq`, in seq order, as a JSON array of the columns
  *  the drain uses (request id: $1; unpushed states: $unpushed). */
 const unpushedList = (afterSeq: string, unpushed: string) => `SELECT COALESCE(json_agg(json_build_object('id', id, 'seq', seq, 'action', action, 'nacsis_command', nacsis_command,
@@ -235,14 +239,14 @@ export class PushStore {
   /** What a take is judged on, in one statement (one snapshot); null when there is no such request. */
   async takeInput(db: Db, id: string): Promise<TakeInput | null> {
     const [row] = await db.query(
-      `SELECT r.*, r.ctid::text AS row_version, p.library_code AS profile_library_code, o.pending_actions, o.has_failed, o.next_seq
+      prepared(`SELECT ${TAKE_COLUMNS}, r.ctid::text AS row_version, p.library_code AS profile_library_code, o.pending_actions, o.has_failed, o.next_seq
          FROM rs_request r
          LEFT JOIN integration_profile p ON p.id = r.profile_id
          CROSS JOIN (
            SELECT COALESCE(array_agg(action::text ORDER BY seq) FILTER (WHERE state = ANY($2::text[])), '{}') AS pending_actions,
                   COALESCE(bool_or(state = 'FAILED'), false) AS has_failed, COALESCE(max(seq), 0) + 1 AS next_seq
              FROM outbound_action WHERE request_id = $1) o
-        WHERE r.id = $1`,
+        WHERE r.id = $1`),
       [id, UNPUSHED_STATES],
     );
     if (!row) return null;
@@ -251,7 +255,7 @@ export class PushStore {
   }
 
   async actionByIdempotencyKey(db: Db, requestId: string, key: string): Promise<OutboundActionRow | null> {
-    const [row] = await db.query(`SELECT ${OUTBOUND_COLUMNS} FROM outbound_action WHERE request_id = $1 AND idempotency_key = $2`, [requestId, key]);
+    const [row] = await db.query(prepared(`SELECT ${OUTBOUND_COLUMNS} FROM outbound_action WHERE request_id = $1 AND idempotency_key = $2`), [requestId, key]);
     return row ?? null;
   }
 
@@ -274,7 +278,7 @@ export class PushStore {
   ): Promise<{ action: OutboundActionRow; request: Record<string, unknown>; drainHoldsLease: boolean } | Stale> {
     const e = input.event;
     const [row] = await db.query(
-      `WITH request AS (
+      prepared(`WITH request AS (
          UPDATE rs_request SET status = $3, sync_state = CASE WHEN $4::boolean THEN 'PUSH_FAILED' ELSE 'PUSH_PENDING' END,
                 sync_error = CASE WHEN $4::boolean THEN sync_error ELSE NULL END, updated_at = now(),
                 -- SHIP's due date (DDATE) is the request's from now on; the sync later reads the same from NACSIS.
@@ -289,7 +293,7 @@ export class PushStore {
          INSERT INTO request_event (${INSERT_STAFF_EVENT_COLUMNS})
          SELECT $1, $14::text, $15::text, $16::text, $17::text, $18::text, $19::jsonb, $20::uuid, $21::text FROM request
        )
-       SELECT * FROM action, request`,
+       SELECT * FROM action, request`),
       [
         e.requestId,
         rowVersion,
@@ -377,14 +381,14 @@ export class PushStore {
    *  `markSending`, which only marks it if its state and attempts are still those read here. */
   async claim(requestId: string, leaseMs: number, owner: string): Promise<ClaimedRequest | null> {
     const [claimed] = await this.dataSource.query(
-      `WITH claimed AS (
+      prepared(`WITH claimed AS (
          UPDATE rs_request SET push_lease_until = now() + make_interval(secs => $2::double precision / 1000), push_lease_owner = $3
           WHERE id = $1 AND (push_lease_until IS NULL OR push_lease_until < now())
           RETURNING id, system, direction, format, status, external_id, external_system_status, raw, profile_id
        )
        SELECT c.*, p.id AS p_id, p.base_url AS p_base_url, p.auth_user_id AS p_auth_user_id, p.secret_enc AS p_secret_enc, p.library_code AS p_library_code,
               (${unpushedList('0', '$4')}) AS actions
-         FROM claimed c LEFT JOIN integration_profile p ON p.id = c.profile_id`,
+         FROM claimed c LEFT JOIN integration_profile p ON p.id = c.profile_id`),
       [requestId, leaseMs, owner, UNPUSHED_STATES],
     );
     if (!claimed) return null;
@@ -395,7 +399,7 @@ export class PushStore {
 
   /** Whether the request has actions to push (PENDING, or SENDING after a crash). */
   async hasWaiting(requestId: string): Promise<boolean> {
-    const [row] = await this.dataSource.query(`SELECT 1 FROM outbound_action WHERE request_id = $1 AND state IN ('PENDING', 'SENDING') LIMIT 1`, [requestId]);
+    const [row] = await this.dataSource.query(prepared(`SELECT 1 FROM outbound_action WHERE request_id = $1 AND state IN ('PENDING', 'SENDING') LIMIT 1`), [requestId]);
     return !!row;
   }
 
@@ -410,12 +414,12 @@ export class PushStore {
   }
 
   async releaseLease(requestId: string, owner: string) {
-    await this.dataSource.query('UPDATE rs_request SET push_lease_until = NULL, push_lease_owner = NULL WHERE id = $1 AND push_lease_owner = $2', [requestId, owner]);
+    await this.dataSource.query(prepared('UPDATE rs_request SET push_lease_until = NULL, push_lease_owner = NULL WHERE id = $1 AND push_lease_owner = $2'), [requestId, owner]);
   }
 
   /** The request's actions not yet SENT or DISCARDED after `afterSeq`, in seq order. */
   async unpushed(db: Db, requestId: string, afterSeq: number): Promise<QueuedAction[]> {
-    const [row] = await db.query(`SELECT (${unpushedList('$2', '$3')}) AS actions`, [requestId, afterSeq, UNPUSHED_STATES]);
+    const [row] = await db.query(prepared(`SELECT (${unpushedList('$2', '$3')}) AS actions`), [requestId, afterSeq, UNPUSHED_STATES]);
     return row.actions;
   }
 
@@ -424,7 +428,7 @@ export class PushStore {
   async markSending(requestId: string, action: Pick<QueuedAction, 'id' | 'state' | 'attempts'>, renewLease?: { leaseMs: number; owner: string }): Promise<{ held: boolean; marked: boolean }> {
     if (!renewLease) {
       const [rows] = await this.dataSource.query(
-        `UPDATE outbound_action SET state = 'SENDING', first_attempt_at = COALESCE(first_attempt_at, now()), updated_at = now() WHERE id = $1 AND state = $2 AND attempts = $3 RETURNING id`,
+        prepared(`UPDATE outbound_action SET state = 'SENDING', first_attempt_at = COALESCE(first_attempt_at, now()), updated_at = now() WHERE id = $1 AND state = $2 AND attempts = $3 RETURNING id`),
         [
           action.id,
           action.state,
@@ -434,13 +438,13 @@ export class PushStore {
       return { held: true, marked: rows.length > 0 };
     }
     const [row] = await this.dataSource.query(
-      `WITH lease AS (
+      prepared(`WITH lease AS (
          UPDATE rs_request SET push_lease_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1 AND push_lease_owner = $3 RETURNING id
        ), marked AS (
          UPDATE outbound_action SET state = 'SENDING', first_attempt_at = COALESCE(first_attempt_at, now()), updated_at = now()
           WHERE id = $4 AND state = $5 AND attempts = $6 AND EXISTS (SELECT 1 FROM lease) RETURNING id
        )
-       SELECT EXISTS (SELECT 1 FROM lease) AS held, EXISTS (SELECT 1 FROM marked) AS marked`,
+       SELECT EXISTS (SELECT 1 FROM lease) AS held, EXISTS (SELECT 1 FROM marked) AS marked`),
       [requestId, renewLease.leaseMs, renewLease.owner, action.id, action.state, action.attempts],
     );
     return { held: row.held, marked: row.marked };
@@ -454,7 +458,7 @@ export class PushStore {
   markSent(input: SentInput): Promise<SentOutcome> {
     return this.onRequest(input.requestId, async (db) => {
       const [row] = await db.query(
-        `WITH seen AS (
+        prepared(`WITH seen AS (
            SELECT ctid, status, push_lease_owner FROM rs_request WHERE id = $1
          ), waiting AS (
            SELECT (${unpushedList('$4', '$11')}) AS actions,
@@ -476,7 +480,7 @@ export class PushStore {
            INSERT INTO request_event (${INSERT_EVENT_COLUMNS})
            SELECT $1, 'ACTION_PUSHED', from_status, to_status, $5, $9::text, $10::jsonb FROM request
          )
-         SELECT actions, finished FROM request`,
+         SELECT actions, finished FROM request`),
         [
           input.requestId,
           input.action.id,
@@ -498,10 +502,10 @@ export class PushStore {
   /** A transient failure: the action is PENDING again (one attempt more, with the error), the request shows it. */
   async markTransient(requestId: string, action: Pick<QueuedAction, 'id'>, error: string, syncError: string) {
     await this.dataSource.query(
-      `WITH action AS (
+      prepared(`WITH action AS (
          UPDATE outbound_action SET state = 'PENDING', attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $2
        )
-       UPDATE rs_request SET sync_error = $4 WHERE id = $1`,
+       UPDATE rs_request SET sync_error = $4 WHERE id = $1`),
       [requestId, action.id, error, syncError],
     );
   }
@@ -510,13 +514,13 @@ export class PushStore {
    *  request PUSH_FAILED with the reason, and an ACTION_FAILED event, in one statement. */
   async markRefused(requestId: string, action: Pick<QueuedAction, 'id'>, error: string, syncError: string, data: Record<string, unknown>) {
     await this.dataSource.query(
-      `WITH action AS (
+      prepared(`WITH action AS (
          UPDATE outbound_action SET state = 'FAILED', attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $2
        ), request AS (
          UPDATE rs_request SET sync_state = 'PUSH_FAILED', sync_error = $4, updated_at = now() WHERE id = $1 RETURNING status, external_system_status
        )
        INSERT INTO request_event (${INSERT_EVENT_COLUMNS})
-       SELECT $1, 'ACTION_FAILED', status, status, external_system_status, $4::text, $5::jsonb FROM request`,
+       SELECT $1, 'ACTION_FAILED', status, status, external_system_status, $4::text, $5::jsonb FROM request`),
       [requestId, action.id, error, syncError, JSON.stringify(data)],
     );
   }
@@ -527,17 +531,17 @@ export class PushStore {
   finish(requestId: string, owner: string): Promise<{ over: boolean; released: boolean }> {
     return this.onRequest(requestId, async (db, locked) => {
       const [done] = await db.query(
-        `UPDATE rs_request r SET sync_state = 'IN_SYNC', sync_error = NULL, push_lease_until = NULL, push_lease_owner = NULL
+        prepared(`UPDATE rs_request r SET sync_state = 'IN_SYNC', sync_error = NULL, push_lease_until = NULL, push_lease_owner = NULL
            FROM (SELECT ctid FROM rs_request WHERE id = $1) seen
           WHERE r.id = $1 AND r.ctid = seen.ctid AND r.push_lease_owner = $2
             AND NOT EXISTS (SELECT 1 FROM outbound_action WHERE request_id = $1 AND state NOT IN ('SENT', 'DISCARDED'))
-          RETURNING r.id`,
+          RETURNING r.id`),
         [requestId, owner],
       );
       if (done.length) return { over: true, released: true };
       if (!locked) return STALE;
       // Under the lock: something is left, or the lease is not ours any more (nothing of ours to release).
-      const [left] = await db.query(`SELECT 1 FROM outbound_action WHERE request_id = $1 AND state NOT IN ('SENT', 'DISCARDED') LIMIT 1`, [requestId]);
+      const [left] = await db.query(prepared(`SELECT 1 FROM outbound_action WHERE request_id = $1 AND state NOT IN ('SENT', 'DISCARDED') LIMIT 1`), [requestId]);
       return { over: !left, released: false };
     });
   }
