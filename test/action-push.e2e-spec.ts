@@ -491,6 +491,17 @@ describe('action-push (end to end)', () => {
       expect(metrics).toMatch(/illbridge_push_attempts_total\{result="transient"\} [1-9]/);
     }, 90_000);
 
+    /** A loan shipped to us, its ACCEPT then the bulk RECEIVE: both SENT in that order, NACSIS called once for each. */
+    const expectReceivedAfterAccept = async (s: Seeded) => {
+      const { actions, request } = await settled(s.requestId);
+      expect(actions.map((a) => [a.seq, a.action, a.state])).toEqual([
+        [1, 'ACCEPT', 'SENT'],
+        [2, 'RECEIVE', 'SENT'],
+      ]);
+      expect(request).toMatchObject({ sync_state: 'IN_SYNC', external_system_status: '確認' });
+      expect(await spcCalls(s.recordId)).toEqual(['RECEIVE:200', 'OK:200']);
+    };
+
     it('bulk RECEIVE over 5 requests of which 1 is not allowed: 4 accepted, 1 refused with the reason, each pushed after its earlier action; a repeat takes nothing twice', async () => {
       const shippedToUs = await Promise.all([0, 1, 2, 3].map(() => seed('BORROWING', '発送')));
       const notYet = await seed('BORROWING', '未処理');
@@ -533,13 +544,7 @@ describe('action-push (end to end)', () => {
         expect(r.request).toMatchObject({ id: r.requestId, status: 'REQUEST_COMPLETED' });
       }
       for (const s of shippedToUs) {
-        const { actions, request } = await settled(s.requestId);
-        expect(actions.map((a) => [a.seq, a.action, a.state])).toEqual([
-          [1, 'ACCEPT', 'SENT'],
-          [2, 'RECEIVE', 'SENT'],
-        ]);
-        expect(request).toMatchObject({ sync_state: 'IN_SYNC', external_system_status: '確認' });
-        expect(await spcCalls(s.recordId)).toEqual(['RECEIVE:200', 'OK:200']);
+        await expectReceivedAfterAccept(s);
       }
       expect(await actionsOf(notYet.requestId)).toEqual([]);
       expect(await spcCalls(notYet.recordId)).toEqual([]);
@@ -549,6 +554,39 @@ describe('action-push (end to end)', () => {
       expect(again.status).toBe(200);
       expect(again.body.results.map((r: any) => r.action?.id ?? r.error.code)).toEqual(bulk.body.results.map((r: any) => r.action?.id ?? r.error.code));
       for (const s of shippedToUs) expect((await actionsOf(s.requestId)).length).toBe(2);
+    });
+
+    it('bulk RECEIVE over NACSIS requests, a Libris request and an unknown one: each answered in the order given, the NACSIS ones pushed, the Libris one by its local workflow', async () => {
+      const nacsis = await Promise.all([0, 1, 2].map(() => seed('BORROWING', '発送')));
+      for (const s of nacsis) expect((await take(s.requestId, { action: 'ACCEPT' })).status).toBe(202);
+      const { rows } = await pg.query(
+        `INSERT INTO rs_request (system, direction, external_id, status, external_system_status, owner_library_code, format)
+         VALUES ('LIBRIS', 'BORROWING', 'Hig-bulk', 'SHIPPED_PHYSICALLY', 'Levererad', 'MAIN', 'LOAN') RETURNING id`,
+      );
+      const libris: string = rows[0].id;
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      const requestIds = [nacsis[0].requestId, libris, nacsis[1].requestId, unknown, nacsis[2].requestId];
+      const bulk = await api('POST', '/api/actions/bulk', { action: 'RECEIVE', requestIds });
+      expect(bulk.status).toBe(200);
+      expect(bulk.body).toMatchObject({ action: 'RECEIVE', accepted: 4, refused: 1 });
+      expect(bulk.body.results.map((r: any) => [r.requestId, r.result, r.status, r.action?.local ?? r.action?.seq ?? r.error?.code])).toEqual([
+        [requestIds[0], 'ACCEPTED', 202, 2],
+        [libris, 'ACCEPTED', 202, true],
+        [requestIds[2], 'ACCEPTED', 202, 2],
+        [unknown, 'REFUSED', 404, 'NOT_FOUND'],
+        [requestIds[4], 'ACCEPTED', 202, 2],
+      ]);
+      expect(bulk.body.results[1].request).toMatchObject({ id: libris, status: 'PHYSICALLY_RECEIVED_BY_LIBRARY' });
+      expect(await actionsOf(libris)).toEqual([]);
+      for (const s of nacsis) {
+        await expectReceivedAfterAccept(s);
+        // One ACTION_REQUESTED per action taken, in the order taken.
+        const events = (await pg.query(`SELECT type, data->>'action' AS action FROM request_event WHERE request_id = $1 AND type = 'ACTION_REQUESTED' ORDER BY id`, [s.requestId])).rows;
+        expect(events).toEqual([
+          { type: 'ACTION_REQUESTED', action: 'ACCEPT' },
+          { type: 'ACTION_REQUESTED', action: 'RECEIVE' },
+        ]);
+      }
     });
 
     it('bulk: 400 listing every problem of the body; a viewer key is refused', async () => {

@@ -9,7 +9,7 @@ import { BulkActionDto, TakeActionDto } from './action.dto';
 import { Doorbell } from './doorbell';
 import { Iso18626Actions } from './iso18626/iso18626-actions';
 import { baseContext, localStatusFor, ourParticipantIdOf, projectedContext } from './nacsis-context';
-import { Db, LocalActionData, OutboundActionRow, PushStore, RequestRow, Stale, STALE, TakeInput } from './push-store';
+import { Db, LocalActionData, NacsisActionInput, OutboundActionRow, PushStore, RequestRow, Stale, STALE, TakeInput } from './push-store';
 import { commandFields, normaliseNote } from './ship-fields';
 import { OutboundActionView, outboundView, requestView } from './views';
 
@@ -121,39 +121,80 @@ export class ActionsService {
     return outcome.answer;
   }
 
-  /** `POST /api/actions/bulk`: the same action taken on each request in the order given, one after the other,
-   *  through `take` (the same judging, recording and doorbell as the single action), so each request's actions
-   *  keep their order and a refusal of one touches no other. The one Idempotency-Key is each request's key: a
-   *  repeat answers the accepted ones' first answers and takes nothing twice (a refused one is judged again).
-   *  A failure that is not a refusal (a database that is down) stops the call: the answer is that error, the
-   *  requests before it are taken, and a repeat with the same key finishes the rest. */
+  /** `POST /api/actions/bulk`: the same action taken on each request, each judged on its own as the single action
+   *  judges it, so a refusal of one touches no other and each request's actions keep their order. The NACSIS
+   *  requests are taken together: read in one statement, judged one by one, and the accepted ones recorded in one
+   *  statement that writes each only if its row is still the version read (`PushStore.recordNacsisActions`), their
+   *  doorbells rung in one Redis call. A request whose row changed meanwhile, one named twice (its second time), and
+   *  requests of the other systems are then taken one after the other through `take`, in the order given.
+   *  The one Idempotency-Key is each request's key: a repeat answers the accepted ones' first answers and takes
+   *  nothing twice (a refused one is judged again). A failure that is not a refusal (a database that is down) stops
+   *  the call: the answer is that error, and a repeat with the same key finishes what was not taken. */
   async bulk(body: BulkActionDto, idempotencyKey?: string, actor: AuditActor = null): Promise<BulkAnswer> {
     checkIdempotencyKey(idempotencyKey);
-    const { requestIds, ...single } = body;
-    const results: BulkResult[] = [];
-    for (const requestId of requestIds) {
+    const { requestIds, ...rest } = body;
+    const single = rest as TakeActionDto;
+    const results: (BulkResult | undefined)[] = new Array(requestIds.length);
+    const once = [...new Set(requestIds.filter(isUuid))];
+    const db = this.store.dataSource;
+    const [inputs, firsts] = once.length
+      ? await Promise.all([this.store.takeInputs(db, once), idempotencyKey ? this.store.actionsByIdempotencyKey(db, once, idempotencyKey) : new Map<string, OutboundActionRow>()])
+      : [new Map<string, TakeInput>(), new Map<string, OutboundActionRow>()];
+    const judged: { index: number; input: TakeInput; record: NacsisActionInput }[] = [];
+    const seen = new Set<string>();
+    requestIds.forEach((requestId, index) => {
+      const input = inputs.get(requestId);
+      if (!input || input.request.system !== 'NACSIS' || seen.has(requestId)) return;
+      seen.add(requestId);
+      const outcome = refusalOr(requestId, () => this.judgeNacsis(input, single, idempotencyKey, actor, firsts.get(requestId) ?? null));
+      if ('result' in outcome) results[index] = outcome;
+      else if ('repeat' in outcome) results[index] = accepted(requestId, outcome.repeat);
+      else judged.push({ index, input, record: outcome.record });
+    });
+    const written = judged.length ? await this.store.recordNacsisActions(db, judged.map(({ input, record }) => ({ rowVersion: input.rowVersion, input: record }))) : new Map();
+    const ring: string[] = [];
+    for (const { index, input } of judged) {
+      const recorded = written.get(input.request.id);
+      if (!recorded) continue; // its row changed since it was read: taken again below, on its own
+      results[index] = accepted(input.request.id, { action: outboundView(recorded.action), request: requestView(recorded.request) });
+      if (!recorded.drainHoldsLease) ring.push(input.request.id);
+    }
+    if (ring.length) {
+      await this.doorbell.ringAll(ring).catch((error) =>
+        this.logger.warn(`${ring.length} bulk action(s) are saved, but the push queue could not be told (${error.message}); the worker's sweep will pick them up`),
+      );
+    }
+    for (let index = 0; index < requestIds.length; index++) {
+      if (results[index]) continue;
+      const requestId = requestIds[index];
       try {
-        const answer = await this.take(requestId, single as TakeActionDto, idempotencyKey, actor);
-        results.push({ requestId, result: 'ACCEPTED', status: 202, action: answer.action, request: answer.request });
+        results[index] = accepted(requestId, await this.take(requestId, single, idempotencyKey, actor));
       } catch (error) {
-        if (!(error instanceof ApiError) || error.getStatus() >= 500) throw error;
-        const message = (error.getResponse() as { message: string | string[] }).message;
-        results.push({ requestId, result: 'REFUSED', status: error.getStatus(), error: { code: error.code, message: Array.isArray(message) ? message : [message], ...error.extra } });
+        results[index] = refusalOf(requestId, error);
       }
     }
-    const accepted = results.filter((r) => r.result === 'ACCEPTED').length;
-    return { action: body.action, accepted, refused: results.length - accepted, results };
+    const done = results as BulkResult[];
+    const acceptedCount = done.filter((r) => r.result === 'ACCEPTED').length;
+    return { action: body.action, accepted: acceptedCount, refused: done.length - acceptedCount, results: done };
   }
 
   /** Judges the action on the request's projected NACSIS state and records it; refusals throw. */
   private async takeNacsis(db: Db, input: TakeInput, body: TakeActionDto, idempotencyKey: string | undefined, actor: AuditActor): Promise<Taken | Stale> {
+    const first = idempotencyKey ? await this.store.actionByIdempotencyKey(db, input.request.id, idempotencyKey) : null;
+    const judged = this.judgeNacsis(input, body, idempotencyKey, actor, first);
+    if ('repeat' in judged) return { answer: judged.repeat, ring: false };
+    const written = await this.store.recordNacsisAction(db, input.rowVersion, judged.record);
+    if (written === STALE) return STALE;
+    return { answer: { action: outboundView(written.action), request: requestView(written.request) }, ring: !written.drainHoldsLease };
+  }
+
+  /** What a NACSIS action on the request comes to, judged on what `input` read: the action to record, or (the
+   *  Idempotency-Key was used on this request: `first`) the first answer again. Refusals throw. */
+  private judgeNacsis(input: TakeInput, body: TakeActionDto, idempotencyKey: string | undefined, actor: AuditActor, first: OutboundActionRow | null): NacsisJudgement {
     const { request } = input;
-    if (idempotencyKey) {
-      const first = await this.store.actionByIdempotencyKey(db, request.id, idempotencyKey);
-      if (first) {
-        if (first.action !== body.action) throw conflict(`Idempotency-Key "${idempotencyKey}" was used for ${first.action}, not ${body.action}`);
-        return { answer: { action: outboundView(first), request: requestView(request) }, ring: false };
-      }
+    if (first) {
+      if (first.action !== body.action) throw conflict(`Idempotency-Key "${idempotencyKey}" was used for ${first.action}, not ${body.action}`);
+      return { repeat: { action: outboundView(first), request: requestView(request) } };
     }
     const direction: Direction = request.direction;
     const format: Format = request.format ?? 'COPY';
@@ -175,31 +216,31 @@ export class ActionsService {
     const toStatus: RequestStatus = localStatusFor(direction, verdict.toStat, verdict.passedOn) ?? request.status;
     const seq = input.nextSeq;
     const actionId = randomUUID();
-    const written = await this.store.recordNacsisAction(db, input.rowVersion, {
-      actionId,
-      seq,
-      action: body.action,
-      command: verdict.command,
-      fromStat: projected.stat,
-      toStat: verdict.toStat,
-      note: checked.note ?? null,
-      fields: checked.fields,
-      idempotencyKey: idempotencyKey ?? null,
-      toStatus,
-      held: input.hasFailed,
-      event: {
-        requestId: request.id,
-        type: 'ACTION_REQUESTED',
-        fromStatus: request.status,
+    return {
+      record: {
+        actionId,
+        seq,
+        action: body.action,
+        command: verdict.command,
+        fromStat: projected.stat,
+        toStat: verdict.toStat,
+        note: checked.note ?? null,
+        fields: checked.fields,
+        idempotencyKey: idempotencyKey ?? null,
         toStatus,
-        externalSystemStatus: request.external_system_status,
-        message: `${body.action} taken: NACSIS ${verdict.command} queued as #${seq} (${projected.stat} → ${verdict.toStat})`,
-        data: { outboundActionId: actionId, seq, action: body.action, command: verdict.command, note: checked.note ?? null },
-        actor,
+        held: input.hasFailed,
+        event: {
+          requestId: request.id,
+          type: 'ACTION_REQUESTED',
+          fromStatus: request.status,
+          toStatus,
+          externalSystemStatus: request.external_system_status,
+          message: `${body.action} taken: NACSIS ${verdict.command} queued as #${seq} (${projected.stat} → ${verdict.toStat})`,
+          data: { outboundActionId: actionId, seq, action: body.action, command: verdict.command, note: checked.note ?? null },
+          actor,
+        },
       },
-    });
-    if (written === STALE) return STALE;
-    return { answer: { action: outboundView(written.action), request: requestView(written.request) }, ring: !written.drainHoldsLease };
+    };
   }
 
   /** Libris / Netpunkt: the local status changes, a request event records the action; nothing is
@@ -321,5 +362,26 @@ export class ActionsService {
       if (action.state !== 'FAILED') throw conflict(`Only a FAILED action can be ${verb}; this one is ${action.state}`);
       return work(em, action);
     });
+  }
+}
+
+/** What a NACSIS action judged on a request comes to: the action to record, or the first answer of its key. */
+type NacsisJudgement = { record: NacsisActionInput } | { repeat: ActionAnswer };
+
+const accepted = (requestId: string, answer: ActionAnswer): BulkResult => ({ requestId, result: 'ACCEPTED', status: 202, action: answer.action, request: answer.request });
+
+/** A refusal (an ApiError below 500) as a bulk result; anything else is thrown (it stops the call). */
+function refusalOf(requestId: string, error: unknown): BulkResult {
+  if (!(error instanceof ApiError) || error.getStatus() >= 500) throw error;
+  const message = (error.getResponse() as { message: string | string[] }).message;
+  return { requestId, result: 'REFUSED', status: error.getStatus(), error: { code: error.code, message: Array.isArray(message) ? message : [message], ...error.extra } };
+}
+
+/** `judge()`'s answer, or its refusal as a bulk result. */
+function refusalOr<T extends object>(requestId: string, judge: () => T): T | BulkResult {
+  try {
+    return judge();
+  } catch (error) {
+    return refusalOf(requestId, error);
   }
 }

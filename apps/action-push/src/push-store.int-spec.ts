@@ -90,6 +90,40 @@ describe('PushStore (Postgres)', () => {
     expect(await count('outbound_action')).toBe(2);
   });
 
+  it('records many requests in one statement: those whose row is the version read, each with its action and event; a changed one is left out', async () => {
+    const insert = async () =>
+      (
+        await ds.query(
+          `INSERT INTO rs_request (system, direction, external_id, status, external_system_status, owner_library_code)
+           VALUES ('NACSIS', 'LENDING', $1, 'CREATED_LENDING_REQUEST', 'REQUEST', 'MAIN') RETURNING id`,
+          [`L-${Date.now()}-${Math.random()}`],
+        )
+      )[0].id as string;
+    const ids = [requestId, await insert(), await insert()];
+    const inputs = await store.takeInputs(ds, [...ids, crypto.randomUUID()]);
+    expect([...inputs.keys()].sort()).toEqual([...ids].sort());
+    // The second request changes after it was read.
+    await ds.query(`UPDATE rs_request SET note = 'changed meanwhile' WHERE id = $1`, [ids[1]]);
+    const takes = ids.map((id, i) => {
+      const input = inputs.get(id)!;
+      const record = action(input.nextSeq, { note: `take ${i}`, fields: i === 2 ? { DDATE: '20270115' } : {} });
+      return { rowVersion: input.rowVersion, input: { ...record, event: { ...record.event, requestId: id, message: `take ${i}` } } };
+    });
+    const written = await store.recordNacsisActions(ds, takes);
+    expect([...written.keys()].sort()).toEqual([ids[0], ids[2]].sort());
+    expect(written.get(ids[0])).toMatchObject({ action: { request_id: ids[0], seq: 1, note: 'take 0', state: 'PENDING' }, request: { id: ids[0], status: 'BEING_PROCESSED', sync_state: 'PUSH_PENDING' }, drainHoldsLease: false });
+    const rows = await ds.query(
+      `SELECT r.id, r.status, r.sync_state, to_char(r.due_date, 'YYYYMMDD') AS due, (SELECT count(*)::int FROM outbound_action a WHERE a.request_id = r.id) AS actions,
+              (SELECT string_agg(message, ',') FROM request_event e WHERE e.request_id = r.id) AS events
+         FROM rs_request r WHERE r.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = Object.fromEntries(rows.map((r: { id: string }) => [r.id, r]));
+    expect(byId[ids[0]]).toMatchObject({ status: 'BEING_PROCESSED', sync_state: 'PUSH_PENDING', due: null, actions: 1, events: 'take 0' });
+    expect(byId[ids[1]]).toMatchObject({ status: 'CREATED_LENDING_REQUEST', actions: 0, events: null });
+    expect(byId[ids[2]]).toMatchObject({ status: 'BEING_PROCESSED', due: '20270115', actions: 1, events: 'take 2' });
+  });
+
   it('finish releases the lease only when nothing is left to push, and says the drain is over', async () => {
     const claimed = await store.claim(requestId, 30_000, 'drain-1');
     expect(claimed?.actions).toEqual([]);

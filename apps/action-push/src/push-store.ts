@@ -135,6 +135,13 @@ export interface ClaimedRequest {
   actions: QueuedAction[];
 }
 
+/** A recorded staff action: the action, the request's answer columns, and whether a drain holds the request's lease. */
+export interface RecordedAction {
+  action: OutboundActionRow;
+  request: Record<string, unknown>;
+  drainHoldsLease: boolean;
+}
+
 /** What a SENT answered: what is left to push after it, and whether nothing was and the drain finished. */
 export interface SentOutcome {
   remaining: QueuedAction[];
@@ -163,7 +170,7 @@ const UNPUSHED_STATES: OutboundState[] = ['PENDING', 'SENDING', 'FAILED'];
 
 /** The request columns of an answer, returned with an `r_` prefix next to the action's columns. */
 const REQUEST_ANSWER_COLUMNS = [...REQUEST_LIST_FIELDS.map(([, column]) => column), 'sync_error'];
-const REQUEST_ANSWER_RETURNING = REQUEST_ANSWER_COLUMNS.map((column) => `${column} AS r_${column}`).join(', ');
+const REQUEST_ANSWER_RETURNING = REQUEST_ANSWER_COLUMNS.map((column) => `r.${column} AS r_${column}`).join(', ');
 
 /** The request columns a take is judged on and answers with (named: its statement is prepared). */
 const TAKE_COLUMNS = [...new Set([...REQUEST_DETAIL_FIELDS.map(([, column]) => column), 'sync_state'])].map((column) => `r.${column}`).join(', ');
@@ -238,25 +245,42 @@ export class PushStore {
 
   /** What a take is judged on, in one statement (one snapshot); null when there is no such request. */
   async takeInput(db: Db, id: string): Promise<TakeInput | null> {
-    const [row] = await db.query(
+    return (await this.takeInputs(db, [id])).get(id) ?? null;
+  }
+
+  /** What the takes on these requests are judged on, in one statement (one snapshot), by request id (a request that
+   *  does not exist is missing). */
+  async takeInputs(db: Db, ids: string[]): Promise<Map<string, TakeInput>> {
+    const rows: (RequestRow & { row_version: string; profile_library_code: string | null; pending_actions: string[]; has_failed: boolean; next_seq: number })[] = await db.query(
       prepared(`SELECT ${TAKE_COLUMNS}, r.ctid::text AS row_version, p.library_code AS profile_library_code, o.pending_actions, o.has_failed, o.next_seq
          FROM rs_request r
          LEFT JOIN integration_profile p ON p.id = r.profile_id
-         CROSS JOIN (
+         CROSS JOIN LATERAL (
            SELECT COALESCE(array_agg(action::text ORDER BY seq) FILTER (WHERE state = ANY($2::text[])), '{}') AS pending_actions,
                   COALESCE(bool_or(state = 'FAILED'), false) AS has_failed, COALESCE(max(seq), 0) + 1 AS next_seq
-             FROM outbound_action WHERE request_id = $1) o
-        WHERE r.id = $1`),
-      [id, UNPUSHED_STATES],
+             FROM outbound_action WHERE request_id = r.id) o
+        WHERE r.id = ANY($1::uuid[])`),
+      [ids, UNPUSHED_STATES],
     );
-    if (!row) return null;
-    const { row_version, profile_library_code, pending_actions, has_failed, next_seq, ...request } = row;
-    return { request, profileLibraryCode: profile_library_code ?? null, pendingActions: pending_actions, hasFailed: has_failed, nextSeq: next_seq, rowVersion: row_version };
+    return new Map(
+      rows.map(({ row_version, profile_library_code, pending_actions, has_failed, next_seq, ...request }) => [
+        request.id,
+        { request, profileLibraryCode: profile_library_code ?? null, pendingActions: pending_actions, hasFailed: has_failed, nextSeq: next_seq, rowVersion: row_version },
+      ]),
+    );
   }
 
   async actionByIdempotencyKey(db: Db, requestId: string, key: string): Promise<OutboundActionRow | null> {
-    const [row] = await db.query(prepared(`SELECT ${OUTBOUND_COLUMNS} FROM outbound_action WHERE request_id = $1 AND idempotency_key = $2`), [requestId, key]);
-    return row ?? null;
+    return (await this.actionsByIdempotencyKey(db, [requestId], key)).get(requestId) ?? null;
+  }
+
+  /** The actions these requests took with this idempotency key, by request id. */
+  async actionsByIdempotencyKey(db: Db, requestIds: string[], key: string): Promise<Map<string, OutboundActionRow>> {
+    const rows: OutboundActionRow[] = await db.query(
+      prepared(`SELECT ${OUTBOUND_COLUMNS} FROM outbound_action WHERE request_id = ANY($1::uuid[]) AND idempotency_key = $2`),
+      [requestIds, key],
+    );
+    return new Map(rows.map((row) => [row.request_id, row]));
   }
 
   /** The first local action event taken with this idempotency key. */
@@ -271,50 +295,74 @@ export class PushStore {
   /** The action, the request's new state and its event in one statement, if the request row is still version
    *  `rowVersion` (else STALE). Answers the action, the request's answer columns and whether a drain holds the
    *  request's lease (it then finishes after this statement under the row lock, and sees the action). */
-  async recordNacsisAction(
-    db: Db,
-    rowVersion: string,
-    input: NacsisActionInput,
-  ): Promise<{ action: OutboundActionRow; request: Record<string, unknown>; drainHoldsLease: boolean } | Stale> {
-    const e = input.event;
-    const [row] = await db.query(
-      prepared(`WITH request AS (
-         UPDATE rs_request SET status = $3, sync_state = CASE WHEN $4::boolean THEN 'PUSH_FAILED' ELSE 'PUSH_PENDING' END,
-                sync_error = CASE WHEN $4::boolean THEN sync_error ELSE NULL END, updated_at = now(),
+  async recordNacsisAction(db: Db, rowVersion: string, input: NacsisActionInput): Promise<RecordedAction | Stale> {
+    return (await this.recordNacsisActions(db, [{ rowVersion, input }])).get(input.event.requestId) ?? STALE;
+  }
+
+  /** `recordNacsisAction` for many requests (each at most once) in one statement: each request's action, new state
+   *  and event are written if its row is still the version read; the answer has the requests that were (by id), the
+   *  others are STALE (judge them again). */
+  async recordNacsisActions(db: Db, takes: { rowVersion: string; input: NacsisActionInput }[]): Promise<Map<string, RecordedAction>> {
+    const rows = takes.map(({ rowVersion, input }, ord) => {
+      const e = input.event;
+      return {
+        ord,
+        request_id: e.requestId,
+        row_version: rowVersion,
+        to_status: input.toStatus,
+        held: input.held,
+        action_id: input.actionId,
+        seq: input.seq,
+        action: input.action,
+        command: input.command,
+        from_stat: input.fromStat,
+        to_stat: input.toStat,
+        note: input.note,
+        fields: input.fields,
+        idempotency_key: input.idempotencyKey,
+        ddate: typeof input.fields?.DDATE === 'string' ? input.fields.DDATE : null,
+        event_type: e.type,
+        event_from: e.fromStatus,
+        event_to: e.toStatus,
+        event_external: e.externalSystemStatus,
+        event_message: e.message,
+        event_data: e.data,
+        actor_id: e.actor?.id ?? null,
+        actor_name: e.actor?.name ?? null,
+      };
+    });
+    const written: (OutboundActionRow & Record<string, unknown>)[] = await db.query(
+      prepared(`WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(ord int, request_id uuid, row_version tid, to_status text, held boolean, action_id uuid, seq int,
+           action text, command text, from_stat text, to_stat text, note text, fields jsonb, idempotency_key text, ddate text,
+           event_type text, event_from text, event_to text, event_external text, event_message text, event_data jsonb, actor_id uuid, actor_name text)
+       ), request AS (
+         UPDATE rs_request r SET status = i.to_status, sync_state = CASE WHEN i.held THEN 'PUSH_FAILED' ELSE 'PUSH_PENDING' END,
+                sync_error = CASE WHEN i.held THEN r.sync_error ELSE NULL END, updated_at = now(),
                 -- SHIP's due date (DDATE) is the request's from now on; the sync later reads the same from NACSIS.
-                due_date = COALESCE(to_date($22::text, 'YYYYMMDD'), due_date)
-          WHERE id = $1 AND ctid = $2::tid
-         RETURNING ${REQUEST_ANSWER_RETURNING}, push_lease_owner IS NOT NULL AND push_lease_until > now() AS drain_holds_lease
+                due_date = COALESCE(to_date(i.ddate, 'YYYYMMDD'), r.due_date)
+           FROM input i
+          WHERE r.id = i.request_id AND r.ctid = i.row_version
+         RETURNING ${REQUEST_ANSWER_RETURNING}, r.push_lease_owner IS NOT NULL AND r.push_lease_until > now() AS drain_holds_lease
        ), action AS (
          INSERT INTO outbound_action (id, request_id, seq, action, nacsis_command, from_external_status, to_external_status, state, attempts, note, fields, idempotency_key)
-         SELECT $5::uuid, $1, $6::int, $7::text, $8::text, $9::text, $10::text, 'PENDING', 0, $11::text, $12::jsonb, $13::text FROM request
+         SELECT i.action_id, i.request_id, i.seq, i.action, i.command, i.from_stat, i.to_stat, 'PENDING', 0, i.note, i.fields, i.idempotency_key
+           FROM input i JOIN request ON request.r_id = i.request_id ORDER BY i.ord
          RETURNING ${OUTBOUND_COLUMNS}
        ), event AS (
          INSERT INTO request_event (${INSERT_STAFF_EVENT_COLUMNS})
-         SELECT $1, $14::text, $15::text, $16::text, $17::text, $18::text, $19::jsonb, $20::uuid, $21::text FROM request
+         SELECT i.request_id, i.event_type, i.event_from, i.event_to, i.event_external, i.event_message, i.event_data, i.actor_id, i.actor_name
+           FROM input i JOIN request ON request.r_id = i.request_id ORDER BY i.ord
        )
-       SELECT * FROM action, request`),
-      [
-        e.requestId,
-        rowVersion,
-        input.toStatus,
-        input.held,
-        input.actionId,
-        input.seq,
-        input.action,
-        input.command,
-        input.fromStat,
-        input.toStat,
-        input.note,
-        JSON.stringify(input.fields),
-        input.idempotencyKey,
-        ...eventParams(e).slice(1),
-        typeof input.fields?.DDATE === 'string' ? input.fields.DDATE : null,
-      ],
+       SELECT * FROM action JOIN request ON request.r_id = action.request_id`),
+      [JSON.stringify(rows)],
     );
-    if (!row) return STALE;
-    const request = Object.fromEntries(REQUEST_ANSWER_COLUMNS.map((column) => [column, row[`r_${column}`]]));
-    return { action: row, request, drainHoldsLease: row.drain_holds_lease };
+    return new Map(
+      written.map((row) => [
+        row.request_id,
+        { action: row, request: Object.fromEntries(REQUEST_ANSWER_COLUMNS.map((column) => [column, row[`r_${column}`]])), drainHoldsLease: row.drain_holds_lease === true },
+      ]),
+    );
   }
 
   /** The local status change and its event in one statement, if the request row is still version `rowVersion`
