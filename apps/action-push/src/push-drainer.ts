@@ -121,9 +121,11 @@ export class PushDrainer {
     }
   }
 
-  private async drainClaimed({ request, profile, actions }: ClaimedRequest, drain: Drain): Promise<DrainOutcome> {
+  private async drainClaimed({ request, profile, actions, markedSending }: ClaimedRequest, drain: Drain): Promise<DrainOutcome> {
     const database = nacsisDatabaseOf(request.direction, request.format);
     let queue = actions;
+    // The claim marked the first action SENDING already (with a fresh lease): it is pushed without marking it again.
+    let marked = markedSending;
     for (;;) {
       const next = queue.shift();
       if (!next) {
@@ -133,7 +135,9 @@ export class PushDrainer {
       }
       if (next.state === 'FAILED') return 'HELD';
       // SENDING (with the lease renewed when due): from here its outcome is unknown until recorded.
-      if (!(await this.markSending(request.id, drain, next))) {
+      const markedByClaim = next.id === marked;
+      marked = null;
+      if (!markedByClaim && !(await this.markSending(request.id, drain, next))) {
         queue = await this.store.unpushed(this.store.dataSource, request.id, 0);
         continue;
       }

@@ -124,6 +124,26 @@ describe('PushStore (Postgres)', () => {
     expect(byId[ids[2]]).toMatchObject({ status: 'BEING_PROCESSED', due: '20270115', actions: 1, events: 'take 2' });
   });
 
+  it('claim marks the first action SENDING (listing it as it was), not one that is FAILED, and no other', async () => {
+    for (const seq of [1, 2]) {
+      const input = (await store.takeInput(ds, requestId))!;
+      expect(await store.recordNacsisAction(ds, input.rowVersion, action(seq))).not.toBe(STALE);
+    }
+    const states = async () => (await ds.query('SELECT seq, state FROM outbound_action WHERE request_id = $1 ORDER BY seq', [requestId])).map((r: { seq: number; state: string }) => `${r.seq}:${r.state}`);
+    const claimed = (await store.claim(requestId, 30_000, 'drain-1'))!;
+    expect(claimed.actions.map((a) => `${a.seq}:${a.state}`)).toEqual(['1:PENDING', '2:PENDING']);
+    expect(claimed.markedSending).toBe(claimed.actions[0].id);
+    expect(await states()).toEqual(['1:SENDING', '2:PENDING']);
+    // Another drain finds the lease held: it claims nothing and marks nothing.
+    expect(await store.claim(requestId, 30_000, 'drain-2')).toBeNull();
+    await store.releaseLease(requestId, 'drain-1');
+
+    await ds.query(`UPDATE outbound_action SET state = 'FAILED' WHERE request_id = $1 AND seq = 1`, [requestId]);
+    const held = (await store.claim(requestId, 30_000, 'drain-3'))!;
+    expect(held.markedSending).toBeNull();
+    expect(await states()).toEqual(['1:FAILED', '2:PENDING']);
+  });
+
   it('finish releases the lease only when nothing is left to push, and says the drain is over', async () => {
     const claimed = await store.claim(requestId, 30_000, 'drain-1');
     expect(claimed?.actions).toEqual([]);

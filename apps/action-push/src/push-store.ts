@@ -133,6 +133,8 @@ export interface ClaimedRequest {
   request: Pick<RequestRow, 'id' | 'system' | 'direction' | 'format' | 'status' | 'external_id' | 'external_system_status' | 'raw' | 'profile_id'>;
   profile: ProfileRow | null;
   actions: QueuedAction[];
+  /** The id of the first action, which the claim marked SENDING (null: none was, e.g. it is FAILED). */
+  markedSending: string | null;
 }
 
 /** A recorded staff action: the action, the request's answer columns, and whether a drain holds the request's lease. */
@@ -423,26 +425,34 @@ export class PushStore {
   // ---- the push worker's drain
 
   /** Claims the request with a lease for `owner` (null when another drain holds it or there is no such request),
-   *  with its profile and the actions to push, in one statement. The actions are read with the statement's
-   *  snapshot, which may be older than the row the claim waited for: an action added meanwhile is missing from the
-   *  end of the list (each SENT and the finish look again), and one whose state changed meanwhile is caught by
-   *  `markSending`, which only marks it if its state and attempts are still those read here. */
+   *  with its profile and the actions to push, and marks the first of them SENDING (as `markSending` would: the drain
+   *  pushes it next), in one statement. The actions are read with the statement's snapshot, which may be older than
+   *  the row the claim waited for: an action added meanwhile is missing from the end of the list (each SENT and the
+   *  finish look again), and one whose state changed meanwhile is caught by the guards of the mark (it is then not
+   *  marked) and of `markSending`, which only marks an action still in the state and attempts read here. The list
+   *  shows the first action as it was before the mark. */
   async claim(requestId: string, leaseMs: number, owner: string): Promise<ClaimedRequest | null> {
     const [claimed] = await this.dataSource.query(
       prepared(`WITH claimed AS (
          UPDATE rs_request SET push_lease_until = now() + make_interval(secs => $2::double precision / 1000), push_lease_owner = $3
           WHERE id = $1 AND (push_lease_until IS NULL OR push_lease_until < now())
           RETURNING id, system, direction, format, status, external_id, external_system_status, raw, profile_id
+       ), first AS (
+         SELECT id, state, attempts FROM outbound_action WHERE request_id = $1 AND state = ANY($4::text[]) AND EXISTS (SELECT 1 FROM claimed) ORDER BY seq LIMIT 1
+       ), marked AS (
+         UPDATE outbound_action a SET state = 'SENDING', first_attempt_at = COALESCE(a.first_attempt_at, now()), updated_at = now()
+           FROM first WHERE a.id = first.id AND a.state = first.state AND a.attempts = first.attempts AND a.state IN ('PENDING', 'SENDING')
+         RETURNING a.id
        )
        SELECT c.*, p.id AS p_id, p.base_url AS p_base_url, p.auth_user_id AS p_auth_user_id, p.secret_enc AS p_secret_enc, p.library_code AS p_library_code,
-              (${unpushedList('0', '$4')}) AS actions
+              (${unpushedList('0', '$4')}) AS actions, (SELECT id FROM marked) AS marked_sending
          FROM claimed c LEFT JOIN integration_profile p ON p.id = c.profile_id`),
       [requestId, leaseMs, owner, UNPUSHED_STATES],
     );
     if (!claimed) return null;
-    const { p_id, p_base_url, p_auth_user_id, p_secret_enc, p_library_code, actions, ...request } = claimed;
+    const { p_id, p_base_url, p_auth_user_id, p_secret_enc, p_library_code, actions, marked_sending, ...request } = claimed;
     const profile: ProfileRow | null = p_id ? { id: p_id, base_url: p_base_url, auth_user_id: p_auth_user_id, secret_enc: p_secret_enc, library_code: p_library_code } : null;
-    return { request, profile, actions };
+    return { request, profile, actions, markedSending: marked_sending ?? null };
   }
 
   /** Whether the request has actions to push (PENDING, or SENDING after a crash). */
