@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { enqueue, QueueOf } from './enqueue';
+import { enqueueAll, QueueOf } from './enqueue';
 import { QUEUE } from './names';
 import type { ReportEvent } from './payloads';
 
@@ -8,19 +8,38 @@ export type { PushResult, ReportEvent } from './payloads';
 
 /** Publishes report events without ever making a worker wait on, or fail because of, reporting:
  *  a queue store that is down loses the event (the run's final counters are computed by the worker
- *  from its record events anyway), and the failure is logged. */
+ *  from its record events anyway), and the failure is logged. The events published in one turn of the event loop
+ *  (the pushes of concurrent drains, say) go to Redis together, in one `addBulk`; `publish` resolves once its event
+ *  was added, or given up. */
 @Injectable()
 export class ReportEventsPublisher {
   private readonly logger = new Logger(ReportEventsPublisher.name);
+  private pending: { event: ReportEvent; added: () => void }[] = [];
 
   constructor(@InjectQueue(QUEUE.REPORT_EVENTS) private readonly queue: QueueOf<typeof QUEUE.REPORT_EVENTS>) {}
 
-  async publish(event: ReportEvent): Promise<void> {
+  publish(event: ReportEvent): Promise<void> {
+    return new Promise((added) => {
+      this.pending.push({ event, added });
+      if (this.pending.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
     try {
       // BullMQ job ids may not hold ':'; the event id itself is kept as it is.
-      await enqueue(QUEUE.REPORT_EVENTS, this.queue, event.type, event, { jobId: event.id.replaceAll(':', '_') });
+      await enqueueAll(
+        QUEUE.REPORT_EVENTS,
+        this.queue,
+        batch.map(({ event }) => ({ name: event.type, data: event, options: { jobId: event.id.replaceAll(':', '_') } })),
+      );
     } catch (error) {
-      this.logger.warn(`Report event ${event.id} not published: ${error instanceof Error ? error.message : String(error)}`);
+      const ids = batch.map(({ event }) => event.id);
+      this.logger.warn(`Report event${ids.length > 1 ? 's' : ''} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ` and ${ids.length - 5} more` : ''} not published: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      for (const { added } of batch) added();
     }
   }
 }
