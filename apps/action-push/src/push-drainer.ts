@@ -72,6 +72,8 @@ interface Sent {
   raw: CatpRecord | null;
   remaining: QueuedAction[];
   finished: boolean;
+  /** The next action, marked SENDING with the SENT (see `PushStore.markSent`). */
+  markedNext: string | null;
 }
 
 /** The claimed request as the drain keeps it (its STAT and raw record follow each push). */
@@ -124,7 +126,8 @@ export class PushDrainer {
   private async drainClaimed({ request, profile, actions, markedSending }: ClaimedRequest, drain: Drain): Promise<DrainOutcome> {
     const database = nacsisDatabaseOf(request.direction, request.format);
     let queue = actions;
-    // The claim marked the first action SENDING already (with a fresh lease): it is pushed without marking it again.
+    // The claim marked the first action SENDING already (with a fresh lease), and each SENT marks the next one (renewing
+    // the lease): such an action is pushed without marking it again.
     let marked = markedSending;
     for (;;) {
       const next = queue.shift();
@@ -153,6 +156,7 @@ export class PushDrainer {
       request.raw = sent.raw ?? request.raw;
       request.external_system_status = sent.stat;
       queue = sent.remaining;
+      marked = sent.markedNext;
     }
   }
 
@@ -268,12 +272,14 @@ export class PushDrainer {
 
   /** An action SENT, whichever connector carried it: counted, reported, and written with the request's new state and
    *  its event (`PushStore.markSent`: one statement in the common case); the drain's lease is released with the last. */
-  private async recordSent(request: DrainedRequest, action: QueuedAction, drain: Drain, sent: Omit<SentInput, 'requestId' | 'action' | 'leaseOwner'>): Promise<Sent> {
+  private async recordSent(request: DrainedRequest, action: QueuedAction, drain: Drain, sent: Omit<SentInput, 'requestId' | 'action' | 'leaseOwner' | 'leaseMs'>): Promise<Sent> {
     this.attempts.inc({ result: 'sent' });
     void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
-    const { remaining, finished } = await this.store.markSent({ requestId: request.id, action, leaseOwner: drain.owner, ...sent });
+    const renewing = performance.now();
+    const { remaining, finished, leaseRenewed, markedNext } = await this.store.markSent({ requestId: request.id, action, leaseOwner: drain.owner, leaseMs: this.settings.leaseMs, ...sent });
     if (finished) drain.released = true;
-    return { stat: sent.stat, raw: sent.raw, remaining, finished };
+    if (leaseRenewed) drain.leaseSetAt = renewing;
+    return { stat: sent.stat, raw: sent.raw, remaining, finished, markedNext };
   }
 
   /** A transient failure: the action waits for its next attempt (false), or, past PUSH_MAX_ATTEMPTS attempts or

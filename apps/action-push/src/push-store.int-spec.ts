@@ -144,6 +144,32 @@ describe('PushStore (Postgres)', () => {
     expect(await states()).toEqual(['1:FAILED', '2:PENDING']);
   });
 
+  it("markSent marks the next action SENDING and renews the lease while the lease is the drain's; not once it is another's", async () => {
+    for (const seq of [1, 2, 3]) {
+      const input = (await store.takeInput(ds, requestId))!;
+      expect(await store.recordNacsisAction(ds, input.rowVersion, action(seq))).not.toBe(STALE);
+    }
+    const states = async () => (await ds.query('SELECT seq, state FROM outbound_action WHERE request_id = $1 ORDER BY seq', [requestId])).map((r: { seq: number; state: string }) => `${r.seq}:${r.state}`);
+    const leaseLeftMs = async () => Number((await ds.query('SELECT extract(epoch FROM push_lease_until - now()) * 1000 AS ms FROM rs_request WHERE id = $1', [requestId]))[0].ms);
+    const claimed = (await store.claim(requestId, 1_000, 'drain-1'))!;
+    const [first, second, third] = claimed.actions;
+    const sent = (a: typeof first, owner: string) =>
+      store.markSent({ requestId, action: a, recovered: false, stat: 'ACCEPT', raw: null, following: null, leaseOwner: owner, leaseMs: 60_000, message: `#${a.seq} sent`, data: {} });
+
+    const one = await sent(first, 'drain-1');
+    expect(one).toMatchObject({ finished: false, leaseRenewed: true, markedNext: second.id });
+    expect(one.remaining.map((a) => `${a.seq}:${a.state}`)).toEqual(['2:PENDING', '3:PENDING']);
+    expect(await states()).toEqual(['1:SENT', '2:SENDING', '3:PENDING']);
+    expect(await leaseLeftMs()).toBeGreaterThan(30_000);
+
+    // The lease went to another drain: the SENT is recorded, but nothing is marked or renewed for this one.
+    await ds.query(`UPDATE rs_request SET push_lease_owner = 'drain-2' WHERE id = $1`, [requestId]);
+    const two = await sent(second, 'drain-1');
+    expect(two).toMatchObject({ finished: false, leaseRenewed: false, markedNext: null });
+    expect(await states()).toEqual(['1:SENT', '2:SENT', '3:PENDING']);
+    expect(third.state).toBe('PENDING');
+  });
+
   it('finish releases the lease only when nothing is left to push, and says the drain is over', async () => {
     const claimed = await store.claim(requestId, 30_000, 'drain-1');
     expect(claimed?.actions).toEqual([]);

@@ -148,6 +148,10 @@ export interface RecordedAction {
 export interface SentOutcome {
   remaining: QueuedAction[];
   finished: boolean;
+  /** The lease was still `leaseOwner`'s and is renewed for `leaseMs` from this statement (the drain goes on). */
+  leaseRenewed: boolean;
+  /** The id of the next action to push, which the statement marked SENDING (null: none, or it was not as listed). */
+  markedNext: string | null;
 }
 
 export interface SentInput {
@@ -160,6 +164,8 @@ export interface SentInput {
   /** The local status that NACSIS's state means, applied when nothing else waits. */
   following: RequestStatus | null;
   leaseOwner: string;
+  /** The lease, renewed from now when the drain goes on. */
+  leaseMs: number;
   message: string;
   data: Record<string, unknown>;
 }
@@ -511,8 +517,9 @@ export class PushStore {
   /** SENT, the request's new state and its event, in one statement that applies only if the request row is still
    *  the version its snapshot saw (no action added, retried or discarded since), so that "is anything waiting after
    *  this one" is answered right without locking first; it also answers what is left to push, and when nothing
-   *  is, finishes the drain: IN_SYNC and the lease released. If the row changed, the same statement runs again
-   *  under the row lock. */
+   *  is, finishes the drain: IN_SYNC and the lease released; when something is, and the lease is still ours, it renews the
+   *  lease and marks the next action SENDING (the drain pushes it next without marking it again). If the row changed,
+   *  the same statement runs again under the row lock. */
   markSent(input: SentInput): Promise<SentOutcome> {
     return this.onRequest(input.requestId, async (db) => {
       const [row] = await db.query(
@@ -526,19 +533,29 @@ export class PushStore {
               SET external_system_status = $5, raw = COALESCE($6::jsonb, r.raw), sync_error = NULL, updated_at = now(),
                   status = CASE WHEN json_array_length(waiting.actions) > 0 OR $7::text IS NULL THEN r.status ELSE $7 END,
                   sync_state = CASE WHEN NOT waiting.others AND COALESCE(seen.push_lease_owner = $8, false) THEN 'IN_SYNC' ELSE r.sync_state END,
-                  push_lease_until = CASE WHEN NOT waiting.others AND COALESCE(seen.push_lease_owner = $8, false) THEN NULL ELSE r.push_lease_until END,
+                  push_lease_until = CASE WHEN NOT waiting.others AND COALESCE(seen.push_lease_owner = $8, false) THEN NULL
+                                          WHEN COALESCE(seen.push_lease_owner = $8, false) THEN now() + make_interval(secs => $12::double precision / 1000)
+                                          ELSE r.push_lease_until END,
                   push_lease_owner = CASE WHEN NOT waiting.others AND COALESCE(seen.push_lease_owner = $8, false) THEN NULL ELSE r.push_lease_owner END
              FROM seen, waiting
             WHERE r.id = $1 AND r.ctid = seen.ctid
-           RETURNING seen.status AS from_status, r.status AS to_status, waiting.actions, NOT waiting.others AND COALESCE(seen.push_lease_owner = $8, false) AS finished
+           RETURNING seen.status AS from_status, r.status AS to_status, waiting.actions, NOT waiting.others AND COALESCE(seen.push_lease_owner = $8, false) AS finished,
+                     COALESCE(seen.push_lease_owner = $8, false) AS ours
          ), action AS (
            UPDATE outbound_action SET state = 'SENT', sent_at = now(), attempts = attempts + $3, updated_at = now()
             WHERE id = $2 AND EXISTS (SELECT 1 FROM request)
          ), event AS (
            INSERT INTO request_event (${INSERT_EVENT_COLUMNS})
            SELECT $1, 'ACTION_PUSHED', from_status, to_status, $5, $9::text, $10::jsonb FROM request
+         ), next AS (
+           -- The drain pushes the next action at once: SENDING now, if it is still as listed (as markSending would).
+           UPDATE outbound_action a SET state = 'SENDING', first_attempt_at = COALESCE(a.first_attempt_at, now()), updated_at = now()
+             FROM request
+            WHERE request.ours AND NOT request.finished AND a.id = (request.actions->0->>'id')::uuid
+              AND a.state = request.actions->0->>'state' AND a.attempts = (request.actions->0->>'attempts')::int AND a.state IN ('PENDING', 'SENDING')
+           RETURNING a.id
          )
-         SELECT actions, finished FROM request`),
+         SELECT actions, finished, ours, (SELECT id FROM next) AS marked_next FROM request`),
         [
           input.requestId,
           input.action.id,
@@ -551,9 +568,10 @@ export class PushStore {
           input.message,
           JSON.stringify(input.data),
           UNPUSHED_STATES,
+          input.leaseMs,
         ],
       );
-      return row ? { remaining: row.actions, finished: row.finished } : STALE;
+      return row ? { remaining: row.actions, finished: row.finished, leaseRenewed: row.ours && !row.finished, markedNext: row.marked_next ?? null } : STALE;
     });
   }
 
