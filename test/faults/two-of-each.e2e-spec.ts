@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'fs';
 import { Client } from 'pg';
 import { join, resolve } from 'path';
 import { QUEUE, redisOptions } from '@illbridge/queues';
-import { eventually, jsonClient, TEST_ADMIN_KEY } from '@illbridge/testing';
+import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, testConfig } from '@illbridge/testing';
 import type { RunningService } from '../../scripts/lib/services';
 import { NacsisWorld, startNacsisWorld } from '../support/nacsis-fixtures';
 import { daysAgo } from '../support/runs';
@@ -12,7 +12,7 @@ import { PUSH_FAULT_ENV, seedLenderPushes } from './lender-pushes';
 import { faultScale } from './scale';
 
 /** Issue 16 item 1: two import workers, two action-push and two reporting processes on one Redis and one
- *  Postgres, and one of each killed with SIGKILL in the middle of its work: the import worker while it holds
+ *  Postgres (with profile-config and the simulator, each a process of its own), and one of each killed with SIGKILL in the middle of its work: the import worker while it holds
  *  running runs, the action-push process while it drains, the reporting instance while it applies report events
  *  and is asked for a request list. Checked from Postgres, the simulator's call log and the surviving reporting
  *  instance's API: every scheduled and run-now import ran once (one job_run per trigger, each request created
@@ -41,7 +41,10 @@ describe('two of each service, one of each killed (fault suite)', () => {
 
   beforeAll(async () => {
     rmSync(logDir, { recursive: true, force: true });
-    world = await startNacsisWorld();
+    // The simulator (Libris and NACSIS-ILL) is a process of its own too, with an empty Libris store.
+    const database = await createTestDatabase();
+    const simulator = await a.spawn('ill-simulator', testConfig(database.url), { SIM_LIBRIS_REQUESTS: '0' }, 120_000);
+    world = await startNacsisWorld({ database, simulator: { url: simulator.url, close: () => simulator.stop() } });
     sampler = new Client({ connectionString: world.config.databaseUrl });
     await sampler.connect();
   });
