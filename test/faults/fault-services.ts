@@ -6,11 +6,12 @@ import { freePort, RunningService, ServiceName, startService, waitForHealth } fr
 export function faultServices(logDir: string) {
   const children: RunningService[] = [];
   return {
-    /** Starts `name` with the test's configuration (plus `extra`) and waits until it is healthy. */
-    async spawn(name: ServiceName, config: AppConfig, extra: Record<string, string>): Promise<RunningService> {
+    /** Starts `name` with the test's configuration (plus `extra`) and waits until it is healthy (60 s at most, unless
+     *  `healthTimeoutMs` says otherwise: several services starting at once on a busy machine take longer). */
+    async spawn(name: ServiceName, config: AppConfig, extra: Record<string, string>, healthTimeoutMs?: number): Promise<RunningService> {
       const service = startService(name, serviceEnv(config, extra), { port: await freePort(), logDir });
       children.push(service);
-      await waitForHealth(service);
+      await waitForHealth(service, '/health', healthTimeoutMs);
       return service;
     },
     /** GET /health of a service: its status and report. */

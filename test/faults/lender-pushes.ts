@@ -31,8 +31,9 @@ export interface LenderPushes {
   underWay(): Promise<Record<string, number>>;
   /** Waits until every action is SENT. */
   allSent(timeoutMs: number): Promise<Record<string, number>>;
-  /** Takes every request's actions over the API (requests at once, each one's actions in turn). */
-  takeAll(apiUrl: string, apiKey: string): Promise<void>;
+  /** Takes every request's actions over the API (requests at once, each one's actions in turn); with several
+   *  API URLs (several action-push processes) the actions go to them in turn. */
+  takeAll(apiUrl: string | string[], apiKey: string): Promise<void>;
   /** Each record's history is the partner's ORDER then our commands in order, each command reached NACSIS
    *  exactly once (the simulator's call log), every action SENT, every request IN_SYNC, one ACTION_PUSHED
    *  event per action. */
@@ -71,11 +72,11 @@ export async function seedLenderPushes(world: NacsisWorld, requests: number): Pr
         `all ${total} actions to be SENT`,
       ),
     async takeAll(apiUrl, apiKey) {
-      const api = jsonClient(apiUrl, apiKey);
+      const apis = [apiUrl].flat().map((url) => jsonClient(url, apiKey));
       await Promise.all(
-        seeded.map(async (s) => {
-          for (const step of LENDER_COPY_STEPS) {
-            const taken = await api('POST', `/api/requests/${s.requestId}/actions`, step.body);
+        seeded.map(async (s, i) => {
+          for (const [j, step] of LENDER_COPY_STEPS.entries()) {
+            const taken = await apis[(i + j) % apis.length]('POST', `/api/requests/${s.requestId}/actions`, step.body);
             if (taken.status !== 202) throw new Error(`${s.requestId} ${step.body.action}: HTTP ${taken.status} ${JSON.stringify(taken.body)}`);
           }
         }),

@@ -36,7 +36,8 @@ export interface SimCall {
 export interface NacsisWorld {
   db: TestDatabase;
   config: AppConfig;
-  sim: RunningSimulator;
+  /** The simulator: in this process, or a process of its own (`options.simulator`). */
+  sim: Pick<RunningSimulator, 'url' | 'close'>;
   simApi: ReturnType<typeof jsonClient>;
   pg: Client;
   profileId: string;
@@ -62,11 +63,14 @@ export function spcCallsOf(calls: SimCall[], recordId: string): string[] {
 }
 
 /** By default the world lives in a test database cloned from the template on the shared Postgres and
- *  Redis; `options.database` puts it elsewhere (the fault tests' private servers). */
-export async function startNacsisWorld(options: { database?: TestDatabase; redisUrl?: string } = {}): Promise<NacsisWorld> {
+ *  Redis; `options.database` puts it elsewhere (the fault tests' private servers). The simulator is started in
+ *  this process unless `options.simulator` is one already running (closed with the world). */
+export async function startNacsisWorld(
+  options: { database?: TestDatabase; redisUrl?: string; simulator?: Pick<RunningSimulator, 'url' | 'close'> } = {},
+): Promise<NacsisWorld> {
   const db = options.database ?? (await createTestDatabase());
   const config = testConfig(db.url, options.redisUrl ? { redisUrl: options.redisUrl } : {});
-  const sim = await startSimulator({ logLevels: false });
+  const sim = options.simulator ?? (await startSimulator({ logLevels: false }));
   const simApi = jsonClient(sim.url);
   let pg = new Client({ connectionString: db.url });
   pg.on('error', () => undefined); // a fault test may stop the server under it; queries fail instead
