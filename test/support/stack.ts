@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { AppConfig } from '@illbridge/common';
+import { NotificationSettings } from '@illbridge/notifications';
 import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../../apps/action-push/src/main';
 import { PushSettings } from '../../apps/action-push/src/push-settings';
@@ -8,6 +9,7 @@ import { createImportWorkerApp } from '../../apps/import-worker/src/main';
 import { ImportSettings } from '../../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../../apps/profile-config/src/main';
 import { createReportingApp } from '../../apps/reporting/src/main';
+import { consoleSettings } from '../../apps/reporting/src/console/console-settings';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
 import { runProfileNow } from './runs';
 
@@ -29,8 +31,8 @@ export function expectStatus<T extends { status: number; body: any }>(what: stri
 export interface StackOptions {
   /** The import worker's settings; `false`: no import worker. */
   worker?: ImportSettings | false;
-  /** Start reporting (its routes as `reports`). */
-  reporting?: boolean;
+  /** Start reporting (its routes as `reports`): `true`, or the settings of its notifications to deliver. */
+  reporting?: boolean | { notifications: NotificationSettings };
   /** Start action-push with these settings (its routes as `actions`). */
   push?: PushSettings;
 }
@@ -60,9 +62,19 @@ export interface Stack {
   createProfile(body: Record<string, unknown> & { libraryCode: string }): Promise<any>;
   /** "Run now" on a profile, then its job_run row once the run has ended. */
   runNow(profileId: string, timeoutMs?: number): Promise<any>;
+  /** Closes the import worker before the test ends (`close` then leaves it). */
+  stopWorker(): Promise<void>;
   /** `close` first closes this, then the rest (a relay or queue the test opened over the stack). */
   onClose(close: () => Promise<unknown>): void;
   close(): Promise<void>;
+}
+
+/** `close`, run at most once however often it is called. */
+function once(close: () => Promise<unknown>): () => Promise<void> {
+  let closing: Promise<unknown> | undefined;
+  return async () => {
+    await (closing ??= close());
+  };
 }
 
 const notStarted = (service: string): JsonClient => async () => {
@@ -112,11 +124,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return created.body;
       },
       runNow: (profileId, timeoutMs) => runProfileNow(api, pg, profileId, timeoutMs),
+      stopWorker: async () => undefined,
       onClose: (closer) => void closers.push(closer),
       close,
     };
     if (options.reporting) {
-      const reporting = await createReportingApp(config);
+      const reporting = options.reporting === true ? await createReportingApp(config) : await createReportingApp(config, consoleSettings(), options.reporting.notifications);
       closers.push(() => reporting.close());
       await reporting.listen(0, '127.0.0.1');
       stack.reporting = reporting;
@@ -131,9 +144,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     if (options.worker !== false) {
       const worker = await createImportWorkerApp(config, options.worker);
-      closers.push(() => worker.close());
+      const stopWorker = once(() => worker.close());
+      closers.push(stopWorker);
       await worker.init();
       stack.worker = worker;
+      stack.stopWorker = stopWorker;
     }
     return stack;
   } catch (error) {
