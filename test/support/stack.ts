@@ -35,6 +35,8 @@ export interface StackOptions {
   reporting?: boolean | { notifications: NotificationSettings };
   /** Start action-push with these settings (its routes as `actions`). */
   push?: PushSettings;
+  /** What profile-config's configuration has otherwise than the test's (e.g. a Redis reached through a relay). */
+  profileConfig?: Partial<AppConfig>;
 }
 
 export interface Stack {
@@ -97,7 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => pg.end());
     const sim = await startSimulator({ logLevels: false });
     closers.push(() => sim.close());
-    const admin = await createProfileConfigApp(config);
+    const admin = await createProfileConfigApp({ ...config, ...options.profileConfig });
     closers.push(() => admin.close());
     await admin.listen(0, '127.0.0.1');
     const api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
