@@ -4,6 +4,7 @@ import { NACSIS_SIDE_ACTIONS } from '@illbridge/workflow';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { Direction, NacsisWorld, PARTNER, Service, startNacsisWorld, US } from './support/nacsis-fixtures';
+import { urlOf } from './support/stack';
 
 /** Every staff action of both sides pushed end to end to the NACSIS-ILL simulator at least once: each course
  *  starts from a record in a given STAT, takes its actions through the API, waits until the push worker has sent
@@ -111,7 +112,7 @@ describe('every staff action, pushed to NACSIS-ILL (end to end)', () => {
     expect((await world.simApi('POST', '/_sim/nacsis/participants', { participantId: THIRD, name: '第三大学図書館' })).status).toBe(201);
     app = await createActionPushApp(world.config, new PushSettings({ backoffBaseMs: 20, backoffCapMs: 200, httpTimeoutMs: 3000, sweepIntervalMs: 500 }));
     await app.listen(0, '127.0.0.1');
-    api = jsonClient((await app.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
+    api = jsonClient(await urlOf(app), TEST_ADMIN_KEY);
   });
 
   afterAll(async () => {
