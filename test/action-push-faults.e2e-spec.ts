@@ -6,6 +6,7 @@ import { PushSettings } from '../apps/action-push/src/push-settings';
 import { freePort, RunningService, startService, waitForHealth } from '../scripts/lib/services';
 import { faultScale } from './faults/scale';
 import { Direction, NacsisWorld, Seeded, Service, SimCall, spcCallsOf, startNacsisWorld } from './support/nacsis-fixtures';
+import { urlOf } from './support/stack';
 
 /** action-push under faults, end to end: many actions pushed while NACSIS fails and hangs, and a
  *  worker killed (SIGKILL) in the middle of a drain with Redis wiped afterwards. In both, every action
@@ -171,7 +172,7 @@ describe('action-push under faults (end to end)', () => {
       new PushSettings({ httpTimeoutMs: 800, backoffBaseMs: 20, backoffCapMs: 200, leaseMs: 10_000, lockDurationMs: 10_000, sweepIntervalMs: 500, concurrency: 8 }),
     );
     await app.listen(0, '127.0.0.1');
-    const api = jsonClient((await app.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
+    const api = jsonClient(await urlOf(app), TEST_ADMIN_KEY);
     await world.simApi('DELETE', '/_sim/nacsis/calls');
     // Every CATP call (GETHANDLE, SEARCH, RETRIEVE, SPC): 5% never answered (the client gives up after 800 ms), 30% answer 503.
     expect((await world.simApi('POST', '/_sim/faults/nacsis', { failShare: 0.3, failStatus: 503, hangShare: 0.05, seed: 11, latencyMs: 10 })).status).toBe(200);

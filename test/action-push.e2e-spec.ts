@@ -8,6 +8,7 @@ import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabas
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { urlOf } from './support/stack';
 
 /** action-push end to end: the HTTP API and the real push worker (BullMQ, Postgres, Redis) against
  *  the NACSIS-ILL simulator over CATP. Requests are seeded in Postgres the way the import leaves them:
@@ -124,7 +125,7 @@ describe('action-push (end to end)', () => {
       const lending = await seed('LENDING', '未処理');
       const apiOnly = await startApp(fastPush({ worker: false }));
       try {
-        const client = jsonClient((await apiOnly.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
+        const client = jsonClient(await urlOf(apiOnly), TEST_ADMIN_KEY);
         expect((await client('POST', `/api/requests/${lending.requestId}/actions`, { action: 'ACCEPT' })).status).toBe(202);
         await sleep(300);
         expect((await actionsOf(lending.requestId)).map((a) => a.state)).toEqual(['PENDING']);
@@ -153,7 +154,7 @@ describe('action-push (end to end)', () => {
 
     beforeAll(async () => {
       app = await startApp(fastPush());
-      baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      baseUrl = await urlOf(app);
       api = jsonClient(baseUrl, TEST_ADMIN_KEY);
     });
 

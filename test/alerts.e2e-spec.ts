@@ -11,6 +11,7 @@ import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { createReportingApp } from '../apps/reporting/src/main';
 import { daysAgo, runProfileNow } from './support/runs';
+import { urlOf } from './support/stack';
 
 interface Rule {
   alert: string;
@@ -57,7 +58,6 @@ describe('ops/alerts.yml (end to end)', () => {
   let pg: Client;
   const metrics = new Map<string, Set<string>>();
   const rules: Rule[] = (parse(readFileSync(join(__dirname, '..', 'ops', 'alerts.yml'), 'utf8')).groups as { name: string; rules: Rule[] }[]).flatMap((g) => g.rules);
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
   beforeAll(async () => {
     db = await createTestDatabase();

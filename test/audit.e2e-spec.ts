@@ -7,6 +7,7 @@ import { PushSettings } from '../apps/action-push/src/push-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { createReportingApp } from '../apps/reporting/src/main';
 import { consoleSettings } from '../apps/reporting/src/console/console-settings';
+import { urlOf } from './support/stack';
 
 /** Who did what: an operator's action shows the operator key's name in the request history and in /api/audit;
  *  a profile change shows the changed fields before → after with the password masked. */
@@ -21,7 +22,6 @@ describe('audit (end to end)', () => {
   let reportingAdmin: ReturnType<typeof jsonClient>;
   let pushUrl: string;
   let reportingUrl: string;
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const listen = async (app: INestApplication) => {
     apps.push(app);
     await app.listen(0, '127.0.0.1');

@@ -10,6 +10,8 @@ import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { createReportingApp } from '../apps/reporting/src/main';
+import { daysAgo } from './support/runs';
+import { expectStatus, urlOf } from './support/stack';
 
 /** The bad-input suite: well over a thousand generated malformed requests against every admin,
  *  action and reporting route, malformed Netpunkt receipts over HTTP, and hundreds of malformed
@@ -372,7 +374,6 @@ describe('bad input (end to end)', () => {
   const jobRuns: string[] = [];
   let outboundActionId = '';
   const TABLES = ['api_key', 'library', 'partner', 'integration_profile', 'library_mapping', 'job_run', 'rs_request', 'request_event', 'outbound_action', 'netpunkt_receipt', 'record_event'];
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const counts = async () => {
     const { rows } = await pg.query(TABLES.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL '));
     return Object.fromEntries(rows.map((r) => [r.t, r.n]));
@@ -395,65 +396,34 @@ describe('bad input (end to end)', () => {
     urls.reporting = await urlOf(reporting);
 
     const api = jsonClient(urls.admin, TEST_ADMIN_KEY);
-    const ok = (what: string, res: { status: number; body: any }, status: number) => {
-      if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    };
+    const ok = (what: string, res: { status: number; body: any }, status: number) => expectStatus(what, res, status).body;
     ok('library MAIN', await api('POST', '/api/libraries', { code: 'MAIN', name: 'Main library', resourceSharing: true }), 201);
     ok('library BRANCH', await api('POST', '/api/libraries', { code: 'BRANCH', name: 'Branch', resourceSharing: false }), 201);
     ok('partner', await api('POST', '/api/partners', { code: 'Hig', name: 'Högskolan i Gävle', system: 'LIBRIS', active: true }), 201);
-    const harvestStartDate = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-    profiles.LIBRIS = ok(
-      'LIBRIS profile',
-      await api('POST', '/api/integration-profiles', {
-        code: 'LIBRIS_BAD',
-        name: 'Libris bad input',
-        integrationType: 'RESOURCE_SHARING',
-        system: 'LIBRIS',
-        baseUrl: 'http://127.0.0.1:9/libris/api',
-        libraryCode: 'Hig',
-        resourceSharingLibraryCode: 'MAIN',
-        authentication: { enabled: true, apiKey: LIBRIS_KEY },
-        active: true,
-        harvestStartDate,
-        granularity: 'DAY',
-        schedule: { type: 'NOT_SCHEDULED' },
-      }),
-      201,
-    ).id;
-    profiles.NACSIS = ok(
-      'NACSIS profile',
-      await api('POST', '/api/integration-profiles', {
-        code: 'NACSIS_BAD',
-        name: 'NACSIS bad input',
-        integrationType: 'RESOURCE_SHARING',
-        system: 'NACSIS',
-        baseUrl: 'http://127.0.0.1:9/nacsis/catp',
-        libraryCode: 'FA100001',
-        resourceSharingLibraryCode: 'MAIN',
-        authentication: { enabled: true, userId: 'us-user', password: 'us-password' },
-        active: true,
-        harvestStartDate,
-        granularity: 'DAY',
-        schedule: { type: 'NOT_SCHEDULED' },
-      }),
-      201,
-    ).id;
-    profiles.NETPUNKT = ok(
-      'NETPUNKT profile',
-      await api('POST', '/api/integration-profiles', {
-        code: 'NETPUNKT_BAD',
-        name: 'Netpunkt bad input',
-        integrationType: 'RESOURCE_SHARING',
-        system: 'NETPUNKT',
-        libraryCode: OUR_ISIL,
-        resourceSharingLibraryCode: 'MAIN',
-        authentication: { enabled: true, password: NETPUNKT_PASSWORD },
-        active: true,
-        schedule: { type: 'NOT_SCHEDULED' },
-      }),
-      201,
-    ).id;
+    const harvestStartDate = daysAgo(30);
+    const createProfile = async (code: string, name: string, fields: Record<string, unknown> & { system: string }) =>
+      ok(
+        `${fields.system} profile`,
+        await api('POST', '/api/integration-profiles', { code, name, integrationType: 'RESOURCE_SHARING', resourceSharingLibraryCode: 'MAIN', active: true, schedule: { type: 'NOT_SCHEDULED' }, ...fields }),
+        201,
+      ).id;
+    profiles.LIBRIS = await createProfile('LIBRIS_BAD', 'Libris bad input', {
+      system: 'LIBRIS',
+      baseUrl: 'http://127.0.0.1:9/libris/api',
+      libraryCode: 'Hig',
+      authentication: { enabled: true, apiKey: LIBRIS_KEY },
+      harvestStartDate,
+      granularity: 'DAY',
+    });
+    profiles.NACSIS = await createProfile('NACSIS_BAD', 'NACSIS bad input', {
+      system: 'NACSIS',
+      baseUrl: 'http://127.0.0.1:9/nacsis/catp',
+      libraryCode: 'FA100001',
+      authentication: { enabled: true, userId: 'us-user', password: 'us-password' },
+      harvestStartDate,
+      granularity: 'DAY',
+    });
+    profiles.NETPUNKT = await createProfile('NETPUNKT_BAD', 'Netpunkt bad input', { system: 'NETPUNKT', libraryCode: OUR_ISIL, authentication: { enabled: true, password: NETPUNKT_PASSWORD } });
     ok('mappings', await api('PUT', `/api/integration-profiles/${profiles.LIBRIS}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: 'Hig' }]), 200);
     // Pending runs (no import worker here): real targets for the reporting routes, and "run" answers 409 from now on.
     for (const system of ['LIBRIS', 'NACSIS'] as const) jobRuns.push(ok(`run ${system}`, await api('POST', `/api/integration-profiles/${profiles[system]}/run`), 202).jobRunId);

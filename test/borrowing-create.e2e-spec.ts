@@ -1,18 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { eventually, jsonClient, TEST_ADMIN_KEY } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
-import { daysAgo, runProfileNow } from './support/runs';
+import { NACSIS_LIBRARIES, NacsisSyncWorld, startNacsisSyncWorld } from './support/nacsis-fixtures';
+import { daysAgo } from './support/runs';
+import { JsonClient, urlOf } from './support/stack';
 
-const US = { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' };
-const TOKYO = { participantId: 'FA000001', userId: 'USER0002', password: 'tokyo', name: '東京大学' };
-const KYOTO = { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto', name: '京都大学' };
+const { US, TOKYO, KYOTO } = NACSIS_LIBRARIES;
 const SERIAL = { bibId: 'AN10184701', title: '免疫薬理', issn: '0000-0000' };
 /** What NACSIS requires of an ORDER besides the bibliographic data and the candidates (nacsis-catp.md §8). */
 const ORDER_FIELDS = { accounting: 'pb', copyType: '電子複写', staff: 'ILL担当 TEL=000-000-0001', address: '〒000-0001 見本市2-2 見本大学図書館' };
@@ -20,19 +16,19 @@ const ORDER_FIELDS = { accounting: 'pb', copyType: '電子複写', staff: 'ILL�
 /** Creating a borrowing request in ILL Bridge, locating its lenders in NACSIS-CAT, ordering it in NACSIS-ILL and the
  *  sync that follows: action-push (API and push worker), profile-config, the import worker and the CATP simulator. */
 describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)', () => {
-  let db: TestDatabase;
-  let config: AppConfig;
-  let sim: RunningSimulator;
-  let admin: INestApplication;
+  let world: NacsisSyncWorld;
   let push: INestApplication;
-  let worker: INestApplication;
   let pg: Client;
-  let simApi: ReturnType<typeof jsonClient>;
-  let api: ReturnType<typeof jsonClient>;
-  let pushApi: ReturnType<typeof jsonClient>;
+  let simApi: JsonClient;
+  let pushApi: JsonClient;
   let profileId: string;
 
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  /** action-push (its API, and its push worker unless `settings` say otherwise), in place of the one before. */
+  const startPush = async (settings = new PushSettings({ backoffBaseMs: 20, backoffCapMs: 200, httpTimeoutMs: 3000, leaseMs: 10_000, sweepIntervalMs: 500 })) => {
+    push = await createActionPushApp(world.config, settings);
+    await push.listen(0, '127.0.0.1');
+    pushApi = jsonClient(await urlOf(push), TEST_ADMIN_KEY);
+  };
   const simRecordsWithOno = async (ono: string) => (await simApi('GET', `/_sim/nacsis/records?participant=${US.participantId}`)).body.records.filter((r: any) => r.fields.ONO === ono);
   const row = async (id: string) => (await pg.query('SELECT * FROM rs_request WHERE id = $1', [id])).rows[0];
   const outbound = async (id: string) => (await pushApi('GET', `/api/requests/${id}/outbound-actions`)).body;
@@ -62,56 +58,21 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     }, 20_000, 'the ORDER to be sent');
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    simApi = jsonClient(sim.url);
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    push = await createActionPushApp(config, new PushSettings({ backoffBaseMs: 20, backoffCapMs: 200, httpTimeoutMs: 3000, leaseMs: 10_000, sweepIntervalMs: 500 }));
-    await push.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 3000, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
-    await worker.init();
-    api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
-    pushApi = jsonClient(await urlOf(push), TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-
-    for (const participant of [US, TOKYO, KYOTO]) expect((await simApi('POST', '/_sim/nacsis/participants', participant)).status).toBe(201);
+    world = await startNacsisSyncWorld({ participants: [TOKYO, KYOTO], worker: new ImportSettings({ httpTimeoutMs: 3000, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }) });
+    ({ pg, simApi } = world);
+    await startPush();
     const holdings = [
       { participantId: US.participantId, location: '本館', volumes: ['1-20'] },
       { participantId: TOKYO.participantId, location: '総合図', volumes: ['1-20'], callNumber: '490.1||Y' },
       { participantId: KYOTO.participantId, volumes: ['8-12'] },
     ];
     expect((await simApi('POST', '/_sim/nacsis/holdings', { ...SERIAL, holdings })).status).toBe(201);
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: '本館', resourceSharing: true })).status).toBe(201);
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'NACSIS_BORROW',
-      name: 'NACSIS borrowing',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'NACSIS',
-      baseUrl: `${sim.url}/nacsis/catp`,
-      libraryCode: US.participantId,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, userId: US.userId, password: US.password },
-      active: true,
-      harvestStartDate: daysAgo(10),
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
-    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: US.participantId }])).status).toBe(200);
+    profileId = (await world.createNacsisProfile({ code: 'NACSIS_BORROW', name: 'NACSIS borrowing', active: true, harvestStartDate: daysAgo(10) })).id;
   });
 
   afterAll(async () => {
     await push?.close();
-    await worker?.close();
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
-    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
+    await world?.close();
   });
 
   it('lists every problem of a request in one 400', async () => {
@@ -177,7 +138,7 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     for (const body of [{ command: 'RECEIVE' }, { command: 'SEND', fields: { SDATE: '20261120', SUM: '300' } }]) {
       expect((await simApi('POST', `/_sim/nacsis/records/${record.id}/act`, { as: TOKYO.participantId, ...body })).status).toBe(200);
     }
-    const run = await runProfileNow(api, pg, profileId);
+    const run = await world.runNow(profileId);
     expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
     const mine = (await pg.query(`SELECT * FROM rs_request WHERE direction = 'BORROWING' AND (request_number = $1 OR external_id = $2 OR external_ref = $1)`, [request.requestNumber, record.id])).rows;
     expect(mine).toHaveLength(1);
@@ -231,9 +192,7 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
   it('a sync that meets an ORDER NACSIS carried out but we never heard of links the request by ONO; the resend then adopts the record', async () => {
     // The API alone takes the ORDER; no worker pushes it yet.
     await push.close();
-    const apiOnly = await createActionPushApp(config, new PushSettings({ worker: false }));
-    await apiOnly.listen(0, '127.0.0.1');
-    pushApi = jsonClient(await urlOf(apiOnly), TEST_ADMIN_KEY);
+    await startPush(new PushSettings({ worker: false }));
     const created = await create(article({ lenders: [{ participantId: KYOTO.participantId }] }));
     const { id, requestNumber } = created.body;
     expect((await pushApi('POST', `/api/borrowing-requests/${id}/order`, {})).status).toBe(202);
@@ -245,7 +204,7 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     expect(applied.body).toMatchObject({ stat: '未処理', fields: { ONO: requestNumber } });
     await pg.query(`UPDATE outbound_action SET state = 'SENDING' WHERE id = $1`, [action.id]);
 
-    expect((await runProfileNow(api, pg, profileId)).state).toBe('COMPLETED_SUCCESSFULLY');
+    expect((await world.runNow(profileId)).state).toBe('COMPLETED_SUCCESSFULLY');
     const linked = (await pg.query(`SELECT * FROM rs_request WHERE request_number = $1 OR external_id = $2`, [requestNumber, applied.body.id])).rows;
     expect(linked).toHaveLength(1);
     // The ORDER is still to be pushed: the sync keeps the local status (it never rewinds a PUSH_PENDING request), and
@@ -253,11 +212,9 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     expect(linked[0]).toMatchObject({ id, external_id: applied.body.id, external_system_status: '未処理', status: 'CREATED_BORROWING_REQUEST', sync_state: 'PUSH_PENDING' });
 
     // A worker again: it finds the record by ONO instead of ordering a second time.
-    await apiOnly.close();
+    await push.close();
     await simApi('DELETE', '/_sim/nacsis/calls');
-    push = await createActionPushApp(config, new PushSettings({ backoffBaseMs: 20, backoffCapMs: 200, httpTimeoutMs: 3000, leaseMs: 10_000, sweepIntervalMs: 500 }));
-    await push.listen(0, '127.0.0.1');
-    pushApi = jsonClient(await urlOf(push), TEST_ADMIN_KEY);
+    await startPush();
     const sent = await orderSent(id);
     expect(sent.attempts).toBe(0);
     expect(await simRecordsWithOno(requestNumber)).toHaveLength(1);

@@ -12,6 +12,7 @@ import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { createReportingApp } from '../apps/reporting/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { urlOf } from './support/stack';
 
 // ioredis' own dependency: the slot a key hashes to on a Redis Cluster (CRC16 of its {hash tag}, mod 16384).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -29,7 +30,6 @@ describe('a Redis Cluster hash-tagged QUEUE_PREFIX (end to end)', () => {
   let sim: RunningSimulator;
   let pg: Client;
   const apps: INestApplication[] = [];
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
   beforeAll(async () => {
     db = await createTestDatabase();

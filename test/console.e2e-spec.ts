@@ -16,6 +16,7 @@ import { createReportingApp } from '../apps/reporting/src/main';
 import { CONSOLE_BUILD, ensureConsoleBuilt } from '../scripts/lib/console-build';
 import { verifySignature } from '@illbridge/notifications';
 import { startWebhookReceiver } from './support/receivers';
+import { urlOf } from './support/stack';
 
 /** Browser globals, for the functions that run in the page (page.evaluate). */
 declare const window: any, document: any, sessionStorage: any, localStorage: any;
@@ -46,7 +47,6 @@ describe('staff console in a browser (end to end)', () => {
   const records: Record<string, string> = {};
   let librisProfileId: string;
 
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const ok = (what: string, res: { status: number; body: any }, ...statuses: number[]) => {
     if (!statuses.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;

@@ -10,6 +10,7 @@ import { consoleSettings } from '../apps/reporting/src/console/console-settings'
 import { parseCsv } from '../apps/reporting/src/testing/parse-csv';
 import { NacsisWorld, startNacsisWorld } from './support/nacsis-fixtures';
 import { startWebhookReceiver, WebhookReceiver } from './support/receivers';
+import { urlOf } from './support/stack';
 
 /** The desk's daily work end to end: due dates from our SHIP (pushed to the NACSIS simulator), the overdue flag,
  *  facet and the overdue check's events; statistics over a seeded history; the CSV exports' formula guard. The
@@ -23,7 +24,6 @@ describe('desk: due dates, overdue, statistics, exports (end to end)', () => {
   let actions: ReturnType<typeof jsonClient>;
   let reports: ReturnType<typeof jsonClient>;
   let reportingUrl: string;
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const csvOf = async (path: string) => {
     const res = await fetch(`${reportingUrl}${path}`, { headers: { Authorization: `Bearer ${TEST_ADMIN_KEY}` } });
     expect(res.status).toBe(200);

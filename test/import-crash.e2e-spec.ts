@@ -1,73 +1,46 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { resolve } from 'path';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { eventually, serviceEnv } from '@illbridge/testing';
 import { freePort, RunningService, startService, waitForHealth } from '../scripts/lib/services';
 import { faultScale } from './faults/scale';
+import { LibrisWorld, startLibrisWorld } from './support/libris-fixtures';
+import { daysAgo, runEnded, startRun } from './support/runs';
 
 /** kill -9 of the import worker in the middle of a run: the job is retried by a new worker and the run
  *  ends as an uninterrupted run would — every request once, no duplicates, the same counters. */
 describe('import worker killed mid-run (end to end)', () => {
   const SIGEL = 'Hig';
   const COUNT = faultScale(1500, 10_000);
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let sim: RunningSimulator;
-  let pg: Client;
+  let world: LibrisWorld;
   let worker: RunningService | undefined;
   const logDir = resolve(__dirname, '..', 'test-artifacts', 'import-crash');
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
   const spawnWorker = async () => {
     const service = startService(
       'import-worker',
-      serviceEnv(config, { IMPORT_BATCH_SIZE: '25', IMPORT_LOCK_MS: '2000' }),
+      serviceEnv(world.config, { IMPORT_BATCH_SIZE: '25', IMPORT_LOCK_MS: '2000' }),
       { port: await freePort(), logDir },
     );
     return service;
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    const simApi = jsonClient(sim.url);
-    await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: 'k-123' });
-    await simApi('POST', '/_sim/libris/generate', { sigel: SIGEL, count: COUNT, from: daysAgo(240), to: daysAgo(0), seed: 9, unknownSigelShare: 0 });
-    const api = jsonClient((await admin.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
-    await api('POST', '/api/libraries', { code: 'MAIN', name: 'Main', resourceSharing: true });
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'CRASH', name: 'Crash test', integrationType: 'RESOURCE_SHARING', system: 'LIBRIS', baseUrl: `${sim.url}/libris/api`,
-      libraryCode: SIGEL, resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, apiKey: 'k-123' },
-      harvestStartDate: daysAgo(240), schedule: { type: 'NOT_SCHEDULED' },
-    });
-    await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }]);
+    // No worker in this process: the test starts (and kills) its own.
+    world = await startLibrisWorld({ sigel: SIGEL, apiKey: 'k-123', worker: false });
+    await world.generate({ count: COUNT, from: daysAgo(240), to: daysAgo(0), seed: 9, unknownSigelShare: 0 });
+    const profile = await world.createLibrisProfile({ code: 'CRASH', name: 'Crash test', harvestStartDate: daysAgo(240) });
     // Slow Libris down (8 windows of 31 days, 800 ms each) so the kill lands in the middle of the run.
-    await simApi('POST', '/_sim/faults/libris', { latencyMs: 800 });
-    const started = await api('POST', `/api/integration-profiles/${profile.body.id}/run`);
-    expect(started.status).toBe(202);
-    (globalThis as any).jobRunId = started.body.jobRunId;
+    await world.simApi('POST', '/_sim/faults/libris', { latencyMs: 800 });
+    (globalThis as any).jobRunId = await startRun(world.api, profile.id);
   });
 
   afterAll(async () => {
     await worker?.stop('SIGKILL');
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
-    await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
+    await world?.close();
   });
 
   it('resumes the run in a new worker and ends with every request exactly once', async () => {
     const jobRunId = (globalThis as any).jobRunId as string;
+    const { pg } = world;
     worker = await spawnWorker();
     const mid = await eventually(async () => {
       const { rows } = await pg.query(`SELECT state, records_read, (SELECT count(*)::int FROM rs_request) AS stored FROM job_run WHERE id = $1`, [jobRunId]);
@@ -82,10 +55,7 @@ describe('import worker killed mid-run (end to end)', () => {
 
     worker = await spawnWorker();
     await waitForHealth(worker);
-    const run = await eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, faultScale(90_000, 500_000), 'the resumed run to end');
+    const run = await runEnded(pg, jobRunId, faultScale(90_000, 500_000));
 
     expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
     expect(run.attempts).toBeGreaterThanOrEqual(2);

@@ -1,36 +1,25 @@
-import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
 import { conformanceProblems } from '@illbridge/connectors/iso18626';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createActionPushApp } from '../apps/action-push/src/main';
+import { eventually, jsonClient } from '@illbridge/testing';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { buildScenario } from '../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { faultScale } from './faults/scale';
+import { NETPUNKT, seedNetpunkt } from './support/netpunkt-fixtures';
+import { JsonClient, Stack, startStack, urlOf } from './support/stack';
 
 /** ISO 18626 end to end: a Netpunkt receipt creates a borrowing request, the simulated lender moves it with
  *  supplyingAgencyMessages to POST /iso18626 (profile-config), staff actions go to the lender as
  *  requestingAgencyMessages through action-push's push queue, and the simulated peer confirms them. */
 describe('ISO 18626 (end to end)', () => {
-  const PASSWORD = 'netpunkt-shared-secret';
+  const { PASSWORD, OUR_ISIL, LENDER } = NETPUNKT;
   const SECRET = 'iso18626-shared-secret';
-  const OUR_ISIL = 'DK-820010';
-  const LENDER = 'DK-710100';
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let push: INestApplication;
-  let sim: RunningSimulator;
+  let world: Stack;
   let pg: Client;
   let base: string;
   let endpoint: string;
-  let api: ReturnType<typeof jsonClient>;
-  let actions: ReturnType<typeof jsonClient>;
-  let simApi: ReturnType<typeof jsonClient>;
+  let api: JsonClient;
+  let actions: JsonClient;
+  let simApi: JsonClient;
 
   const params = () => ({ password: PASSWORD, requesterId: OUR_ISIL, pickUpAgencyId: OUR_ISIL, responderId: LENDER });
   const requestOf = async (orderId: string) => (await pg.query(`SELECT * FROM rs_request WHERE split_part(external_id, '@', 1) = $1`, [orderId])).rows[0];
@@ -71,45 +60,19 @@ describe('ISO 18626 (end to end)', () => {
     ((await simApi('GET', '/_sim/iso18626/received')).body as any[]).filter((m) => m.requestingAgencyRequestId === orderId && !m.repeat).map((m) => m.action);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config);
-    await worker.init();
-    push = await createActionPushApp(config, new PushSettings({ backoffBaseMs: 20, backoffCapMs: 300, httpTimeoutMs: 1000, leaseMs: 10_000, lockDurationMs: 10_000, sweepIntervalMs: 500, concurrency: 8 }));
-    await push.listen(0, '127.0.0.1');
-    sim = await startSimulator({ logLevels: false });
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
+    world = await startStack({ push: new PushSettings({ backoffBaseMs: 20, backoffCapMs: 300, httpTimeoutMs: 1000, leaseMs: 10_000, lockDurationMs: 10_000, sweepIntervalMs: 500, concurrency: 8 }) });
+    ({ pg, api, actions, simApi } = world);
+    base = await urlOf(world.admin);
     endpoint = `${base}/iso18626`;
-    api = jsonClient(base, TEST_ADMIN_KEY);
-    actions = jsonClient((await push.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
-    simApi = jsonClient(sim.url);
-    await api('POST', '/api/libraries', { code: 'MAIN', name: 'Hovedbiblioteket', resourceSharing: true });
-    await api('POST', '/api/partners', { code: LENDER, name: 'Københavns Biblioteker', system: 'NETPUNKT' });
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'NETPUNKT', name: 'Netpunkt', integrationType: 'RESOURCE_SHARING', system: 'NETPUNKT', libraryCode: OUR_ISIL, resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, password: PASSWORD },
-      iso18626: { endpointUrl: `${sim.url}/iso18626/peer`, agencyId: OUR_ISIL, sharedSecret: SECRET },
-    });
-    expect(profile.status).toBe(201);
-    expect(profile.body.iso18626).toEqual({ endpointUrl: `${sim.url}/iso18626/peer`, agencyId: OUR_ISIL, peerAgencyId: null, sharedSecretSet: true });
-    expect(JSON.stringify(profile.body)).not.toContain(SECRET);
-    await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: OUR_ISIL }]);
+    const iso18626 = { endpointUrl: `${world.sim.url}/iso18626/peer`, agencyId: OUR_ISIL, sharedSecret: SECRET };
+    const profile = await seedNetpunkt(api, { iso18626 });
+    expect(profile.iso18626).toEqual({ endpointUrl: `${world.sim.url}/iso18626/peer`, agencyId: OUR_ISIL, peerAgencyId: null, sharedSecretSet: true });
+    expect(JSON.stringify(profile)).not.toContain(SECRET);
+    await api('PUT', `/api/integration-profiles/${profile.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: OUR_ISIL }]);
     await simApi('POST', '/_sim/iso18626/peer', { securityCode: SECRET });
   });
 
-  afterAll(async () => {
-    await push?.close();
-    await worker?.close();
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
-    await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('follows a loan from WillSupply to LoanCompleted, sending Received and ShippedReturn; a Renew answered no leaves the due date, one answered yes moves it', async () => {
     const orderId = await newRequest();
@@ -259,7 +222,7 @@ describe('ISO 18626 (end to end)', () => {
       ]),
     );
     const peerSecret = 'reshare-peer-secret';
-    const created = await api('POST', '/api/integration-profiles', { ...profile, iso18626: { endpointUrl: `${sim.url}/iso18626/peer`, agencyId: 'dk-820099', peerAgencyId: 'US-RS0001', sharedSecret: peerSecret } });
+    const created = await api('POST', '/api/integration-profiles', { ...profile, iso18626: { endpointUrl: `${world.sim.url}/iso18626/peer`, agencyId: 'dk-820099', peerAgencyId: 'US-RS0001', sharedSecret: peerSecret } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ system: 'ISO18626', baseUrl: null, iso18626: { agencyId: 'DK-820099', peerAgencyId: 'US-RS0001', sharedSecretSet: true } });
     expect(JSON.stringify(created.body)).not.toContain(peerSecret);

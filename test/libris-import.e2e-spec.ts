@@ -1,36 +1,28 @@
-import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
 import { importJobId, QUEUE } from '@illbridge/queues';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
+import { eventually } from '@illbridge/testing';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { createReportingApp } from '../apps/reporting/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
 import { LIBRIS_FINAL_STATUSES, librisStatusCanChange } from '@illbridge/workflow';
+import { LibrisWorld, startLibrisWorld } from './support/libris-fixtures';
+import { daysAgo, runEnded, startRun } from './support/runs';
+import { JsonClient } from './support/stack';
 
 /** The Libris import end to end: profile-config and the import worker (real BullMQ, Postgres, Redis)
  *  against the simulator over HTTP, driven as an operator would. */
 describe('Libris import (end to end)', () => {
   const SIGEL = 'Hig';
   const LIBRIS_KEY = 'hig-secret-api-key';
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let reporting: INestApplication;
-  let reportingApi: ReturnType<typeof jsonClient>;
-  let sim: RunningSimulator;
+  let world: LibrisWorld;
+  let reportingApi: JsonClient;
   let pg: Client;
-  let api: ReturnType<typeof jsonClient>;
-  let simApi: ReturnType<typeof jsonClient>;
+  let api: JsonClient;
+  let simApi: JsonClient;
   let profileId: string;
   let importQueue: Queue;
   /** The run's job as the queue dashboard shows it: its state, attempts and reason. */
   const jobOf = async (runId: string) => {
-    importQueue ??= new Queue(QUEUE.IMPORT, { connection: { url: config.redisUrl }, prefix: config.queuePrefix });
+    importQueue ??= new Queue(QUEUE.IMPORT, { connection: { url: world.config.redisUrl }, prefix: world.config.queuePrefix });
     const job = (await importQueue.getJob(importJobId(runId)))!;
     return { state: await job.getState(), attemptsMade: job.attemptsMade, failedReason: job.failedReason };
   };
@@ -41,16 +33,8 @@ describe('Libris import (end to end)', () => {
     }, 10_000, 'the job failed');
   /** The worker's settings (the test of the pace changes the rate for one run). */
   const settings = new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 });
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
-  const runNow = async () => {
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    return eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 60_000, 'the run to end');
-  };
+  const runNow = () => world.runNow(profileId);
   const requests = async () =>
     (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 ORDER BY external_id`, [profileId])).rows;
   const simRequests = async () => (await simApi('GET', `/_sim/libris/requests/${SIGEL}`)).body.requests as any[];
@@ -67,66 +51,22 @@ describe('Libris import (end to end)', () => {
     const refreshed = stored.filter((r) => lfDay(r.external_id) < from && !r.closed && librisStatusCanChange(r.external_system_status));
     return { count: inWindows.length + refreshed.length, refreshed: refreshed.map((r) => r.external_id) };
   };
-  const singleReads = async () =>
-    ((await simApi('GET', '/_sim/libris/calls')).body.calls as { path: string }[])
-      .map((call) => call.path)
-      .filter((path) => !path.endsWith('/outgoing'))
-      .map((path) => decodeURIComponent(path.split('/').at(-1)!));
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    simApi = jsonClient(sim.url);
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, settings);
-    await worker.init();
-    reporting = await createReportingApp(config);
-    await reporting.listen(0, '127.0.0.1');
-    reportingApi = jsonClient((await reporting.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
-    api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    world = await startLibrisWorld({ sigel: SIGEL, apiKey: LIBRIS_KEY, reporting: true, worker: settings });
+    ({ api, pg, simApi, reports: reportingApi } = world);
+    await world.generate({ count: 30, from: daysAgo(100), to: daysAgo(0), seed: 42, unknownSigelShare: 0 });
+    await world.addRequest(daysAgo(3), { requesting_library: 'Xyz', title: 'Beställd av okänt bibliotek' });
 
-    await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: LIBRIS_KEY });
-    const generated = await simApi('POST', '/_sim/libris/generate', { sigel: SIGEL, count: 30, from: daysAgo(100), to: daysAgo(0), seed: 42, unknownSigelShare: 0 });
-    expect(generated.status).toBe(201);
-    const unmapped = await simApi('POST', '/_sim/libris/requests', { sigel: SIGEL, created: daysAgo(3), record: { requesting_library: 'Xyz', title: 'Beställd av okänt bibliotek' } });
-    expect(unmapped.status).toBe(201);
-
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
     for (const code of ['Gk', 'S', 'U', 'L', 'Li', 'Um', 'Hig', 'Lnu', 'Ö', 'Sh']) {
       await api('POST', '/api/partners', { code: code.toUpperCase() === code ? code : code, name: `Library ${code}`, system: 'LIBRIS' });
     }
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'LIBRIS_E2E',
-      name: 'Libris e2e',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'LIBRIS',
-      baseUrl: `${sim.url}/libris/api`,
-      libraryCode: SIGEL,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, apiKey: LIBRIS_KEY },
-      active: true,
-      harvestStartDate: daysAgo(100),
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
-    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
+    profileId = (await world.createLibrisProfile({ code: 'LIBRIS_E2E', name: 'Libris e2e', active: true, harvestStartDate: daysAgo(100) })).id;
   });
 
   afterAll(async () => {
-    await worker?.close();
-    await reporting?.close();
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
     await importQueue?.close();
-    await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
+    await world?.close();
   });
 
   it('first run creates the requests, fails the unmapped one alone, and reads only ≤31-day windows', async () => {
@@ -192,7 +132,7 @@ describe('Libris import (end to end)', () => {
     // Refreshed one by one by LF number (the simulator refuses a read by request_id), only those whose Libris status
     // can still change, and the unmapped one that failed last time.
     const unmapped = (await pg.query(`SELECT external_id FROM record_event WHERE job_run_id = $1 AND outcome = 'FAILED'`, [run.id])).rows[0].external_id;
-    expect((await singleReads()).sort()).toEqual([...reads.refreshed, unmapped].sort());
+    expect((await world.singleReads()).sort()).toEqual([...reads.refreshed, unmapped].sort());
     const finalOnes = before.filter((r) => (LIBRIS_FINAL_STATUSES as readonly string[]).includes(r.external_system_status) && lfDay(r.external_id) < daysAgo(1));
     expect(finalOnes.length).toBeGreaterThan(0);
     for (const r of finalOnes) expect(reads.refreshed).not.toContain(r.external_id);
@@ -252,16 +192,13 @@ describe('Libris import (end to end)', () => {
     settings.librisMaxRequestsPerSecond = 10;
     try {
       await simApi('DELETE', '/_sim/libris/calls');
-      const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
+      const jobRunId = await startRun(api, profileId);
       const detail = await eventually(async () => {
-        const { rows } = await pg.query('SELECT stage, progress_detail FROM job_run WHERE id = $1', [started.body.jobRunId]);
+        const { rows } = await pg.query('SELECT stage, progress_detail FROM job_run WHERE id = $1', [jobRunId]);
         return rows[0]?.stage === 'REFRESHING' && rows[0].progress_detail ? rows[0].progress_detail : null;
       }, 30_000, 'the refresh to show its pace');
       expect(detail).toMatch(/^Refreshing open requests by LF number, at most 10 a second: \d+ of at most \d+/);
-      const run = await eventually(async () => {
-        const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-        return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-      }, 60_000, 'the run to end');
+      const run = await runEnded(pg, jobRunId);
       expect(run.state).toBe('COMPLETED_WITH_ERRORS');
       expect(run.progress_detail).toBeNull();
       const log = (await simApi('GET', '/_sim/libris/calls')).body;

@@ -1,15 +1,10 @@
-import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { NACSIS_LIBRARIES, NacsisSyncWorld, startNacsisSyncWorld } from './support/nacsis-fixtures';
+import { daysAgo } from './support/runs';
+import { JsonClient } from './support/stack';
 
-const US = { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' };
-const TOKYO = { participantId: 'FA000001', userId: 'USER0002', password: 'tokyo', name: '東京大学' };
-const KYOTO = { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto', name: '京都大学' };
+const { US, TOKYO, KYOTO } = NACSIS_LIBRARIES;
 const OPEN_LENDING = 250;
 
 interface SimCall {
@@ -24,90 +19,41 @@ interface SimCall {
  *  at most a page of 100 whatever is asked, range operators are refused, a session can time out mid-run and its
  *  refusal need not be 420, GETHANDLE's answer can carry a line that is not `Name: value`. */
 describe('NACSIS-ILL synchronisation against the strict simulator (end to end)', () => {
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let sim: RunningSimulator;
+  let world: NacsisSyncWorld;
   let pg: Client;
-  let api: ReturnType<typeof jsonClient>;
-  let simApi: ReturnType<typeof jsonClient>;
+  let simApi: JsonClient;
   let profileId: string;
   /** The worker's settings, RETRIEVE asking for 500 records at a time (the simulator gives 100). */
   const settings = new ImportSettings({ httpTimeoutMs: 3000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 500 });
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   const compact = (day: string) => day.replaceAll('-', '');
   const lending: string[] = [];
   let refused: string;
 
-  const runNow = async () => {
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    return eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 90_000, 'the run to end');
-  };
+  const runNow = () => world.runNow(profileId, 90_000);
   const calls = async () => (await simApi('GET', '/_sim/nacsis/calls')).body.calls as SimCall[];
   const openLending = async () =>
     (await pg.query(`SELECT external_id FROM rs_request WHERE profile_id = $1 AND direction = 'LENDING' AND closed = false ORDER BY external_id`, [profileId])).rows.map((r) => r.external_id);
   const seedLending = async (count: number, day: string) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const created = await simApi('POST', '/_sim/nacsis/records', { as: i % 2 ? TOKYO.participantId : KYOTO.participantId, candidates: [US.participantId, TOKYO.participantId], created: compact(day), seed: i + 1 });
-      expect(created.status).toBe(201);
-      ids.push(created.body.id);
+      const created = await world.addRecord({ as: i % 2 ? TOKYO.participantId : KYOTO.participantId, candidates: [US.participantId, TOKYO.participantId], created: compact(day), seed: i + 1 });
+      ids.push(created.id);
     }
     return ids;
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    simApi = jsonClient(sim.url);
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, settings);
-    await worker.init();
-    api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-
-    for (const participant of [US, TOKYO, KYOTO]) expect((await simApi('POST', '/_sim/nacsis/participants', participant)).status).toBe(201);
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: '本館', resourceSharing: true })).status).toBe(201);
-    for (const partner of [TOKYO, KYOTO]) expect((await api('POST', '/api/partners', { code: partner.participantId, name: partner.name, system: 'NACSIS' })).status).toBe(201);
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'NACSIS_STRICT',
-      name: 'NACSIS strict',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'NACSIS',
-      baseUrl: `${sim.url}/nacsis/catp`,
-      libraryCode: US.participantId,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, userId: US.userId, password: US.password },
-      active: true,
-      harvestStartDate: daysAgo(40),
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
-    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: US.participantId }])).status).toBe(200);
+    world = await startNacsisSyncWorld({ participants: [TOKYO, KYOTO], worker: settings });
+    ({ pg, simApi } = world);
+    for (const partner of [TOKYO, KYOTO]) await world.addPartner(partner.participantId, partner.name, 'NACSIS');
+    profileId = (await world.createNacsisProfile({ code: 'NACSIS_STRICT', name: 'NACSIS strict', active: true, harvestStartDate: daysAgo(40) })).id;
 
     // 250 open lending requests of one day (more than two RETRIEVE pages), and one we shall refuse.
     lending.push(...(await seedLending(OPEN_LENDING, daysAgo(20))));
     [refused] = await seedLending(1, daysAgo(20));
   });
 
-  afterAll(async () => {
-    await worker?.close();
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
-    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('harvests page by page with equality and prefix searches only, reading a GETHANDLE answer with an extra line', async () => {
     expect((await simApi('POST', '/_sim/nacsis/settings', { getHandleExtraLine: 'GETHANDLE RELEASEHANDLE SEARCH RETRIEVE SERVERPROCEDURECALL' })).status).toBe(200);

@@ -1,17 +1,12 @@
-import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
 import { CatpRelay } from './support/catp-relay';
+import { NACSIS_LIBRARIES, NacsisSyncWorld, startNacsisSyncWorld } from './support/nacsis-fixtures';
+import { daysAgo } from './support/runs';
+import { JsonClient } from './support/stack';
 
-/** Us, two partner libraries, and a library that is only a further candidate. */
-const US = { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' };
-const TOKYO = { participantId: 'FA000001', userId: 'USER0002', password: 'tokyo', name: '東京大学' };
-const KYOTO = { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto', name: '京都大学' };
+/** Us and two partner libraries. */
+const { US, TOKYO, KYOTO } = NACSIS_LIBRARIES;
 /** Our participant id as the relay rewrites it into one record: a library of ours nobody mapped. */
 const UNMAPPED_ID = 'FA099999';
 const UNMAPPED_ONO = 'UNMAPPED-1';
@@ -19,31 +14,19 @@ const UNMAPPED_ONO = 'UNMAPPED-1';
 /** The NACSIS-ILL synchronisation end to end: profile-config and the import worker (real BullMQ,
  *  Postgres, Redis) against the CATP simulator over HTTP. */
 describe('NACSIS-ILL synchronisation (end to end)', () => {
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let sim: RunningSimulator;
+  let world: NacsisSyncWorld;
   let relay: CatpRelay;
   let pg: Client;
-  let api: ReturnType<typeof jsonClient>;
-  let simApi: ReturnType<typeof jsonClient>;
+  let api: JsonClient;
+  let simApi: JsonClient;
   let profileId: string;
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   /** NACSIS record ids by our name for them. */
   const ids: Record<string, string> = {};
   /** Local requests that existed before the first sync. */
   const local: Record<string, string> = {};
   let firstRunId: string;
 
-  const runNow = async () => {
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    return eventually(async () => {
-      const { rows } = await pg.query('SELECT * FROM job_run WHERE id = $1', [started.body.jobRunId]);
-      return rows[0] && !['PENDING', 'RUNNING'].includes(rows[0].state) ? rows[0] : null;
-    }, 60_000, 'the run to end');
-  };
+  const runNow = () => world.runNow(profileId);
   const requests = async () => (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 ORDER BY external_id`, [profileId])).rows;
   const request = async (name: string, direction: 'BORROWING' | 'LENDING') => {
     const { rows } = await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 AND direction = $2 AND external_id = $3`, [profileId, direction, ids[name]]);
@@ -51,10 +34,9 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
     return rows[0];
   };
   const seed = async (name: string, body: Record<string, unknown>) => {
-    const created = await simApi('POST', '/_sim/nacsis/records', body);
-    expect(created.status).toBe(201);
-    ids[name] = created.body.id;
-    return created.body;
+    const created = await world.addRecord(body);
+    ids[name] = created.id;
+    return created;
   };
   /** A draft ordered with these fields: fields given when creating a record come in addition to the
    *  generated ones, while an ORDER's fields replace them (our own ONO, our bibliographic data). */
@@ -80,43 +62,14 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    simApi = jsonClient(sim.url);
+    world = await startNacsisSyncWorld({ participants: [TOKYO, KYOTO], worker: new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 2 }) });
+    ({ pg, api, simApi } = world);
     // The records with ONO=UNMAPPED-1 name a library of ours that nobody mapped.
-    relay = new CatpRelay(sim.url, (block) => (block.includes(`ONO=${UNMAPPED_ONO}`) ? block.replace(`OMLID=${US.participantId}`, `OMLID=${UNMAPPED_ID}`) : block));
+    relay = new CatpRelay(world.sim.url, (block) => (block.includes(`ONO=${UNMAPPED_ONO}`) ? block.replace(`OMLID=${US.participantId}`, `OMLID=${UNMAPPED_ID}`) : block));
     await relay.open();
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ httpTimeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 2 }));
-    await worker.init();
-    api = jsonClient(await admin.getUrl().then((u) => u.replace('[::1]', '127.0.0.1')), TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-
-    for (const participant of [US, TOKYO, KYOTO]) expect((await simApi('POST', '/_sim/nacsis/participants', participant)).status).toBe(201);
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: '本館', resourceSharing: true })).status).toBe(201);
-    for (const partner of [TOKYO, KYOTO]) {
-      expect((await api('POST', '/api/partners', { code: partner.participantId, name: partner.name, system: 'NACSIS' })).status).toBe(201);
-    }
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'NACSIS_E2E',
-      name: 'NACSIS e2e',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'NACSIS',
-      baseUrl: `${relay.url}/nacsis/catp`,
-      libraryCode: US.participantId,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, userId: US.userId, password: US.password },
-      active: true,
-      harvestStartDate: daysAgo(30),
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
-    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: US.participantId }])).status).toBe(200);
+    world.onClose(() => relay.close());
+    for (const partner of [TOKYO, KYOTO]) await world.addPartner(partner.participantId, partner.name, 'NACSIS');
+    profileId = (await world.createNacsisProfile({ code: 'NACSIS_E2E', name: 'NACSIS e2e', baseUrl: `${relay.url}/nacsis/catp`, active: true, harvestStartDate: daysAgo(30) })).id;
 
     // Our borrowing (OMLID = us).
     await seedOrdered('ordered', {
@@ -138,15 +91,7 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
     local.byId = await insertLocal(ids.byId, null, 'ローカルの題名');
   });
 
-  afterAll(async () => {
-    await worker?.close();
-    await admin?.close();
-    await relay?.close();
-    await sim?.close();
-    await pg?.end();
-    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('the first sync imports borrowing and lending, fails the unmapped record alone, and reports both sides', async () => {
     await simApi('DELETE', '/_sim/nacsis/calls');

@@ -1,30 +1,25 @@
 import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { eventually } from '@illbridge/testing';
 import { createImportWorkerApp } from '../apps/import-worker/src/main';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { parseReceiptResponse } from '@illbridge/connectors/netpunkt';
 import { buildScenario } from '../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
 import { sendReceipt } from '../apps/ill-simulator/src/netpunkt/netpunkt-sender';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { NETPUNKT, seedNetpunkt } from './support/netpunkt-fixtures';
 import { Relay } from './support/relay';
+import { JsonClient, Stack, startStack, urlOf } from './support/stack';
 
 /** Netpunkt receipts end to end: DBC-like receipts posted to profile-config become borrowing requests
  *  through the import worker; bad receipts are refused and store nothing. */
 describe('Netpunkt receipts (end to end)', () => {
-  const PASSWORD = 'netpunkt-shared-secret';
-  const OUR_ISIL = 'DK-820010';
-  const PICKUP = 'DK-820011';
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let sim: RunningSimulator;
+  const { PASSWORD, OUR_ISIL, PICKUP } = NETPUNKT;
+  let world: Stack;
+  /** The import worker started again by a test (after it stopped the stack's). */
+  let worker: INestApplication | undefined;
   let pg: Client;
   let relay: Relay;
   let endpoint: string;
-  let api: ReturnType<typeof jsonClient>;
+  let api: JsonClient;
   let profileId: string;
   const UNMAPPED_ISIL = 'DK-820030';
   const params = () => ({ password: PASSWORD, requesterId: OUR_ISIL, pickUpAgencyId: PICKUP, responderId: 'DK-710100' });
@@ -45,29 +40,13 @@ describe('Netpunkt receipts (end to end)', () => {
     }, 30_000, 'inbound runs to end');
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
     relay = new Relay(16379 + Math.floor(Math.random() * 1000));
     await relay.open();
-    admin = await createProfileConfigApp({ ...config, redisUrl: `redis://127.0.0.1:${relay.port}` });
-    await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config);
-    await worker.init();
-    sim = await startSimulator({ logLevels: false });
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
-    endpoint = `${base}/netpunkt/receipt`;
-    api = jsonClient(base, TEST_ADMIN_KEY);
-    await api('POST', '/api/libraries', { code: 'MAIN', name: 'Hovedbiblioteket', resourceSharing: true });
-    await api('POST', '/api/libraries', { code: 'BRANCH', name: 'Filial', resourceSharing: false });
-    await api('POST', '/api/partners', { code: 'DK-710100', name: 'Københavns Biblioteker', system: 'NETPUNKT' });
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'NETPUNKT', name: 'Netpunkt', integrationType: 'RESOURCE_SHARING', system: 'NETPUNKT', libraryCode: OUR_ISIL,
-      resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, password: PASSWORD },
-    });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
+    world = await startStack({ profileConfig: { redisUrl: `redis://127.0.0.1:${relay.port}` } });
+    ({ pg, api } = world);
+    endpoint = `${await urlOf(world.admin)}/netpunkt/receipt`;
+    const profile = await seedNetpunkt(api);
+    profileId = profile.id;
     // A profile whose own ISIL is neither mapped nor a local library: only its pickup agency resolves.
     const unmapped = await api('POST', '/api/integration-profiles', {
       code: 'NETPUNKT_UNMAPPED', name: 'Netpunkt unmapped', integrationType: 'RESOURCE_SHARING', system: 'NETPUNKT', libraryCode: UNMAPPED_ISIL,
@@ -75,7 +54,7 @@ describe('Netpunkt receipts (end to end)', () => {
     });
     expect(unmapped.status).toBe(201);
     await api('PUT', `/api/integration-profiles/${unmapped.body.id}/library-mappings`, [{ libraryCode: 'BRANCH', externalLibraryCode: PICKUP }]);
-    await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [
+    await api('PUT', `/api/integration-profiles/${profile.id}/library-mappings`, [
       { libraryCode: 'MAIN', externalLibraryCode: OUR_ISIL },
       { libraryCode: 'BRANCH', externalLibraryCode: PICKUP },
     ]);
@@ -83,12 +62,8 @@ describe('Netpunkt receipts (end to end)', () => {
 
   afterAll(async () => {
     await worker?.close();
-    await admin?.close();
-    await sim?.close();
+    await world?.close();
     await relay?.cut();
-    await pg?.end();
-    await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
   });
 
   let fullOrderId: string;
@@ -275,11 +250,11 @@ describe('Netpunkt receipts (end to end)', () => {
 
   it('lets an operator find a stored receipt whose import failed LIBRARY_NOT_MAPPED and re-import it once the mapping is back: one request, however often', async () => {
     // Accepted while the mapping existed; the mapping is removed before the worker imports it.
-    await worker.close();
+    await world.stopWorker();
     const receipt = buildScenario('minimal', params());
     expect(await post(receipt.xml)).toMatchObject({ status: 'ok' });
     expect((await api('DELETE', `/api/integration-profiles/${profileId}/library-mappings/${OUR_ISIL}`)).status).toBe(204);
-    worker = await createImportWorkerApp(config);
+    worker = await createImportWorkerApp(world.config);
     await worker.init();
     await settled();
 

@@ -9,6 +9,7 @@ import { createReportingApp } from '../apps/reporting/src/main';
 import { consoleSettings } from '../apps/reporting/src/console/console-settings';
 import { NacsisWorld, PARTNER, startNacsisWorld } from './support/nacsis-fixtures';
 import { startWebhookReceiver, WebhookReceiver } from './support/receivers';
+import { urlOf } from './support/stack';
 
 /** The other places that raise notifications, end to end: a push NACSIS-ILL refuses (action-push's drainer) and
  *  Netpunkt receipts refused for a reason other than a wrong password (profile-config), told to a global webhook. */
@@ -24,7 +25,6 @@ describe('notification sources (end to end)', () => {
   let pushApi: ReturnType<typeof jsonClient>;
   let receiptEndpoint: string;
   let secret: string;
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const told = (type: string) =>
     receiver.received
       .filter((h) => h.headers['x-illbridge-event'] === type)

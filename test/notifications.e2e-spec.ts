@@ -1,36 +1,24 @@
-import { INestApplication } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'crypto';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
 import { NotificationSettings } from '@illbridge/notifications';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
+import { eventually, jsonClient } from '@illbridge/testing';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { createReportingApp } from '../apps/reporting/src/main';
-import { consoleSettings } from '../apps/reporting/src/console/console-settings';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { LibrisWorld, startLibrisWorld } from './support/libris-fixtures';
 import { MailServer, ReceivedHook, startMailServer, startWebhookReceiver, WebhookReceiver } from './support/receivers';
-import { daysAgo, runProfileNow } from './support/runs';
+import { daysAgo } from './support/runs';
+import { JsonClient, urlOf } from './support/stack';
 
 /** Notifications end to end: profile-config (subscribers), the import worker (a failing Libris run raises the event)
  *  and reporting (the delivering worker) against the simulator, a real webhook receiver and a real SMTP server. */
 describe('notifications (end to end)', () => {
-  const SIGEL = 'Hig';
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication | undefined;
-  let reporting: INestApplication;
-  let sim: RunningSimulator;
+  let world: LibrisWorld;
   let pg: Client;
-  let api: ReturnType<typeof jsonClient>;
+  let api: JsonClient;
   let receiver: WebhookReceiver;
   let mail: MailServer;
   let profileId: string;
   let webhook: { id: string; secret: string };
   const previousMinute = process.env.SCHEDULE_MINUTE_MS;
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
   /** What the receiver's own code would do: HMAC-SHA256 of the raw body with the endpoint's secret. */
   const signedWith = (hook: ReceivedHook, secret: string) => {
     const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
@@ -45,61 +33,26 @@ describe('notifications (end to end)', () => {
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const librisProfile = (code: string, name: string, apiKey: string, schedule: Record<string, unknown>) =>
-    api('POST', '/api/integration-profiles', {
-      code,
-      name,
-      integrationType: 'RESOURCE_SHARING',
-      system: 'LIBRIS',
-      baseUrl: `${sim.url}/libris/api`,
-      libraryCode: SIGEL,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, apiKey },
-      active: true,
-      harvestStartDate: daysAgo(10),
-      granularity: 'DAY',
-      schedule,
-    });
+    world.createLibrisProfile({ code, name, apiKey, active: true, harvestStartDate: daysAgo(10), schedule });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
     receiver = await startWebhookReceiver();
     mail = await startMailServer();
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    reporting = await createReportingApp(
-      config,
-      consoleSettings(),
-      new NotificationSettings({ smtpUrl: mail.url, attempts: 5, backoffBaseMs: 100, backoffCapMs: 400, timeoutMs: 3000, staleMarginMinutes: 1, staleCheckEveryMs: 300 }),
-    );
-    await reporting.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
-    await worker.init();
-    api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    const simApi = jsonClient(sim.url);
-    await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: 'the-right-key' });
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
-    const profile = await librisProfile('LIBRIS_NOTIFY', 'Libris notify', 'a-key-the-simulator-refuses', { type: 'NOT_SCHEDULED' });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
-    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
+    world = await startLibrisWorld({
+      apiKey: 'the-right-key',
+      reporting: { notifications: new NotificationSettings({ smtpUrl: mail.url, attempts: 5, backoffBaseMs: 100, backoffCapMs: 400, timeoutMs: 3000, staleMarginMinutes: 1, staleCheckEveryMs: 300 }) },
+      worker: new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }),
+    });
+    ({ pg, api } = world);
+    profileId = (await librisProfile('LIBRIS_NOTIFY', 'Libris notify', 'a-key-the-simulator-refuses', { type: 'NOT_SCHEDULED' })).id;
   });
 
   afterAll(async () => {
     if (previousMinute === undefined) delete process.env.SCHEDULE_MINUTE_MS;
     else process.env.SCHEDULE_MINUTE_MS = previousMinute;
-    await worker?.close();
-    await reporting?.close();
-    await admin?.close();
-    await sim?.close();
+    await world?.close();
     await receiver?.close();
     await mail?.close();
-    await pg?.end();
-    await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
   });
 
   it('shows a webhook secret once, and lists every problem of a bad subscriber', async () => {
@@ -123,7 +76,7 @@ describe('notifications (end to end)', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.message).toEqual([expect.stringContaining('active'), 'email is for EMAIL subscribers only']);
     const viewerKey = await api('POST', '/api/api-keys', { name: 'viewer', role: 'viewer' });
-    expect((await jsonClient(await urlOf(admin), viewerKey.body.key)('GET', '/api/notification-subscribers')).status).toBe(403);
+    expect((await jsonClient(await urlOf(world.admin), viewerKey.body.key)('GET', '/api/notification-subscribers')).status).toBe(403);
   });
 
   it('a Libris run the simulator refuses delivers one signed webhook and one e-mail', async () => {
@@ -131,7 +84,7 @@ describe('notifications (end to end)', () => {
     expect(email.status).toBe(201);
     expect(email.body.secret).toBeUndefined();
 
-    const run = await runProfileNow(api, pg, profileId);
+    const run = await world.runNow(profileId);
     expect(run.state).toBe('FAILED');
     expect(run.error_code).toBe('AUTHENTICATION_FAILED');
 
@@ -166,7 +119,7 @@ describe('notifications (end to end)', () => {
   it('a receiver that answers 500 twice gets the event on the third attempt, and the delivery log shows it', async () => {
     const flaky = await addWebhook('/hooks/flaky', { events: ['JOB_RUN_ENDED'] });
     receiver.failFirst('/hooks/flaky', [500, 500]);
-    const run = await runProfileNow(api, pg, profileId);
+    const run = await world.runNow(profileId);
     expect(run.state).toBe('FAILED');
     const delivered = await eventually(async () => {
       const log = await api('GET', `/api/notification-subscribers/${flaky.id}/deliveries`);
@@ -196,14 +149,12 @@ describe('notifications (end to end)', () => {
 
   it('a schedule that stops firing raises SCHEDULE_STALE once per stale period', async () => {
     // No import worker: the schedule's jobs wait and no run comes. A schedule minute (and the margin's) is 200 ms.
-    await worker!.close();
-    worker = undefined;
+    await world.stopWorker();
     process.env.SCHEDULE_MINUTE_MS = '200';
     const stale = await librisProfile('LIBRIS_STALE', 'Libris stale', 'the-right-key', { type: 'INTERVAL', everyMinutes: 5 });
-    expect(stale.status).toBe(201);
-    const hook = await api('POST', '/api/notification-subscribers', { profileId: stale.body.id, channel: 'WEBHOOK', name: 'stale', url: `${receiver.url}/hooks/stale`, events: ['SCHEDULE_STALE'] });
+    const hook = await api('POST', '/api/notification-subscribers', { profileId: stale.id, channel: 'WEBHOOK', name: 'stale', url: `${receiver.url}/hooks/stale`, events: ['SCHEDULE_STALE'] });
     expect(hook.status).toBe(201);
-    const runsOnly = await api('POST', '/api/notification-subscribers', { profileId: stale.body.id, channel: 'WEBHOOK', name: 'runs only', url: `${receiver.url}/hooks/runs-only`, events: ['JOB_RUN_ENDED'] });
+    const runsOnly = await api('POST', '/api/notification-subscribers', { profileId: stale.id, channel: 'WEBHOOK', name: 'runs only', url: `${receiver.url}/hooks/runs-only`, events: ['JOB_RUN_ENDED'] });
     expect(runsOnly.status).toBe(201);
     const [event] = await eventually(async () => hooksAt('/hooks/stale').length > 0 && hooksAt('/hooks/stale'), 15_000, 'the stale event');
     expect(signedWith(event, hook.body.secret)).toBe(true);
@@ -215,6 +166,6 @@ describe('notifications (end to end)', () => {
     expect(hooksAt('/hooks/runs-only')).toHaveLength(0); // it takes JOB_RUN_ENDED only
     // The other profile has no schedule: it is never stale.
     expect(hooksAt('/hooks/ops', 'SCHEDULE_STALE')).toHaveLength(0);
-    await api('PATCH', `/api/integration-profiles/${stale.body.id}`, { schedule: { type: 'NOT_SCHEDULED' } });
+    await api('PATCH', `/api/integration-profiles/${stale.id}`, { schedule: { type: 'NOT_SCHEDULED' } });
   });
 });

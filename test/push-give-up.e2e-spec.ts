@@ -4,6 +4,7 @@ import { eventually, jsonClient, serviceEnv, TEST_ADMIN_KEY } from '@illbridge/t
 import { createReportingApp } from '../apps/reporting/src/main';
 import { freePort, RunningService, startService, waitForHealth } from '../scripts/lib/services';
 import { NacsisWorld, Seeded, spcCallsOf, startNacsisWorld, US, US_LOGIN } from './support/nacsis-fixtures';
+import { urlOf } from './support/stack';
 
 /** Pushes that cannot succeed stop and say so (issue 13, item 4): action-push runs as a process with small
  *  PUSH_MAX_ATTEMPTS / PUSH_GIVE_UP_AFTER_MS, the simulator keeps failing (5xx, 5xx with Retry-After, a changed
@@ -81,7 +82,7 @@ describe('pushes that keep failing are given up (end to end)', () => {
     push = jsonClient(worker.url, TEST_ADMIN_KEY);
     reporting = await createReportingApp(world.config);
     await reporting.listen(0, '127.0.0.1');
-    reports = jsonClient((await reporting.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
+    reports = jsonClient(await urlOf(reporting), TEST_ADMIN_KEY);
   });
 
   afterAll(async () => {

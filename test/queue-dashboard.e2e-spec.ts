@@ -1,14 +1,8 @@
-import { INestApplication } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'fs';
 import { resolve } from 'path';
 import { Browser, chromium } from 'playwright-core';
-import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { createReportingApp } from '../apps/reporting/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { LibrisWorld, startLibrisWorld } from './support/libris-fixtures';
+import { urlOf } from './support/stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', 'test-artifacts');
@@ -16,12 +10,7 @@ const ARTIFACTS = resolve(__dirname, '..', 'test-artifacts');
 /** The queue dashboard in a real browser (Debian's Chromium driven by playwright-core): an operator
  *  logs in with an API key, sees the product's queues and a completed import job; without a key, no entry. */
 describe('queue dashboard in a browser (end to end)', () => {
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let reporting: INestApplication;
-  let sim: RunningSimulator;
+  let world: LibrisWorld;
   let browser: Browser;
   let reportingUrl: string;
   let operatorKey: string;
@@ -30,35 +19,16 @@ describe('queue dashboard in a browser (end to end)', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`The browser test needs Debian's chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config);
-    await worker.init();
-    reporting = await createReportingApp(config);
-    await reporting.listen(0, '127.0.0.1');
-    reportingUrl = (await reporting.getUrl()).replace('[::1]', '127.0.0.1');
-    const api = jsonClient((await admin.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
+    world = await startLibrisWorld({ reporting: true });
+    reportingUrl = await urlOf(world.reporting!);
+    const { api } = world;
     operatorKey = (await api('POST', '/api/api-keys', { name: 'night shift', role: 'operator' })).body.key;
     viewerKey = (await api('POST', '/api/api-keys', { name: 'staff', role: 'viewer' })).body.key;
 
-    const simApi = jsonClient(sim.url);
-    await simApi('POST', '/_sim/libris/keys', { sigel: 'Hig', apiKey: 'k' });
     const today = new Date().toISOString().slice(0, 10);
-    await simApi('POST', '/_sim/libris/generate', { sigel: 'Hig', count: 5, from: today, to: today, seed: 3 });
-    await api('POST', '/api/libraries', { code: 'MAIN', name: 'Main', resourceSharing: true });
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'DASH', name: profileName, integrationType: 'RESOURCE_SHARING', system: 'LIBRIS', baseUrl: `${sim.url}/libris/api`, libraryCode: 'Hig',
-      resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, apiKey: 'k' }, harvestStartDate: today, schedule: { type: 'NOT_SCHEDULED' },
-    });
-    await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: 'Hig' }]);
-    const run = await api('POST', `/api/integration-profiles/${profile.body.id}/run`);
-    const pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    await eventually(async () => (await pg.query(`SELECT state FROM job_run WHERE id = $1`, [run.body.jobRunId])).rows[0]?.state.startsWith('COMPLETED'), 30_000, 'the import');
-    await pg.end();
+    await world.generate({ count: 5, from: today, to: today, seed: 3 });
+    const profile = await world.createLibrisProfile({ code: 'DASH', name: profileName, harvestStartDate: today });
+    expect((await world.runNow(profile.id, 30_000)).state).toMatch(/^COMPLETED/);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -68,12 +38,7 @@ describe('queue dashboard in a browser (end to end)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await reporting?.close();
-    await worker?.close();
-    await admin?.close();
-    await sim?.close();
-    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
+    await world?.close();
   });
 
   it('refuses a visitor without a key, and a viewer key', async () => {

@@ -1,103 +1,52 @@
-import { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
+import { eventually, jsonClient, TEST_ADMIN_KEY } from '@illbridge/testing';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { createReportingApp } from '../apps/reporting/src/main';
 import { parseCsv } from '../apps/reporting/src/testing/parse-csv';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { LibrisWorld, startLibrisWorld } from './support/libris-fixtures';
+import { daysAgo, reportWhenEnded, startRun } from './support/runs';
+import { JsonClient, urlOf } from './support/stack';
 
 /** Reports end to end: profile-config runs a Libris import, the import worker harvests the simulator,
  *  and everything is read back through the reporting service's HTTP routes only. */
 describe('reporting (end to end)', () => {
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let worker: INestApplication;
-  let reporting: INestApplication;
-  let sim: RunningSimulator;
+  let world: LibrisWorld;
   let pg: Client;
-  let api: ReturnType<typeof jsonClient>;
-  let reports: ReturnType<typeof jsonClient>;
+  let api: JsonClient;
+  let reports: JsonClient;
   let reportingUrl: string;
-  let simApi: ReturnType<typeof jsonClient>;
+  let simApi: JsonClient;
   let unmappedId: string;
   const profiles: Record<string, string> = {};
-  const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
-  const createProfile = async (code: string, sigel: string, apiKey: string, harvestStartDate: string) => {
-    const profile = await api('POST', '/api/integration-profiles', {
-      code,
-      name: `Libris ${code}`,
-      integrationType: 'RESOURCE_SHARING',
-      system: 'LIBRIS',
-      baseUrl: `${sim.url}/libris/api`,
-      libraryCode: sigel,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, apiKey },
-      active: true,
-      harvestStartDate,
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
-    expect(profile.status).toBe(201);
-    expect((await api('PUT', `/api/integration-profiles/${profile.body.id}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: sigel }])).status).toBe(200);
-    return profile.body.id as string;
-  };
-  const start = async (profileId: string) => {
-    const started = await api('POST', `/api/integration-profiles/${profileId}/run`);
-    expect(started.status).toBe(202);
-    return started.body.jobRunId as string;
-  };
-  const ended = (runId: string, timeoutMs = 60_000) =>
-    eventually(async () => {
-      const report = await reports('GET', `/api/jobs/${runId}`);
-      return report.status === 200 && !['PENDING', 'RUNNING'].includes(report.body.state) ? report.body : null;
-    }, timeoutMs, `run ${runId} to end`);
+  const createProfile = async (code: string, sigel: string, apiKey: string, harvestStartDate: string) =>
+    (await world.createLibrisProfile({ code, name: `Libris ${code}`, sigel, apiKey, active: true, harvestStartDate })).id as string;
+  const start = (profileId: string) => startRun(api, profileId);
+  const ended = (runId: string, timeoutMs = 60_000) => reportWhenEnded(reports, runId, timeoutMs);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    simApi = jsonClient(sim.url);
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    reporting = await createReportingApp(config);
-    await reporting.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 5000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }));
-    await worker.init();
-    api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
-    reportingUrl = await urlOf(reporting);
-    reports = jsonClient(reportingUrl, TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
+    world = await startLibrisWorld({
+      sigel: 'Hig',
+      apiKey: 'hig-key',
+      reporting: true,
+      worker: new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 5000, retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, batchSize: 7 }),
+    });
+    ({ pg, api, reports, simApi } = world);
+    reportingUrl = await urlOf(world.reporting!);
 
-    await simApi('POST', '/_sim/libris/keys', { sigel: 'Hig', apiKey: 'hig-key' });
-    await simApi('POST', '/_sim/libris/keys', { sigel: 'Lnu', apiKey: 'lnu-key' });
-    expect((await simApi('POST', '/_sim/libris/generate', { sigel: 'Hig', count: 30, from: daysAgo(60), to: daysAgo(0), seed: 7, unknownSigelShare: 0 })).status).toBe(201);
-    const unmapped = await simApi('POST', '/_sim/libris/requests', { sigel: 'Hig', created: daysAgo(2), record: { requesting_library: 'Xyz', title: 'Beställd av okänt bibliotek, "Xyz"' } });
-    expect(unmapped.status).toBe(201);
-    unmappedId = unmapped.body.lf_number;
+    await world.addKey('Lnu', 'lnu-key');
+    await world.generate({ sigel: 'Hig', count: 30, from: daysAgo(60), to: daysAgo(0), seed: 7, unknownSigelShare: 0 });
+    const unmapped = await world.addRequest(daysAgo(2), { requesting_library: 'Xyz', title: 'Beställd av okänt bibliotek, "Xyz"' });
+    unmappedId = unmapped.lf_number;
     expect(unmappedId).toEqual(expect.any(String));
-    expect((await simApi('POST', '/_sim/libris/generate', { sigel: 'Lnu', count: 80, from: daysAgo(200), to: daysAgo(0), seed: 11, unknownSigelShare: 0 })).status).toBe(201);
+    await world.generate({ sigel: 'Lnu', count: 80, from: daysAgo(200), to: daysAgo(0), seed: 11, unknownSigelShare: 0 });
 
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
     profiles.hig = await createProfile('LIBRIS_HIG', 'Hig', 'hig-key', daysAgo(60));
     profiles.lnu = await createProfile('LIBRIS_LNU', 'Lnu', 'lnu-key', daysAgo(200));
   });
 
   afterAll(async () => {
     await simApi?.('DELETE', '/_sim/faults/libris').catch(() => undefined);
-    await worker?.close();
-    await reporting?.close();
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
-    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
+    await world?.close();
   });
 
   describe('a Libris import with one unmapped record', () => {

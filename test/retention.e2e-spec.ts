@@ -10,6 +10,7 @@ import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { RETENTION_PATTERN, RETENTION_SCHEDULER_ID } from '../apps/import-worker/src/retention';
 import { createReportingApp } from '../apps/reporting/src/main';
 import { consoleSettings } from '../apps/reporting/src/console/console-settings';
+import { urlOf } from './support/stack';
 
 /** RETENTION_DAYS=30: the daily job removes the requester name, patron id and raw record of requests closed more
  *  than 30 days ago, keeps the requests, their history and counts, and its run says how many it purged. */
@@ -83,7 +84,7 @@ describe('personal data retention (end to end)', () => {
       expect(await row(kept)).toMatchObject({ requester_name: 'Anna Andersson', requester_id: 'patron-4711', raw: { user: 'Anna Andersson' }, personal_data_purged_at: null });
     }
 
-    const runs = await jsonClient((await reporting.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY)('GET', '/api/retention-runs');
+    const runs = await jsonClient(await urlOf(reporting), TEST_ADMIN_KEY)('GET', '/api/retention-runs');
     expect(runs.status).toBe(200);
     expect(runs.body).toMatchObject({ total: 1, items: [{ retentionDays: 30, requestsPurged: 1 }] });
 

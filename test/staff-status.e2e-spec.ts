@@ -1,58 +1,28 @@
-import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
-import { AppConfig } from '@illbridge/common';
-import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
-import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
-import { createProfileConfigApp } from '../apps/profile-config/src/main';
-import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
-import { daysAgo, runProfileNow } from './support/runs';
+import { LibrisWorld, startLibrisWorld } from './support/libris-fixtures';
+import { daysAgo } from './support/runs';
 
 /** Staff work survives imports: a local status set by staff on a Libris request stays when Libris changes the
  *  record (the external status, the data and the raw record are updated, the change recorded as an event), and a
  *  request staff closed is no longer refreshed from Libris one by one. */
 describe('local processing survives the next import (end to end, Libris)', () => {
-  const SIGEL = 'Hig';
-  let db: TestDatabase;
-  let config: AppConfig;
-  let admin: INestApplication;
-  let push: INestApplication;
-  let worker: INestApplication;
-  let sim: RunningSimulator;
-  let pg: Client;
-  let api: ReturnType<typeof jsonClient>;
-  let actions: ReturnType<typeof jsonClient>;
-  let simApi: ReturnType<typeof jsonClient>;
+  let world: LibrisWorld;
   let profileId: string;
-  const urlOf = async (app: INestApplication) => (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
-  const runNow = () => runProfileNow(api, pg, profileId);
-  const byTitle = async (title: string) => (await pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 AND title = $2`, [profileId, title])).rows[0];
+  const runNow = () => world.runNow(profileId);
+  const byTitle = async (title: string) => (await world.pg.query(`SELECT * FROM rs_request WHERE profile_id = $1 AND title = $2`, [profileId, title])).rows[0];
   const take = async (requestId: string, action: string) => {
-    const answer = await actions('POST', `/api/requests/${requestId}/actions`, { action });
+    const answer = await world.actions('POST', `/api/requests/${requestId}/actions`, { action });
     expect({ action, status: answer.status }).toEqual({ action, status: 202 });
     return answer.body;
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    config = testConfig(db.url);
-    sim = await startSimulator({ logLevels: false });
-    simApi = jsonClient(sim.url);
-    admin = await createProfileConfigApp(config);
-    await admin.listen(0, '127.0.0.1');
-    push = await createActionPushApp(config, new PushSettings({ sweepIntervalMs: 0 }));
-    await push.listen(0, '127.0.0.1');
-    worker = await createImportWorkerApp(config, new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }));
-    await worker.init();
-    api = jsonClient(await urlOf(admin), TEST_ADMIN_KEY);
-    actions = jsonClient(await urlOf(push), TEST_ADMIN_KEY);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-
-    await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: 'k' });
+    world = await startLibrisWorld({
+      push: new PushSettings({ sweepIntervalMs: 0 }),
+      worker: new ImportSettings({ librisMaxRequestsPerSecond: 1000, httpTimeoutMs: 1500, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 100 } }),
+    });
     // Created today: every run's harvest window reads it again. Created earlier: only the refresh of open requests
     // whose Libris status can still change reads it (one by one, by LF number).
     const seeds = [
@@ -60,38 +30,13 @@ describe('local processing survives the next import (end to end, Libris)', () =>
       { title: 'Cancelled here', created: daysAgo(5), status: 'Uteliggande' },
       { title: 'Still waiting', created: daysAgo(5), status: 'Uteliggande' },
     ];
-    for (const { title, created, status } of seeds) {
-      const answer = await simApi('POST', '/_sim/libris/requests', { sigel: SIGEL, created, record: { requesting_library: SIGEL, title, status, media_type: 'Lån' } });
-      expect(answer.status).toBe(201);
-    }
-    expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Huvudbiblioteket', resourceSharing: true })).status).toBe(201);
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'LIBRIS_STAFF',
-      name: 'Libris staff',
-      integrationType: 'RESOURCE_SHARING',
-      system: 'LIBRIS',
-      baseUrl: `${sim.url}/libris/api`,
-      libraryCode: SIGEL,
-      resourceSharingLibraryCode: 'MAIN',
-      authentication: { enabled: true, apiKey: 'k' },
-      harvestStartDate: daysAgo(30),
-      granularity: 'DAY',
-      schedule: { type: 'NOT_SCHEDULED' },
-    });
-    expect(profile.body).toMatchObject({ id: expect.any(String) });
-    profileId = profile.body.id;
-    expect((await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [{ libraryCode: 'MAIN', externalLibraryCode: SIGEL }])).status).toBe(200);
+    for (const { title, created, status } of seeds) await world.addRequest(created, { requesting_library: world.sigel, title, status, media_type: 'Lån' });
+    const profile = await world.createLibrisProfile({ code: 'LIBRIS_STAFF', name: 'Libris staff', harvestStartDate: daysAgo(30) });
+    expect(profile).toMatchObject({ id: expect.any(String) });
+    profileId = profile.id;
   });
 
-  afterAll(async () => {
-    await worker?.close();
-    await push?.close();
-    await admin?.close();
-    await sim?.close();
-    await pg?.end();
-    if (config) await wipeQueuePrefix(config.redisUrl, config.queuePrefix);
-    await db?.drop();
-  });
+  afterAll(() => world?.close());
 
   it('keeps the status staff set when Libris changes the record, updates the rest, and records the change', async () => {
     expect((await runNow()).state).toBe('COMPLETED_SUCCESSFULLY');
@@ -100,7 +45,7 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     expect((await take(shipped.id, 'RECEIVE')).request.status).toBe('PHYSICALLY_RECEIVED_BY_LIBRARY');
 
     // Libris moves on: the lender marks it differently and edits the note.
-    const changed = await simApi('PATCH', `/_sim/libris/requests/${SIGEL}/${encodeURIComponent(shipped.external_id)}`, { status: 'Uteliggande', message: 'Ändrad av långivaren' });
+    const changed = await world.simApi('PATCH', `/_sim/libris/requests/${world.sigel}/${encodeURIComponent(shipped.external_id)}`, { status: 'Uteliggande', message: 'Ändrad av långivaren' });
     expect(changed.status).toBe(200);
     const run = await runNow();
     expect(run.counters).toMatchObject({ updated: 1, created: 0 });
@@ -108,7 +53,7 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     const after = await byTitle('Received here');
     expect(after).toMatchObject({ status: 'PHYSICALLY_RECEIVED_BY_LIBRARY', external_system_status: 'Uteliggande' });
     expect(JSON.stringify(after.raw)).toContain('Ändrad av långivaren');
-    const events = (await pg.query(`SELECT type, from_status, to_status, external_system_status, message FROM request_event WHERE request_id = $1 ORDER BY id`, [shipped.id])).rows;
+    const events = (await world.pg.query(`SELECT type, from_status, to_status, external_system_status, message FROM request_event WHERE request_id = $1 ORDER BY id`, [shipped.id])).rows;
     expect(events.map((e) => `${e.type}:${e.to_status}`)).toEqual(['CREATED:SHIPPED_PHYSICALLY', 'ACTION_REQUESTED:PHYSICALLY_RECEIVED_BY_LIBRARY', 'STATUS_CHANGED:PHYSICALLY_RECEIVED_BY_LIBRARY']);
     expect(events[2]).toMatchObject({ external_system_status: 'Uteliggande' });
     expect(events[2].message).toContain('Levererad → Uteliggande');
@@ -121,9 +66,9 @@ describe('local processing survives the next import (end to end, Libris)', () =>
     expect((await take(request.id, 'CANCEL')).request.status).toBe('CANCELED_BY_STAFF');
     expect(await byTitle('Cancelled here')).toMatchObject({ status: 'CANCELED_BY_STAFF', closed: true });
 
-    await simApi('DELETE', '/_sim/libris/calls');
+    await world.clearCalls();
     expect((await runNow()).state).toBe('COMPLETED_SUCCESSFULLY');
-    const calls = ((await simApi('GET', '/_sim/libris/calls')).body.calls as any[]).map((c) => decodeURIComponent(String(c.path)));
+    const calls = (await world.calls()).map((c) => decodeURIComponent(String(c.path)));
     // A single read names the request by its LF number (external id) or its request_id.
     const refreshed = (r: any) => calls.some((path) => [r.external_id, r.raw?.lf_number, r.raw?.request_id].filter(Boolean).some((id) => path.endsWith(`/${id}`)));
     // The open one is still read one by one; the closed one is not.

@@ -8,6 +8,7 @@ import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { createReportingApp } from '../apps/reporting/src/main';
 import { NacsisWorld, PARTNER, Seeded, startNacsisWorld, US } from './support/nacsis-fixtures';
 import { runProfileNow } from './support/runs';
+import { urlOf } from './support/stack';
 
 /** The NACSIS sync reconciles instead of rewinding (issue 13, item 5), end to end: action-push (its worker giving up
  *  after 2 attempts), profile-config's run now, the import worker and reporting against the CATP simulator. A sync
@@ -25,7 +26,7 @@ describe('NACSIS sync reconciles with pushes (end to end)', () => {
   const started = async (app: INestApplication) => {
     apps.push(app);
     await app.listen(0, '127.0.0.1');
-    return jsonClient((await app.getUrl()).replace('[::1]', '127.0.0.1'), TEST_ADMIN_KEY);
+    return jsonClient(await urlOf(app), TEST_ADMIN_KEY);
   };
   const sync = async () => {
     const run = await runProfileNow(admin, world.pg, world.profileId);

@@ -12,6 +12,8 @@ import { pushesUnderWay } from './lender-pushes';
 import { migratedDatabase, PrivatePostgres, startPrivatePostgres } from '../support/servers';
 import { faultServices } from './fault-services';
 import { faultScale } from './scale';
+import { urlOf } from '../support/stack';
+import { daysAgo } from '../support/runs';
 
 /** Postgres restarted (crashed: `pg_ctl stop -m immediate`, down for a few seconds, started again) while
  *  the services work. Each test has its own Postgres server, so the other test files never notice.
@@ -60,7 +62,6 @@ describe('Postgres restarted under load (fault suite)', () => {
     let admin: INestApplication;
     let sim: RunningSimulator;
     let pg: Client;
-    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
     beforeAll(async () => {
       db = await migratedDatabase(server, 'illbridge_import');
@@ -82,7 +83,7 @@ describe('Postgres restarted under load (fault suite)', () => {
       const simApi = jsonClient(sim.url);
       await simApi('POST', '/_sim/libris/keys', { sigel: SIGEL, apiKey: 'k-123' });
       await simApi('POST', '/_sim/libris/generate', { sigel: SIGEL, count: COUNT, from: daysAgo(240), to: daysAgo(0), seed: 21, unknownSigelShare: 0 });
-      const adminUrl = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
+      const adminUrl = await urlOf(admin);
       const api = jsonClient(adminUrl, TEST_ADMIN_KEY);
       expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Main', resourceSharing: true })).status).toBe(201);
       const profile = await api('POST', '/api/integration-profiles', {
@@ -174,7 +175,7 @@ describe('Postgres restarted under load (fault suite)', () => {
       config = testConfig(database.url);
       admin = await createProfileConfigApp(config);
       await admin.listen(0, '127.0.0.1');
-      const base = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
+      const base = await urlOf(admin);
       endpoint = `${base}/netpunkt/receipt`;
       const api = jsonClient(base, TEST_ADMIN_KEY);
       await api('POST', '/api/libraries', { code: 'MAIN', name: 'Hovedbiblioteket', resourceSharing: true });

@@ -10,6 +10,8 @@ import { pushesUnderWay } from './lender-pushes';
 import { PrivateRedis, startPrivateRedis } from '../support/servers';
 import { faultServices } from './fault-services';
 import { faultScale } from './scale';
+import { urlOf } from '../support/stack';
+import { daysAgo } from '../support/runs';
 
 /** Redis killed and started again empty (no persistence: every job, schedule and lock is gone) while
  *  the services work. The test has its own Redis server, so the other test files never notice.
@@ -37,7 +39,6 @@ describe('Redis restarted and wiped under load (fault suite)', () => {
     let admin: INestApplication;
     let sim: RunningSimulator;
     let pg: Client;
-    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
     beforeAll(async () => {
       db = await createTestDatabase();
@@ -58,7 +59,7 @@ describe('Redis restarted and wiped under load (fault suite)', () => {
 
     it(`finishes a running and a queued run, each request once, and rebuilds the schedules, although Redis restarted empty ${RESTARTS} time(s); schedule changes answer 503 meanwhile`, async () => {
       const simApi = jsonClient(sim.url);
-      const adminUrl = (await admin.getUrl()).replace('[::1]', '127.0.0.1');
+      const adminUrl = await urlOf(admin);
       const api = jsonClient(adminUrl, TEST_ADMIN_KEY);
       expect((await api('POST', '/api/libraries', { code: 'MAIN', name: 'Main', resourceSharing: true })).status).toBe(201);
       const profiles: { id: string; sigel: string }[] = [];

@@ -6,12 +6,11 @@ import { createTestDatabase, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfi
 import { buildScenario } from '../../apps/ill-simulator/src/netpunkt/netpunkt-scenarios';
 import { freePort, RunningService } from '../../scripts/lib/services';
 import { faultServices } from '../faults/fault-services';
+import { NETPUNKT, seedNetpunkt } from '../support/netpunkt-fixtures';
 import { Relay } from '../support/relay';
 
 const LOG_DIR = resolve(__dirname, '..', '..', 'test-artifacts', 'security-netpunkt');
-const PASSWORD = 'netpunkt-shared-secret';
-const OUR_ISIL = 'DK-820010';
-const PICKUP = 'DK-820011';
+const { PASSWORD, OUR_ISIL, PICKUP } = NETPUNKT;
 const PER_ADDRESS = 5;
 const PER_REQUESTER = 8;
 
@@ -76,15 +75,7 @@ describe('security: the Netpunkt receipt endpoint (issue 22)', () => {
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     const api = jsonClient(one.url, TEST_ADMIN_KEY);
-    await api('POST', '/api/libraries', { code: 'MAIN', name: 'Hovedbiblioteket', resourceSharing: true });
-    await api('POST', '/api/libraries', { code: 'BRANCH', name: 'Filial', resourceSharing: false });
-    await api('POST', '/api/partners', { code: 'DK-710100', name: 'Københavns Biblioteker', system: 'NETPUNKT' });
-    const profile = await api('POST', '/api/integration-profiles', {
-      code: 'NETPUNKT', name: 'Netpunkt', integrationType: 'RESOURCE_SHARING', system: 'NETPUNKT', libraryCode: OUR_ISIL,
-      resourceSharingLibraryCode: 'MAIN', authentication: { enabled: true, password: PASSWORD },
-    });
-    expect(profile.status).toBe(201);
-    profileId = profile.body.id;
+    profileId = (await seedNetpunkt(api)).id;
     // The profile's own ISIL mapped too: a receipt whose library does not resolve is refused (fatal_internal_error).
     await api('PUT', `/api/integration-profiles/${profileId}/library-mappings`, [
       { libraryCode: 'BRANCH', externalLibraryCode: PICKUP },

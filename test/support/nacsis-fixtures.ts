@@ -5,6 +5,7 @@ import type { CatpHandle } from '@illbridge/connectors/nacsis';
 import { mapNacsisStatus } from '@illbridge/workflow';
 import { createTestDatabase, jsonClient, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { RunningSimulator, startSimulator } from '../../apps/ill-simulator/src/simulator';
+import { expectStatus, Stack, StackOptions, startStack } from './stack';
 
 /** Shared set-up of the action-push end-to-end tests: a test database and queue prefix, the NACSIS-ILL
  *  simulator with two participants (us and a partner), a NACSIS profile pointing at it, and requests
@@ -75,10 +76,7 @@ export async function startNacsisWorld(
   let pg = new Client({ connectionString: db.url });
   pg.on('error', () => undefined); // a fault test may stop the server under it; queries fail instead
   await pg.connect();
-  const ok = (what: string, res: { status: number; body: any }, status: number) => {
-    if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    return res;
-  };
+  const ok = expectStatus;
   ok('participant US', await simApi('POST', '/_sim/nacsis/participants', { participantId: US, name: '架空大学附属図書館', ...US_LOGIN }), 201);
   ok('participant PARTNER', await simApi('POST', '/_sim/nacsis/participants', { participantId: PARTNER, name: '相手大学図書館' }), 201);
   ok('settings', await simApi('POST', '/_sim/nacsis/settings', { today: TODAY.replaceAll('-', '') }), 200);
@@ -148,4 +146,73 @@ export async function startNacsisWorld(
       await db.drop();
     },
   };
+}
+
+/** The libraries of the NACSIS-ILL import tests (profile-config and the import worker against the simulator): us,
+ *  with the CATP login of our profile, and two partner libraries. */
+export const NACSIS_LIBRARIES = {
+  US: { participantId: 'FA012345', userId: 'USER0001', password: 'us-secret', name: '架空大学図書館' },
+  TOKYO: { participantId: 'FA000001', userId: 'USER0002', password: 'tokyo', name: '東京大学' },
+  KYOTO: { participantId: 'FA000002', userId: 'USER0003', password: 'kyoto', name: '京都大学' },
+} as const;
+
+export interface NacsisParticipant {
+  participantId: string;
+  name: string;
+  userId?: string;
+  password?: string;
+}
+
+export interface NacsisProfileFields {
+  code: string;
+  name: string;
+  harvestStartDate: string;
+  /** Where the profile reaches CATP: the simulator unless given (a relay in front of it). */
+  baseUrl?: string;
+  /** Any other field of the profile: by day and not scheduled unless given. */
+  [field: string]: unknown;
+}
+
+/** The services of an import test (`startStack`), the simulator's NACSIS-ILL knowing us and `participants`, and
+ *  library MAIN of ours (the one a NACSIS profile maps to our participant id). */
+export interface NacsisSyncWorld extends Stack {
+  /** A NACSIS profile with our login, MAIN mapped to our participant id: the profile as created. */
+  createNacsisProfile(fields: NacsisProfileFields): Promise<any>;
+  /** A record in the simulator's NACSIS-ILL (`POST /_sim/nacsis/records`): the record as created (its `id`, …). */
+  addRecord(body: Record<string, unknown>): Promise<any>;
+}
+
+export async function startNacsisSyncWorld(options: StackOptions & { participants: NacsisParticipant[] }): Promise<NacsisSyncWorld> {
+  const { participants, ...stackOptions } = options;
+  const { US: OURS } = NACSIS_LIBRARIES;
+  const stack = await startStack(stackOptions);
+  const world: NacsisSyncWorld = {
+    ...stack,
+    createNacsisProfile({ baseUrl = `${stack.sim.url}/nacsis/catp`, ...fields }) {
+      return stack.createProfile({
+        integrationType: 'RESOURCE_SHARING',
+        system: 'NACSIS',
+        baseUrl,
+        libraryCode: OURS.participantId,
+        resourceSharingLibraryCode: 'MAIN',
+        authentication: { enabled: true, userId: OURS.userId, password: OURS.password },
+        granularity: 'DAY',
+        schedule: { type: 'NOT_SCHEDULED' },
+        ...fields,
+      });
+    },
+    async addRecord(body) {
+      return expectStatus('NACSIS record', await stack.simApi('POST', '/_sim/nacsis/records', body), 201).body;
+    },
+  };
+  try {
+    for (const participant of [OURS, ...participants]) {
+      expectStatus(`participant ${participant.participantId}`, await stack.simApi('POST', '/_sim/nacsis/participants', participant), 201);
+    }
+    await stack.addLibrary('MAIN', '本館');
+  } catch (error) {
+    await stack.close().catch(() => undefined);
+    throw error;
+  }
+  return world;
 }

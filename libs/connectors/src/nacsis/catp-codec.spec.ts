@@ -282,40 +282,52 @@ describe('CATP codec: tolerance (nacsis-catp.md §2.4)', () => {
     expect(fieldValues(decodeRecords('MESSAGE=a\nERROR=422\nMESSAGE=b')[0], 'MESSAGE')).toEqual(['a', 'b']);
   });
 
-  it.each([
-    ['an empty message', ''],
-    ['a message starting with an empty line', '\r\nGETHANDLE 0123456789 000 CATP/1.1 000 REQUEST\r\n\r\n'],
-    ['a short request line', 'GETHANDLE 0123456789 000 CATP/1.1\r\n\r\n'],
-    ['a request code other than 000', 'GETHANDLE 0123456789 000 CATP/1.1 200 REQUEST\r\n\r\n'],
-    ['a handle that is not 10 characters', 'RELEASEHANDLE ABC 000 CATP/1.1 000 REQUEST\r\n\r\n'],
-    ['a frame that is not 3 digits', 'RELEASEHANDLE A7K2M9Q4X1 00 CATP/1.1 000 REQUEST\r\n\r\n'],
-    ['an unknown protocol', 'RELEASEHANDLE A7K2M9Q4X1 000 HTTP/1.1 000 REQUEST\r\n\r\n'],
-    ['a lower-case method', 'search A7K2M9Q4X1 000 CATP/1.1 000 REQUEST\r\n\r\n'],
-    ['a header line without a colon', 'RELEASEHANDLE A7K2M9Q4X1 000 CATP/1.1 000 REQUEST\r\nContent-Length 0\r\n\r\n'],
-    ['a Content-Length that is not a number', 'RELEASEHANDLE A7K2M9Q4X1 000 CATP/1.1 000 REQUEST\r\nContent-Length: zero\r\n\r\n'],
-  ])('refuses %s', (_case, wire) => {
-    expect(() => decodeRequest(wire)).toThrow(CatpSyntaxError);
-  });
-
-  it.each([
-    ['a status code that is not 3 digits', 'GETHANDLE A7K2M9Q4X1 001 CATP/1.1 20 OK\r\n\r\n'],
-    ['a request line', 'GETHANDLE A7K2M9Q4X1 001 CATP/1.1\r\n\r\n'],
-    ['HTML', '<html><body>Bad Gateway</body></html>'],
-  ])('refuses a response with %s', (_case, wire) => {
-    expect(() => decodeResponse(wire)).toThrow(CatpSyntaxError);
-  });
-
-  it.each([
-    ['a line without "="', 'ID=1\nSTAT'],
-    ['an empty tag', '=value'],
-    ['an unclosed group', '<BIBG>\nBIBID=1'],
-    ['a nested group', '<BIBG>\n<HMLG>\n</HMLG>\n</BIBG>'],
-    ['a close without its open', 'ID=1\n</BIBG>'],
-    ['a mismatched close', '<BIBG>\nBIBID=1\n</HMLG>'],
-    ['data before the first delimiter', 'ID=0\n--NACSIS-CATP\nID=1\n--NACSIS-CATP--'],
-  ])('refuses records with %s', (_case, body) => {
-    expect(() => decodeRecords(body)).toThrow(CatpSyntaxError);
-  });
+  /** What each decoder refuses: the test's title, the decoder, and the cases as [what the text has, the text]. */
+  const refusals: [string, (text: string) => unknown, [string, string][]][] = [
+    [
+      'refuses %s',
+      decodeRequest,
+      [
+        ['an empty message', ''],
+        ['a message starting with an empty line', '\r\nGETHANDLE 0123456789 000 CATP/1.1 000 REQUEST\r\n\r\n'],
+        ['a short request line', 'GETHANDLE 0123456789 000 CATP/1.1\r\n\r\n'],
+        ['a request code other than 000', 'GETHANDLE 0123456789 000 CATP/1.1 200 REQUEST\r\n\r\n'],
+        ['a handle that is not 10 characters', 'RELEASEHANDLE ABC 000 CATP/1.1 000 REQUEST\r\n\r\n'],
+        ['a frame that is not 3 digits', 'RELEASEHANDLE A7K2M9Q4X1 00 CATP/1.1 000 REQUEST\r\n\r\n'],
+        ['an unknown protocol', 'RELEASEHANDLE A7K2M9Q4X1 000 HTTP/1.1 000 REQUEST\r\n\r\n'],
+        ['a lower-case method', 'search A7K2M9Q4X1 000 CATP/1.1 000 REQUEST\r\n\r\n'],
+        ['a header line without a colon', 'RELEASEHANDLE A7K2M9Q4X1 000 CATP/1.1 000 REQUEST\r\nContent-Length 0\r\n\r\n'],
+        ['a Content-Length that is not a number', 'RELEASEHANDLE A7K2M9Q4X1 000 CATP/1.1 000 REQUEST\r\nContent-Length: zero\r\n\r\n'],
+      ],
+    ],
+    [
+      'refuses a response with %s',
+      decodeResponse,
+      [
+        ['a status code that is not 3 digits', 'GETHANDLE A7K2M9Q4X1 001 CATP/1.1 20 OK\r\n\r\n'],
+        ['a request line', 'GETHANDLE A7K2M9Q4X1 001 CATP/1.1\r\n\r\n'],
+        ['HTML', '<html><body>Bad Gateway</body></html>'],
+      ],
+    ],
+    [
+      'refuses records with %s',
+      decodeRecords,
+      [
+        ['a line without "="', 'ID=1\nSTAT'],
+        ['an empty tag', '=value'],
+        ['an unclosed group', '<BIBG>\nBIBID=1'],
+        ['a nested group', '<BIBG>\n<HMLG>\n</HMLG>\n</BIBG>'],
+        ['a close without its open', 'ID=1\n</BIBG>'],
+        ['a mismatched close', '<BIBG>\nBIBID=1\n</HMLG>'],
+        ['data before the first delimiter', 'ID=0\n--NACSIS-CATP\nID=1\n--NACSIS-CATP--'],
+      ],
+    ],
+  ];
+  for (const [title, decode, cases] of refusals) {
+    it.each(cases)(title, (_case, text) => {
+      expect(() => decode(text)).toThrow(CatpSyntaxError);
+    });
+  }
 
   it('refuses to write a line break into a value, a tag or a header', () => {
     expect(() => encodeFields([{ tag: 'CMMNT', value: 'a\r\nSTAT=確認' }])).toThrow(CatpSyntaxError);
