@@ -253,7 +253,8 @@ describe('action-push (end to end)', () => {
 
     it('borrower: ACCEPT then RECEIVE taken back to back (before the first is pushed) both succeed, in order', async () => {
       received = await seed('BORROWING', '発送');
-      await simApi('POST', '/_sim/faults/nacsis', { latencyMs: 300 });
+      // NACSIS slow enough that the ACCEPT is still on its way while the RECEIVE is taken and checked (on a busy machine too).
+      await simApi('POST', '/_sim/faults/nacsis', { latencyMs: 1500 });
       try {
         const accept = await take(received.requestId, { action: 'ACCEPT' });
         const receive = await take(received.requestId, { action: 'RECEIVE' });
