@@ -6,6 +6,8 @@ import { createImportWorkerApp } from '../apps/import-worker/src/main';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
 import { createProfileConfigApp } from '../apps/profile-config/src/main';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
+import { NACSIS_CLOCK_MARGIN_MS } from '../apps/import-worker/src/nacsis/nacsis-importer';
+import { japanDay } from './support/runs';
 import { CatpRelay } from './support/catp-relay';
 
 /** Us, two partner libraries, and a library that is only a further candidate. */
@@ -166,7 +168,7 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
       unchanged: 0,
     });
     expect(run.window_from).toBe(daysAgo(30));
-    expect(run.window_to).toBe(daysAgo(0));
+    expect(run.window_to).toBe(japanDay()); // NACSIS's today (RNWDT is the day in Japan)
 
     expect(await request('ordered', 'BORROWING')).toMatchObject({
       status: 'REQUEST_SENT_TO_PARTNER',
@@ -219,11 +221,11 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
     expect(outcomes.map((o) => o.external_id).sort()).toEqual([ids.byOno, ids.byId].sort());
   });
 
-  it('a second sync over unchanged data creates nothing and continues from the cursor with a day of overlap', async () => {
+  it("a second sync over unchanged data creates nothing and continues from the cursor: the day in Japan the last run's search began", async () => {
     const before = await requests();
     const run = await runNow();
     expect(run.counters).toMatchObject({ created: 0, updated: 0, unchanged: 7, borrowingFailed: 1, lendingProcessed: 3 });
-    expect(run.window_from).toBe(daysAgo(1));
+    expect(run.window_from).toBe(japanDay(NACSIS_CLOCK_MARGIN_MS));
     const after = await requests();
     expect(after.map((r) => [r.id, r.status, r.updated_at.getTime()])).toEqual(before.map((r) => [r.id, r.status, r.updated_at.getTime()]));
   });
