@@ -204,7 +204,7 @@ export async function startImportStack(url: string, prefix: string) {
       const started = Date.now();
       const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profileId}/run`);
       const result = await waitForRun(pg, jobRunId, started);
-      return { ...result, cpu: meter() };
+      return { ...result, id: jobRunId as string, cpu: meter() };
     },
     async close() {
       await pg.end();

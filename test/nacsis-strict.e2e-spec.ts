@@ -201,4 +201,37 @@ describe('NACSIS-ILL synchronisation against the strict simulator (end to end)',
     expect(next.state).toBe('COMPLETED_SUCCESSFULLY');
     expect(next.window_from).toBe(daysAgo(3)); // LOANA from its own cursor (the first day it has still to read)
   });
+
+  it('reads the cursor day again: a record renewed on it after the last search is picked up, an unchanged one is not rewritten', async () => {
+    const [changed, unchanged] = await seedLending(2, japanDay());
+    expect((await runNow()).counters).toMatchObject({ created: 2 });
+    const row = async (id: string) => (await pg.query('SELECT id, status, external_system_status, updated_at FROM rs_request WHERE profile_id = $1 AND external_id = $2', [profileId, id])).rows[0];
+    const eventsOf = async (id: string) => (await pg.query('SELECT count(*)::int AS n FROM request_event WHERE request_id = $1', [id])).rows[0].n;
+    const before = await row(unchanged);
+    const eventsBefore = await eventsOf(before.id);
+
+    // Renewed today in Japan, after the search that set the cursor to today: the next run reads today again.
+    expect((await simApi('POST', `/_sim/nacsis/records/${changed}/act`, { as: US.participantId, command: 'RECEIVE' })).status).toBe(200);
+    const run = await runNow();
+    expect(run.window_from).toBe(japanDay(NACSIS_CLOCK_MARGIN_MS));
+    expect(run.counters).toMatchObject({ created: 0, updated: 1 });
+    expect(await row(changed)).toMatchObject({ status: 'BEING_PROCESSED', external_system_status: '処理中' });
+    // Read again (today's), but the same: neither the row nor its history is written.
+    expect(await row(unchanged)).toEqual(before);
+    expect(await eventsOf(before.id)).toBe(eventsBefore);
+    const outcomes = (await pg.query('SELECT external_id, outcome FROM record_event WHERE job_run_id = $1 AND external_id = ANY($2)', [run.id, [changed, unchanged]])).rows;
+    expect(outcomes.sort((a, b) => a.external_id.localeCompare(b.external_id))).toEqual(
+      [{ external_id: changed, outcome: 'UPDATED' }, { external_id: unchanged, outcome: 'UNCHANGED' }].sort((a, b) => a.external_id.localeCompare(b.external_id)),
+    );
+
+    // A run that began just before midnight in Japan left yesterday as the cursor: a record renewed later that day
+    // (yesterday, after its search) is still read.
+    const yesterday = japanDay(86_400_000);
+    await pg.query(`UPDATE integration_profile SET harvest_cursors = $2 WHERE id = $1`, [profileId, JSON.stringify({ COPYO: yesterday, LOANO: yesterday, COPYA: yesterday, LOANA: yesterday })]);
+    const [late] = await seedLending(1, yesterday);
+    const after = await runNow();
+    expect(after.window_from).toBe(yesterday);
+    expect(after.counters).toMatchObject({ created: 1, updated: 0 });
+    expect(await row(late)).toBeDefined();
+  });
 });

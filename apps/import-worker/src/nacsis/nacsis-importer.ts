@@ -230,22 +230,28 @@ class NacsisSync {
 
   /** Hands on the records that came with the SEARCH, then RETRIEVEs every further page of its result set, following
    *  Next-result-set-position (the server returns at most a page, whatever is asked; an empty page that names a next
-   *  position is not the end). Answers the number of records read; a next position that does not move forward is a
-   *  malformed answer. */
+   *  position is not the end). The next page is asked for while the one before is handed on (one CATP call in flight
+   *  at most: the server's answer and our writing overlap). Answers the number of records read; a next position that
+   *  does not move forward is a malformed answer (after the page that named it is handed on). */
   private async readAll(db: NacsisDatabase, result: CatpResultSet, onPage: (records: readonly CatpRecord[]) => Promise<void>): Promise<number> {
     let read = result.records.length;
     if (read) await onPage(result.records);
+    const retrieve = (start: number) => {
+      const page = this.tracker.checkAbort().then(() => this.call(() => this.client.retrieve(this.handle, this.nameOf(db), result, start, this.settings.batchSize)));
+      page.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
+      return page;
+    };
     let position = result.resultCount > read ? result.nextPosition || read + 1 : 0;
-    while (position > 0) {
-      await this.tracker.checkAbort();
+    let pending = position > 0 ? retrieve(position) : null;
+    while (pending) {
       const start = position;
-      const page = await this.call(() => this.client.retrieve(this.handle, this.nameOf(db), result, start, this.settings.batchSize));
+      const page = await pending;
       read += page.records.length;
+      const malformed = page.nextPosition !== 0 && page.nextPosition <= start;
+      position = malformed ? 0 : page.nextPosition;
+      pending = position > 0 ? retrieve(position) : null;
       if (page.records.length) await onPage(page.records);
-      if (page.nextPosition !== 0 && page.nextPosition <= start) {
-        throw new ExternalSystemError('MALFORMED_RESPONSE', `NACSIS RETRIEVE from position ${start} answered Next-result-set-position ${page.nextPosition}`);
-      }
-      position = page.nextPosition;
+      if (malformed) throw new ExternalSystemError('MALFORMED_RESPONSE', `NACSIS RETRIEVE from position ${start} answered Next-result-set-position ${page.nextPosition}`);
     }
     return read;
   }
