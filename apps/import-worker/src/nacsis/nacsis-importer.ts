@@ -197,7 +197,28 @@ class NacsisSync {
   private async harvest(db: NacsisDatabase, query: string) {
     // No records with the SEARCH: they all come page by page with RETRIEVE.
     const result = await this.call(() => this.client.search(this.handle, this.nameOf(db), query, { smallSetUpperBound: 0, largeSetLowerBound: 1 }));
-    await this.readAll(db, result, (records) => this.writePage(db, records));
+    const batch = this.batcher(db);
+    await this.readAll(db, result, batch.add);
+    await batch.flush();
+  }
+
+  /** Collects records of `db` and writes them IMPORT_BATCH_SIZE at a time: a server page (100) or a look-up's answer
+   *  (a few) written each on its own cost a writer statement, a progress report and a report event apiece. */
+  private batcher(db: NacsisDatabase) {
+    let pending: CatpRecord[] = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      const records = pending;
+      pending = [];
+      await this.writePage(db, records);
+    };
+    return {
+      add: async (records: readonly CatpRecord[]) => {
+        pending.push(...records);
+        if (pending.length >= this.settings.batchSize) await flush();
+      },
+      flush,
+    };
   }
 
   /** Reads the records with the given ids from `db` (those not in our view of it do not come back) and writes them,
@@ -209,6 +230,7 @@ class NacsisSync {
     const found = new Set<string>();
     const incomplete = new Set<string>();
     const size = Math.max(1, this.settings.nacsisLookupIds);
+    const batch = this.batcher(db);
     for (let i = 0; i < ids.length; i += size) {
       await this.tracker.checkAbort();
       const slice = ids.slice(i, i + size);
@@ -221,10 +243,11 @@ class NacsisSync {
           return id !== undefined && slice.includes(id);
         });
         for (const record of records) found.add(fieldValue(record, 'ID')!);
-        if (records.length) await this.writePage(db, records);
+        await batch.add(records);
       });
       if (read < result.resultCount) for (const id of slice) incomplete.add(id);
     }
+    await batch.flush();
     return { found, incomplete };
   }
 
