@@ -117,6 +117,25 @@ export function postgresCpuSeconds(): number {
   return total;
 }
 
+/** CPU seconds the live Postgres backends connected to `database` have used so far (their command line names it):
+ *  what our own statements cost, apart from other databases' (another helper's bench on the same server). A backend
+ *  that exits meanwhile is lost from it (the services keep their pools' connections through a run). */
+export function databaseCpuSeconds(database: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 /** CPU seconds the whole machine has been busy so far (all processes: ours, Postgres, Redis, anyone else's). */
 export function machineBusySeconds(): number {
   const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
@@ -159,8 +178,9 @@ export const fmt = (n: number) => Math.round(n).toLocaleString('en-US').replace(
 
 /** CPU used between start and stop by a child process of ours, this process (the simulator and the
  *  HTTP clients), Postgres, and the rest of the machine (Redis, anyone else's jobs). */
-export function cpuMeter(childPid: number) {
-  const t0 = { child: cpuSeconds(childPid), bench: process.cpuUsage(), pg: postgresCpuSeconds(), machine: machineBusySeconds(), wall: Date.now() };
+export function cpuMeter(childPid: number, database?: string) {
+  const ownPg = () => (database ? databaseCpuSeconds(database) : NaN);
+  const t0 = { child: cpuSeconds(childPid), bench: process.cpuUsage(), pg: postgresCpuSeconds(), pgOwn: ownPg(), machine: machineBusySeconds(), wall: Date.now() };
   return () => {
     const bench = process.cpuUsage(t0.bench);
     const child = cpuSeconds(childPid) - t0.child;
@@ -168,7 +188,7 @@ export function cpuMeter(childPid: number) {
     const pg = postgresCpuSeconds() - t0.pg;
     const machine = machineBusySeconds() - t0.machine;
     const wall = (Date.now() - t0.wall) / 1000;
-    return { wall, child, bench: self, pg, other: Math.max(0, machine - child - self - pg), machine };
+    return { wall, child, bench: self, pg, pgOwn: ownPg() - t0.pgOwn, other: Math.max(0, machine - child - self - pg), machine };
   };
 }
 
@@ -200,7 +220,7 @@ export async function startImportStack(url: string, prefix: string) {
     idlePeak,
     idleRss,
     async timedRun(profileId: string) {
-      const meter = cpuMeter(worker.process.pid!);
+      const meter = cpuMeter(worker.process.pid!, new URL(url).pathname.slice(1));
       const started = Date.now();
       const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profileId}/run`);
       const result = await waitForRun(pg, jobRunId, started);

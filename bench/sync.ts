@@ -174,7 +174,7 @@ export async function nacsisSyncBench(requests: number, prefix: string): Promise
     });
     rows.push({
       what: 'its CPU',
-      result: `import worker ${Math.round(1000 * run.cpu.child)} CPU-ms; bench process (simulator, reporting, polling) ${Math.round(1000 * run.cpu.bench)}; Postgres ${Math.round(1000 * run.cpu.pg)}; other ${Math.round(1000 * run.cpu.other)}`,
+      result: `import worker ${Math.round(1000 * run.cpu.child)} CPU-ms; bench process (simulator, reporting, polling) ${Math.round(1000 * run.cpu.bench)}; Postgres ${Math.round(1000 * run.cpu.pg)} (of it this database's backends ${Math.round(1000 * run.cpu.pgOwn)}; the rest other helpers' databases); other ${Math.round(1000 * run.cpu.other)}`,
       target: '2 cores',
     });
     rows.push({
