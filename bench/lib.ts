@@ -103,31 +103,57 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** CPU seconds all Postgres processes have used so far, including backends that have exited
- *  (counted in their parent's cutime/cstime). With `database`, only the backends connected to it now and the
- *  server's own processes (WAL writer, checkpointer, …), so that work on other databases of the same server (another
- *  bench, a test run) is not counted; a backend of `database` that exits meanwhile is then missing (the push bench's
- *  connections are pooled and live through the run). */
-export function postgresCpuSeconds(database?: string): number {
+ *  (counted in their parent's cutime/cstime). */
+export function postgresCpuSeconds(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
       const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      if (database) {
-        // "postgres: 15/main: <user> <database> <host>(<port>) <state>" for a backend; "postgres: 15/main: walwriter" else.
-        const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        const backend = / \d+\.\d+\.\d+\.\d+\(\d+\)| \[local\]| autovacuum worker /.test(title);
-        if (backend && !title.includes(` ${database} `)) continue;
-        total += (Number(fields[11]) + Number(fields[12])) / 100;
-        continue;
-      }
       total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
     } catch {
       // gone meanwhile
     }
   }
   return total;
+}
+
+/** CPU seconds each live Postgres backend connected to `database` has used so far (their command line names it), by
+ *  pid: what our own statements cost, apart from other databases' (another bench or a test run on the same server). */
+export function databaseCpuByBackend(database: string): Map<string, number> {
+  const byPid = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      byPid.set(entry, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return byPid;
+}
+
+/** The CPU seconds `database`'s backends use from now on, sampled every 250 ms so that a backend that exits meanwhile
+ *  (a pool closing an idle connection) still counts what it used up to its last sample. */
+function databaseCpuMeter(database: string): () => number {
+  const first = databaseCpuByBackend(database);
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, seconds] of databaseCpuByBackend(database)) last.set(pid, seconds);
+  };
+  const timer = setInterval(sample, 250);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    sample();
+    let total = 0;
+    for (const [pid, seconds] of last) total += seconds - (first.get(pid) ?? 0);
+    return total;
+  };
 }
 
 /** CPU seconds the whole machine has been busy so far (all processes: ours, Postgres, Redis, anyone else's). */
@@ -173,15 +199,16 @@ export const fmt = (n: number) => Math.round(n).toLocaleString('en-US').replace(
 /** CPU used between start and stop by a child process of ours, this process (the simulator and the
  *  HTTP clients), Postgres, and the rest of the machine (Redis, anyone else's jobs). */
 export function cpuMeter(childPid: number, database?: string) {
-  const t0 = { child: cpuSeconds(childPid), bench: process.cpuUsage(), pg: postgresCpuSeconds(database), machine: machineBusySeconds(), wall: Date.now() };
+  const ownPg = database ? databaseCpuMeter(database) : () => NaN;
+  const t0 = { child: cpuSeconds(childPid), bench: process.cpuUsage(), pg: postgresCpuSeconds(), machine: machineBusySeconds(), wall: Date.now() };
   return () => {
     const bench = process.cpuUsage(t0.bench);
     const child = cpuSeconds(childPid) - t0.child;
     const self = (bench.user + bench.system) / 1e6;
-    const pg = postgresCpuSeconds(database) - t0.pg;
+    const pg = postgresCpuSeconds() - t0.pg;
     const machine = machineBusySeconds() - t0.machine;
     const wall = (Date.now() - t0.wall) / 1000;
-    return { wall, child, bench: self, pg, other: Math.max(0, machine - child - self - pg), machine };
+    return { wall, child, bench: self, pg, pgOwn: ownPg(), other: Math.max(0, machine - child - self - pg), machine };
   };
 }
 
@@ -213,11 +240,11 @@ export async function startImportStack(url: string, prefix: string) {
     idlePeak,
     idleRss,
     async timedRun(profileId: string) {
-      const meter = cpuMeter(worker.process.pid!);
+      const meter = cpuMeter(worker.process.pid!, new URL(url).pathname.slice(1));
       const started = Date.now();
       const { jobRunId } = await api(base, 'POST', `/api/integration-profiles/${profileId}/run`);
       const result = await waitForRun(pg, jobRunId, started);
-      return { ...result, cpu: meter() };
+      return { ...result, id: jobRunId as string, cpu: meter() };
     },
     async close() {
       await pg.end();

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
+import { NACSIS_CLOCK_MARGIN_MS } from '../apps/import-worker/src/nacsis/nacsis-importer';
 import { NACSIS_LIBRARIES, NacsisSyncWorld, startNacsisSyncWorld } from './support/nacsis-fixtures';
-import { daysAgo } from './support/runs';
+import { daysAgo, japanDay } from './support/runs';
 import { JsonClient } from './support/stack';
 
 const { US, TOKYO, KYOTO } = NACSIS_LIBRARIES;
@@ -74,7 +75,9 @@ describe('NACSIS-ILL synchronisation against the strict simulator (end to end)',
     const retrieves = log.filter((c) => c.method === 'RETRIEVE');
     expect(retrieves.length).toBeGreaterThanOrEqual(3);
     const cursors = (await pg.query('SELECT harvest_cursors FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursors;
-    expect(cursors).toEqual({ COPYO: daysAgo(0), LOANO: daysAgo(0), COPYA: daysAgo(0), LOANA: daysAgo(0) });
+    // Each database's next run starts from the day in Japan its last search began (less the clock margin).
+    const renewalDay = japanDay(NACSIS_CLOCK_MARGIN_MS);
+    expect(cursors).toEqual({ COPYO: renewalDay, LOANO: renewalDay, COPYA: renewalDay, LOANA: renewalDay });
   });
 
   it(`closes none of ${OPEN_LENDING} open lending requests wrongly when RETRIEVE answers 100 at a time, and closes the one that moved on`, async () => {
@@ -112,7 +115,7 @@ describe('NACSIS-ILL synchronisation against the strict simulator (end to end)',
   });
 
   it('goes on past an empty RETRIEVE page that names a next position', async () => {
-    const today = await seedLending(130, daysAgo(0));
+    const today = await seedLending(130, japanDay());
     await simApi('POST', '/_sim/nacsis/faults', { emptyRetrieveNext: 1 });
     const run = await runNow();
     expect(run.state).toBe('COMPLETED_SUCCESSFULLY');
@@ -131,15 +134,49 @@ describe('NACSIS-ILL synchronisation against the strict simulator (end to end)',
       const run = await runNow();
       expect(run.state).toBe('FAILED');
       expect(run.error_code).toBe('EXTERNAL_SYSTEM_ERROR');
-      expect(run.error).toMatch(new RegExp(`^LOANA since ${daysAgo(4)}: NACSIS SEARCH answered 403 Forbidden: database LOANX is not allowed`));
+      expect(run.error).toMatch(new RegExp(`^LOANA since ${daysAgo(3)}: NACSIS SEARCH answered 403 Forbidden: database LOANX is not allowed`));
       const cursors = (await pg.query('SELECT harvest_cursors FROM integration_profile WHERE id = $1', [profileId])).rows[0].harvest_cursors;
-      expect(cursors).toEqual({ COPYO: daysAgo(0), LOANO: daysAgo(0), COPYA: daysAgo(0), LOANA: daysAgo(3) });
+      const renewalDay = japanDay(NACSIS_CLOCK_MARGIN_MS);
+      expect(cursors).toEqual({ COPYO: renewalDay, LOANO: renewalDay, COPYA: renewalDay, LOANA: daysAgo(3) });
       expect((await openLending()).length).toBe(OPEN_LENDING + 130); // no look-up, nothing closed, on a failed harvest
     } finally {
       settings.nacsisDatabaseNames.LOANA = 'LOANA';
     }
     const next = await runNow();
     expect(next.state).toBe('COMPLETED_SUCCESSFULLY');
-    expect(next.window_from).toBe(daysAgo(4)); // LOANA from its own cursor, with a day of overlap
+    expect(next.window_from).toBe(daysAgo(3)); // LOANA from its own cursor (the first day it has still to read)
+  });
+
+  it('reads the cursor day again: a record renewed on it after the last search is picked up, an unchanged one is not rewritten', async () => {
+    const [changed, unchanged] = await seedLending(2, japanDay());
+    expect((await runNow()).counters).toMatchObject({ created: 2 });
+    const row = async (id: string) => (await pg.query('SELECT id, status, external_system_status, updated_at FROM rs_request WHERE profile_id = $1 AND external_id = $2', [profileId, id])).rows[0];
+    const eventsOf = async (id: string) => (await pg.query('SELECT count(*)::int AS n FROM request_event WHERE request_id = $1', [id])).rows[0].n;
+    const before = await row(unchanged);
+    const eventsBefore = await eventsOf(before.id);
+
+    // Renewed today in Japan, after the search that set the cursor to today: the next run reads today again.
+    expect((await simApi('POST', `/_sim/nacsis/records/${changed}/act`, { as: US.participantId, command: 'RECEIVE' })).status).toBe(200);
+    const run = await runNow();
+    expect(run.window_from).toBe(japanDay(NACSIS_CLOCK_MARGIN_MS));
+    expect(run.counters).toMatchObject({ created: 0, updated: 1 });
+    expect(await row(changed)).toMatchObject({ status: 'BEING_PROCESSED', external_system_status: '処理中' });
+    // Read again (today's), but the same: neither the row nor its history is written.
+    expect(await row(unchanged)).toEqual(before);
+    expect(await eventsOf(before.id)).toBe(eventsBefore);
+    const outcomes = (await pg.query('SELECT external_id, outcome FROM record_event WHERE job_run_id = $1 AND external_id = ANY($2)', [run.id, [changed, unchanged]])).rows;
+    expect(outcomes.sort((a, b) => a.external_id.localeCompare(b.external_id))).toEqual(
+      [{ external_id: changed, outcome: 'UPDATED' }, { external_id: unchanged, outcome: 'UNCHANGED' }].sort((a, b) => a.external_id.localeCompare(b.external_id)),
+    );
+
+    // A run that began just before midnight in Japan left yesterday as the cursor: a record renewed later that day
+    // (yesterday, after its search) is still read.
+    const yesterday = japanDay(86_400_000);
+    await pg.query(`UPDATE integration_profile SET harvest_cursors = $2 WHERE id = $1`, [profileId, JSON.stringify({ COPYO: yesterday, LOANO: yesterday, COPYA: yesterday, LOANA: yesterday })]);
+    const [late] = await seedLending(1, yesterday);
+    const after = await runNow();
+    expect(after.window_from).toBe(yesterday);
+    expect(after.counters).toMatchObject({ created: 1, updated: 0 });
+    expect(await row(late)).toBeDefined();
   });
 });

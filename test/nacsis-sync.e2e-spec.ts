@@ -1,8 +1,9 @@
 import { Client } from 'pg';
 import { ImportSettings } from '../apps/import-worker/src/import-settings';
+import { NACSIS_CLOCK_MARGIN_MS } from '../apps/import-worker/src/nacsis/nacsis-importer';
 import { CatpRelay } from './support/catp-relay';
 import { NACSIS_LIBRARIES, NacsisSyncWorld, startNacsisSyncWorld } from './support/nacsis-fixtures';
-import { daysAgo } from './support/runs';
+import { daysAgo, japanDay } from './support/runs';
 import { JsonClient } from './support/stack';
 
 /** Us and two partner libraries. */
@@ -111,7 +112,7 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
       unchanged: 0,
     });
     expect(run.window_from).toBe(daysAgo(30));
-    expect(run.window_to).toBe(daysAgo(0));
+    expect(run.window_to).toBe(japanDay()); // NACSIS's today (RNWDT is the day in Japan)
 
     expect(await request('ordered', 'BORROWING')).toMatchObject({
       status: 'REQUEST_SENT_TO_PARTNER',
@@ -164,11 +165,11 @@ describe('NACSIS-ILL synchronisation (end to end)', () => {
     expect(outcomes.map((o) => o.external_id).sort()).toEqual([ids.byOno, ids.byId].sort());
   });
 
-  it('a second sync over unchanged data creates nothing and continues from the cursor with a day of overlap', async () => {
+  it("a second sync over unchanged data creates nothing and continues from the cursor: the day in Japan the last run's search began", async () => {
     const before = await requests();
     const run = await runNow();
     expect(run.counters).toMatchObject({ created: 0, updated: 0, unchanged: 7, borrowingFailed: 1, lendingProcessed: 3 });
-    expect(run.window_from).toBe(daysAgo(1));
+    expect(run.window_from).toBe(japanDay(NACSIS_CLOCK_MARGIN_MS));
     const after = await requests();
     expect(after.map((r) => [r.id, r.status, r.updated_at.getTime()])).toEqual(before.map((r) => [r.id, r.status, r.updated_at.getTime()]));
   });

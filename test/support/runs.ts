@@ -31,3 +31,6 @@ export async function runProfileNow(api: ReturnType<typeof jsonClient>, pg: Clie
 
 /** A day `n` days ago, as YYYY-MM-DD (UTC). */
 export const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+/** The day in Japan `msAgo` ago, as YYYY-MM-DD: NACSIS dates its records (RNWDT) by it. */
+export const japanDay = (msAgo = 0) => new Date(Date.now() - msAgo + 9 * 3_600_000).toISOString().slice(0, 10);

@@ -33,7 +33,13 @@ const NAMED_IN_WARNING = 20;
 const JST_OFFSET_MS = 9 * 3_600_000;
 /** Today in Japan (`YYYY-MM-DD`): RNWDT is NACSIS's date. */
 const japanToday = (now = Date.now()) => new Date(now + JST_OFFSET_MS).toISOString().slice(0, 10);
-const dayBefore = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+/** How far NACSIS's clock may be behind ours (or a renewal dated before it is searchable): a search begun this long
+ *  after midnight in Japan may still miss records renewed on the day before, so that day is read again. */
+export const NACSIS_CLOCK_MARGIN_MS = 10 * 60_000;
+/** Where the next harvest of a database starts after a complete search of the records renewed through `through`,
+ *  begun at `searchStart`: every record renewed later carries that search's day in Japan or a later one (RNWDT is a
+ *  day), less the clock margin; a search of earlier days only moves it to its last day. */
+export const nextRenewalDay = (through: string, searchStart: number) => [through, japanToday(searchStart - NACSIS_CLOCK_MARGIN_MS)].sort()[0];
 
 type Tracker = ReturnType<RunProgress['start']>;
 
@@ -63,9 +69,9 @@ export class NacsisImporter implements Importer {
 
     const handle = await call(() => client.getHandle(profile.authUserId!, ctx.secret!));
     const sync = new NacsisSync(ctx, writer, tracker, call, client, handle, this.settings, this.runs);
-    let windowFrom = from;
+    let window = { first: from, last: to };
     try {
-      windowFrom = await sync.harvestSince(from, to);
+      window = await sync.harvestSince(from, to);
       tracker.stage('REFRESHING');
       // Records that failed in the last completed run are read again, so a fixed cause (a library
       // mapping added) imports them even when they have not changed since.
@@ -81,7 +87,7 @@ export class NacsisImporter implements Importer {
       await client.releaseHandle(handle).catch(() => undefined);
     }
     await tracker.flush();
-    return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom, windowTo: to, failures: sync.failures, warnings: sync.warnings };
+    return { cursor: new Date(`${to}T00:00:00.000Z`), windowFrom: window.first, windowTo: window.last, failures: sync.failures, warnings: sync.warnings };
   }
 }
 
@@ -107,24 +113,25 @@ class NacsisSync {
     private readonly runs: JobRunsService,
   ) {}
 
-  /** The records of every database renewed since its own cursor (a day of overlap; `from` for a database without
-   *  one) up to today in Japan, by one search per day or whole month (`RNWDT="YYYYMMDD"`, `RNWDT="YYYYMM*"`: no
-   *  range operator). A database's cursor moves on after each search read completely, so a database that fails
-   *  (its failure fails the run) holds back neither its own days already read nor the other databases. Answers the
-   *  first day read. */
-  async harvestSince(from: string, to: string): Promise<string> {
+  /** The records of every database renewed since its own cursor (`from` for a database without one) up to today in
+   *  Japan, by one search per day or whole month (`RNWDT="YYYYMMDD"`, `RNWDT="YYYYMM*"`: no range operator). The
+   *  cursor is the first day the next run must read again (`nextRenewalDay`): the day in Japan its last search
+   *  began, so the overlap is today's records only (and yesterday's just after midnight in Japan). A database's
+   *  cursor moves on after each search read completely, so a database that fails (its failure fails the run) holds
+   *  back neither its own days already read nor the other databases. Answers the first and the last day read. */
+  async harvestSince(from: string, to: string): Promise<{ first: string; last: string }> {
     const cursors = this.ctx.profile.harvestCursors ?? {};
     const lastDay = [to, japanToday()].sort().at(-1)!;
-    let first = from;
+    let first = lastDay;
     for (const db of HARVESTED) {
       await this.tracker.checkAbort();
-      const start = cursors[db] ? dayBefore(cursors[db]) : from;
+      const start = cursors[db] ?? from;
       if (start < first) first = start;
       try {
         for (const search of renewalSearches(start, lastDay)) {
+          const searchStart = Date.now();
           await this.harvest(db, search.query);
-          // Never past our own today: the next run reads again from the day before (a day of overlap).
-          await this.runs.setPartCursor(this.ctx.profile, db, search.through < to ? search.through : to);
+          await this.runs.setPartCursor(this.ctx.profile, db, nextRenewalDay(search.through, searchStart));
         }
       } catch (error) {
         if (error instanceof ExternalSystemError && error.kind !== 'AUTHENTICATION') {
@@ -134,7 +141,7 @@ class NacsisSync {
         throw error;
       }
     }
-    return first;
+    return { first, last: lastDay };
   }
 
   /** The records of `direction` with these ids that the harvest did not bring, looked up in its databases. */
@@ -147,7 +154,9 @@ class NacsisSync {
    *  in our view (the record moved on to the next candidate after our refusal) are closed as REJECTED, a batch per
    *  statement with their request and record events. Only a look-up that answered completely proves a record gone:
    *  one that did not is a warning, and its requests stay open. At most NACSIS_MOVED_ON_PER_RUN per run, least
-   *  recently looked up first (a run's calls stay bounded; every one is looked up within ⌈open ÷ that⌉ runs). */
+   *  recently looked up first (a run's calls stay bounded; every one is looked up within ⌈open ÷ that⌉ runs).
+   *  A look-up that finds a record refreshes it too (written like a harvested one: unchanged, it costs its record
+   *  event). */
   async closeMovedOn() {
     const budget = this.settings.nacsisMovedOnPerRun;
     const { due: unseen, total } = await this.writer.dueForRefresh(this.ctx, 'LENDING', { limit: budget, exceptStatuses: [], except: [...this.seen.LENDING] });
@@ -188,50 +197,84 @@ class NacsisSync {
   private async harvest(db: NacsisDatabase, query: string) {
     // No records with the SEARCH: they all come page by page with RETRIEVE.
     const result = await this.call(() => this.client.search(this.handle, this.nameOf(db), query, { smallSetUpperBound: 0, largeSetLowerBound: 1 }));
-    await this.readAll(db, result, (records) => this.writePage(db, records));
+    const batch = this.batcher(db);
+    await this.readAll(db, result, batch.add);
+    await batch.flush();
+  }
+
+  /** Collects records of `db` and writes them IMPORT_BATCH_SIZE at a time: a server page (100) or a look-up's answer
+   *  (a few) written each on its own cost a writer statement, a progress report and a report event apiece. */
+  private batcher(db: NacsisDatabase) {
+    let pending: CatpRecord[] = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      const records = pending;
+      pending = [];
+      await this.writePage(db, records);
+    };
+    return {
+      add: async (records: readonly CatpRecord[]) => {
+        pending.push(...records);
+        if (pending.length >= this.settings.batchSize) await flush();
+      },
+      flush,
+    };
   }
 
   /** Reads the records with the given ids from `db` (those not in our view of it do not come back) and writes them,
-   *  by OR searches of a few ids each, every answer read to its end; answers the ids found, and the ids whose search
-   *  did not answer completely (fewer records read than it counted hits), of which nothing can be concluded. */
+   *  by OR searches of a few ids each, the records asked to come with the SEARCH answer itself (at most as many hits
+   *  as ids: no RETRIEVE, unless the server sends fewer), every answer read to its end; answers the ids found, and
+   *  the ids whose search did not answer completely (fewer records read than it counted hits), of which nothing can
+   *  be concluded. */
   private async lookUp(db: NacsisDatabase, ids: readonly string[]): Promise<{ found: Set<string>; incomplete: Set<string> }> {
     const found = new Set<string>();
     const incomplete = new Set<string>();
     const size = Math.max(1, this.settings.nacsisLookupIds);
+    const batch = this.batcher(db);
     for (let i = 0; i < ids.length; i += size) {
       await this.tracker.checkAbort();
       const slice = ids.slice(i, i + size);
       const query = slice.map((id) => searchTerm('ID', id)).join(' OR ');
-      const result = await this.call(() => this.client.search(this.handle, this.nameOf(db), query, { smallSetUpperBound: 0, largeSetLowerBound: 1, smallSetElementSet: '2' }));
+      const bounds = { smallSetUpperBound: slice.length, largeSetLowerBound: slice.length + 1, mediumSetPresentNumber: 0, smallSetElementSet: '2' } as const;
+      const result = await this.call(() => this.client.search(this.handle, this.nameOf(db), query, bounds));
       const read = await this.readAll(db, result, async (page) => {
         const records = page.filter((record) => {
           const id = fieldValue(record, 'ID');
           return id !== undefined && slice.includes(id);
         });
         for (const record of records) found.add(fieldValue(record, 'ID')!);
-        if (records.length) await this.writePage(db, records);
+        await batch.add(records);
       });
       if (read < result.resultCount) for (const id of slice) incomplete.add(id);
     }
+    await batch.flush();
     return { found, incomplete };
   }
 
-  /** RETRIEVEs every page of a result set, following Next-result-set-position (the server returns at most a page,
-   *  whatever is asked; an empty page that names a next position is not the end), handing each page on. Answers the
-   *  number of records read; a next position that does not move forward is a malformed answer. */
+  /** Hands on the records that came with the SEARCH, then RETRIEVEs every further page of its result set, following
+   *  Next-result-set-position (the server returns at most a page, whatever is asked; an empty page that names a next
+   *  position is not the end). The next page is asked for while the one before is handed on (one CATP call in flight
+   *  at most: the server's answer and our writing overlap). Answers the number of records read; a next position that
+   *  does not move forward is a malformed answer (after the page that named it is handed on). */
   private async readAll(db: NacsisDatabase, result: CatpResultSet, onPage: (records: readonly CatpRecord[]) => Promise<void>): Promise<number> {
-    let read = 0;
-    let position = result.resultCount > 0 ? result.nextPosition || 1 : 0;
-    while (position > 0) {
-      await this.tracker.checkAbort();
+    let read = result.records.length;
+    if (read) await onPage(result.records);
+    const retrieve = (start: number) => {
+      const page = this.tracker.checkAbort().then(() => this.call(() => this.client.retrieve(this.handle, this.nameOf(db), result, start, this.settings.batchSize)));
+      page.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
+      return page;
+    };
+    let position = result.resultCount > read ? result.nextPosition || read + 1 : 0;
+    let pending = position > 0 ? retrieve(position) : null;
+    while (pending) {
       const start = position;
-      const page = await this.call(() => this.client.retrieve(this.handle, this.nameOf(db), result, start, this.settings.batchSize));
+      const page = await pending;
       read += page.records.length;
+      const malformed = page.nextPosition !== 0 && page.nextPosition <= start;
+      position = malformed ? 0 : page.nextPosition;
+      pending = position > 0 ? retrieve(position) : null;
       if (page.records.length) await onPage(page.records);
-      if (page.nextPosition !== 0 && page.nextPosition <= start) {
-        throw new ExternalSystemError('MALFORMED_RESPONSE', `NACSIS RETRIEVE from position ${start} answered Next-result-set-position ${page.nextPosition}`);
-      }
-      position = page.nextPosition;
+      if (malformed) throw new ExternalSystemError('MALFORMED_RESPONSE', `NACSIS RETRIEVE from position ${start} answered Next-result-set-position ${page.nextPosition}`);
     }
     return read;
   }
