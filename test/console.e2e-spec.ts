@@ -215,7 +215,7 @@ describe('staff console in a browser (end to end)', () => {
     // A NACSIS lending request: find it, open it, every field and the actions allowed now.
     await page.getByRole('link', { name: 'Lending requests' }).click();
     await page.getByRole('heading', { name: 'Lending requests', level: 1 }).waitFor();
-    await page.getByLabel('Search title, author or external identifier').fill(records.lendLoan);
+    await page.getByLabel('Search title, author, identifier, requester or request number').fill(records.lendLoan);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByTestId('request-count').filter({ hasText: '1 request' }).waitFor();
     await page.getByRole('link', { name: records.lendLoan }).click();

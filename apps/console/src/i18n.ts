@@ -15,7 +15,7 @@ const en = {
     created: 'Created', updated: 'Updated', close: 'Close', sortBy: 'Sort by {{column}}',
   },
   requests: {
-    borrowingTitle: 'Borrowing requests', lendingTitle: 'Lending requests', search: 'Search title, author or external identifier', count_one: '{{count}} request', count_other: '{{count}} requests',
+    borrowingTitle: 'Borrowing requests', lendingTitle: 'Lending requests', search: 'Search title, author, identifier, requester or request number', count_one: '{{count}} request', count_other: '{{count}} requests',
     facets: 'Filter', facetStatus: 'Status', facetExternal: 'External System Status', facetPartner: 'Partner', facetSync: 'Sync state', filteredBy: 'Filtered by', removeFilter: 'Remove filter {{name}}: {{value}}',
     noValue: '(none)',
   },
@@ -129,7 +129,7 @@ const ja: Tree = {
     created: '作成', updated: '更新', close: '閉じる', sortBy: '{{column}}で並べ替え',
   },
   requests: {
-    borrowingTitle: '借受依頼', lendingTitle: '貸出依頼', search: 'タイトル・著者・外部IDで検索', count_one: '{{count}}件', count_other: '{{count}}件',
+    borrowingTitle: '借受依頼', lendingTitle: '貸出依頼', search: 'タイトル・著者・外部ID・依頼者・依頼番号で検索', count_one: '{{count}}件', count_other: '{{count}}件',
     facets: '絞り込み', facetStatus: 'ステータス', facetExternal: '外部システムのステータス', facetPartner: 'パートナー', facetSync: '同期状態', filteredBy: '絞り込み条件', removeFilter: '絞り込み {{name}}: {{value}} を解除',
     noValue: '（なし）',
   },

@@ -3,8 +3,10 @@ import { ON_LOAN_STATUSES } from '@illbridge/workflow/vocabulary';
 const ON_LOAN = ON_LOAN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** Today in the request's library's time zone: its profile's time zone (`schedule_timezone`, the one zone the
- *  configuration holds for a library's connection; libraries have none of their own), else UTC. */
-const localToday = `(now() AT TIME ZONE COALESCE((SELECT p.schedule_timezone FROM integration_profile p WHERE p.id = rs_request.profile_id), 'UTC'))::date`;
+ *  configuration holds for a library's connection; libraries have none of their own), else UTC. A function
+ *  (migration RequestSearch) rather than a correlated subquery: the planner costs it as one cheap call, where the
+ *  subquery's cost times the rows of a large list pushed the facet statement into JIT compilation (~0.5 s). */
+const localToday = `request_local_today(rs_request.profile_id)`;
 
 /** Whether an rs_request row is overdue: an item out on loan (ON_LOAN_STATUSES, open) whose due date is before
  *  today in its library's time zone. Used by the lists (flag, facet, filter) and the overdue check alike. */

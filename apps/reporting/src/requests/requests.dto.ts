@@ -49,7 +49,7 @@ export class RequestListQuery extends PageQuery {
 
   @ApiPropertyOptional({ enum: SYNC_STATES }) @IsOptional() @IsIn(SYNC_STATES as unknown as string[]) syncState?: SyncState;
 
-  @ApiPropertyOptional({ description: 'Search in title, author and external id (contains, ignoring case)' })
+  @ApiPropertyOptional({ description: 'Search in title, author, external id, requester name and id, and request number (contains, ignoring case; control characters are ignored)' })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -31,6 +31,23 @@ const FACETS: [keyof RequestFacets, string][] = [
   ['syncState', 'sync_state'],
 ];
 
+/** A statement and its parameters. */
+export type Statement = [sql: string, params: unknown[]];
+export interface ListStatements {
+  /** Some filter is not a key of request_facet_delta: facets and overdue are counted over the matching rows. */
+  direct: boolean;
+  facets: Statement;
+  overdue?: Statement;
+  page: Statement;
+}
+
+/** The sort columns that are never NULL: sorted without NULLS LAST, so that a DESC order can walk an index built
+ *  DESC (ix_rs_request_recent; DESC alone puts NULLs first, so `DESC NULLS LAST` could not use it). */
+const NOT_NULL_SORTS = new Set<string>(['updated_at', 'created_at', 'external_id', 'status', 'sync_state', 'status_since']);
+
+/** The sort columns request_search has (every one but title, author and external id, which only `doc` holds). */
+const SEARCH_SORTS = new Set<string>(['updated_at', 'created_at', 'status', 'external_system_status', 'partner_code', 'sync_state', 'due_date', 'status_since']);
+
 @Injectable()
 export class RequestsService {
   constructor(
@@ -38,19 +55,23 @@ export class RequestsService {
     private readonly compaction: FacetCompactionService,
   ) {}
 
-  /** The WHERE of a request list's filters; `direct`: some filter is not a key of request_facet_delta (search,
-   *  work-queue filters), so the facets are counted over the matching rows. */
-  filterOf(direction: Direction, query: RequestListQuery & { status?: string }): { where: SqlWhere; direct: boolean } {
+  /** The WHERE of a request list's filters and the table it reads. With `q` that is request_search, the narrow
+   *  copy of every request kept by triggers on rs_request (migration RequestSearch): it has rs_request's column names
+   *  for every filter, facet and sort but title, author and external id, and `doc`, the text `q` matches; it is
+   *  read under the alias rs_request, so the same conditions (OVERDUE_SQL too) apply to either table.
+   *  `direct`: some filter is not a key of request_facet_delta (search, work-queue filters), so the facets are
+   *  counted over the matching rows. */
+  filterOf(direction: Direction, query: RequestListQuery & { status?: string }): { where: SqlWhere; direct: boolean; from: string } {
     const where = new SqlWhere().add('direction = ?', direction);
     if (query.status) where.add('status = ?', query.status);
     if (query.externalSystemStatus) where.add('external_system_status = ?', query.externalSystemStatus);
     if (query.partnerCode) where.add('lower(partner_code) = lower(?)', query.partnerCode);
     if (query.profileId) where.add('profile_id = ?', query.profileId);
     if (query.syncState) where.add('sync_state = ?', query.syncState);
-    if (query.q) {
-      const pattern = likePattern(query.q);
-      where.add(`(title ILIKE ? ESCAPE '\\' OR author ILIKE ? ESCAPE '\\' OR external_id ILIKE ? ESCAPE '\\')`, pattern, pattern, pattern);
-    }
+    // `doc` joins the searched fields with U+001F: control characters are dropped from `q`, so a match never
+    // spans two fields (the answer is what a match of each field alone gives).
+    const search = query.q?.replace(/[\u0000-\u001f\u007f]/g, '');
+    if (search) where.add(`doc ILIKE ? ESCAPE '\\'`, likePattern(search));
     // The work-queue filters: not keys of request_facet_delta, so with any of them the facets are counted directly.
     const before = where.conditions.length;
     if (query.overdue) where.add(query.overdue === 'true' ? OVERDUE_SQL : `NOT ${OVERDUE_SQL}`);
@@ -64,49 +85,72 @@ export class RequestsService {
     }
     if (query.dueFrom) where.add('due_date >= ?::date', query.dueFrom);
     if (query.dueTo) where.add('due_date <= ?::date', query.dueTo);
-    return { where, direct: Boolean(query.q) || where.conditions.length > before };
+    return { where, direct: Boolean(search) || where.conditions.length > before, from: search ? 'request_search rs_request' : 'rs_request' };
+  }
+
+  /** The statement of a page of a list in its order (`limit`, `offset`: parameter placeholders). Over request_search,
+   *  the page's ids are picked there when it has the sort column (the rows then read by id), else the matching ids
+   *  are handed to rs_request, which sorts them. */
+  private pageSql(filter: { where: SqlWhere; from: string }, query: RequestListQuery, limit: string, offset: string): string {
+    const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    const orderBy = `ORDER BY ${column} ${order}${NOT_NULL_SORTS.has(column) ? '' : ' NULLS LAST'}, id ${order}`;
+    const select = `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request`;
+    if (filter.from === 'rs_request') return `${select} ${filter.where.sql} ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
+    const ids = `SELECT rs_request.id FROM ${filter.from} ${filter.where.sql}`;
+    return SEARCH_SORTS.has(column)
+      ? `${select} WHERE id IN (${ids} ${orderBy} LIMIT ${limit} OFFSET ${offset}) ${orderBy}`
+      : `${select} WHERE id IN (${ids}) ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
   }
 
   /** Every request of a list's filters in its order, in pages of `size` (the CSV export). */
   async *eachRow(direction: Direction, query: RequestListQuery & { status?: string }, size = 1000): AsyncGenerator<Record<string, unknown>[]> {
-    const { where } = this.filterOf(direction, query);
-    const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
-    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    const filter = this.filterOf(direction, query);
     for (let offset = 0; ; offset += size) {
-      const rows: any[] = await this.dataSource.query(
-        `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${size} OFFSET ${offset}`,
-        where.params,
-      );
+      const rows: any[] = await this.dataSource.query(this.pageSql(filter, query, String(size), String(offset)), filter.where.params);
       if (rows.length) yield rows.map((r) => ({ ...rowView(r, REQUEST_LIST_FIELDS), overdue: r.overdue }));
       if (rows.length < size) return;
     }
   }
 
+  /** The statements of a list call (`list` sends them; the bench explains the same ones). Without `q` and the
+   *  work-queue filters every filter is a key of request_facet_delta (kept by triggers on rs_request; migration
+   *  RequestFacetCounts): the facets are sums of its rows, the same numbers a count over rs_request gives, and
+   *  overdue (it depends on the day, not only on the row) is counted over the matching rows (partial index
+   *  ix_rs_request_due). Otherwise both are counted over the matching rows in one statement (with `q` over
+   *  request_search: BENCHMARKS.md, "Request search"). */
+  statements(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): ListStatements {
+    const filter = this.filterOf(direction, query);
+    const { where, direct } = filter;
+    const sets = `GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`;
+    const columns = `${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}`;
+    const params = [...where.params, page.limit, page.offset];
+    return {
+      direct,
+      facets: direct
+        ? [`SELECT ${columns}, count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue FROM ${filter.from} ${where.sql} GROUP BY ${sets}`, where.params]
+        : [
+            `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
+               FROM request_facet_delta ${where.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
+            where.params,
+          ],
+      overdue: direct ? undefined : [`SELECT count(*)::int AS n FROM rs_request WHERE ${[...where.conditions, OVERDUE_SQL].join(' AND ')}`, where.params],
+      page: [this.pageSql(filter, query, `$${params.length - 1}`, `$${params.length}`), params],
+    };
+  }
+
   /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
    *  A facet value may be null (no partner yet): counted too, so every facet adds up to `total`. */
   async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
-    const { where, direct } = this.filterOf(direction, query);
-    // Without `q` every filter is a key of request_facet_delta (kept by triggers on rs_request; migration
-    // RequestFacetCounts): the facets are sums of its rows, the same numbers a count over rs_request gives.
-    // With `q` they are counted over the matching rows (trigram bitmap, then the heap); there `(direction = $1)
-    // IS TRUE` only keeps the planner from ANDing that bitmap with one of all the direction's rows (80% of the
-    // table), which costs more than it saves (BENCHMARKS.md, "Request list with facets").
-    const conditions = [...where.conditions];
-    if (query.q) conditions[0] = '(direction = $1) IS TRUE';
-    const filter = { sql: `WHERE ${conditions.join(' AND ')}`, params: [...where.params] };
-    const sets = `GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`;
-    const columns = `${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}`;
-    const [facetRows, [{ n: overdue }]]: [any[], { n: number }[]] = await Promise.all([
-      this.dataSource.query(
-        direct
-          ? `SELECT ${columns}, count(*)::int AS count FROM rs_request ${filter.sql} GROUP BY ${sets}`
-          : `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
-               FROM request_facet_delta ${filter.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
-        filter.params,
-      ),
-      // Overdue depends on the day, not only on the row: counted over the matching rows (partial index ix_rs_request_due).
-      this.dataSource.query(`SELECT count(*)::int AS n FROM rs_request WHERE ${[...conditions, OVERDUE_SQL].join(' AND ')}`, filter.params),
+    const statements = this.statements(direction, query, page);
+    // Independent statements, sent at once (each on its own pooled connection).
+    const [facetRows, counted, rows]: [any[], { n: number }[] | undefined, any[]] = await Promise.all([
+      this.dataSource.query(...statements.facets),
+      statements.overdue && this.dataSource.query(...statements.overdue),
+      this.dataSource.query(...statements.page),
     ]);
+    const overdue = counted ? counted[0].n : facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.overdue : 0), 0);
+    if (!statements.direct) this.compaction.notePending(facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.pending : 0), 0));
     const facets = {} as RequestFacets;
     for (const [name, column] of FACETS) {
       facets[name] = facetRows
@@ -119,16 +163,6 @@ export class RequestsService {
       { value: 'true', count: overdue },
       { value: 'false', count: total - overdue },
     ];
-    if (!direct) this.compaction.notePending(facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.pending : 0), 0));
-
-    const limit = where.next(page.limit);
-    const offset = where.next(page.offset);
-    const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
-    const order = query.order === 'asc' ? 'ASC' : 'DESC';
-    const rows: any[] = await this.dataSource.query(
-      `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request ${where.sql} ORDER BY ${column} ${order} NULLS LAST, id ${order} LIMIT ${limit} OFFSET ${offset}`,
-      where.params,
-    );
     return { items: rows.map((r) => ({ ...rowView(r, REQUEST_LIST_FIELDS), overdue: r.overdue })), total, limit: page.limit, offset: page.offset, facets };
   }
 

@@ -11,14 +11,12 @@ import type { Direction, Format, RequestEventType, RequestStatus, SyncState } fr
 @Index('ix_rs_request_profile_open', ['profileId', 'direction', 'closed'])
 @Index('ix_rs_request_due', ['direction', 'dueDate'], { where: 'due_date IS NOT NULL AND NOT closed' })
 @Index('ix_rs_request_status_since', ['direction', 'statusSince'])
-// Indexes for the request lists and their facets that TypeORM cannot describe (sort order, expressions,
-// pg_trgm): created by the RequestListIndexes migration and left alone by the schema diff.
+// Indexes for the request lists and their facets that TypeORM cannot describe (sort order, expressions): created by
+// the RequestListIndexes migration and left alone by the schema diff. `q` searches request_search (migration
+// RequestSearch), a narrow copy of each row kept by triggers, with its own trigram index.
 @Index('ix_rs_request_recent', { synchronize: false })
 @Index('ix_rs_request_partner_ci', { synchronize: false })
 @Index('ix_rs_request_facets', { synchronize: false })
-@Index('ix_rs_request_title_trgm', { synchronize: false })
-@Index('ix_rs_request_author_trgm', { synchronize: false })
-@Index('ix_rs_request_external_id_trgm', { synchronize: false })
 @Index('uq_rs_request_number', ['requestNumber'], { unique: true, where: '"request_number" IS NOT NULL' })
 @Index('ix_rs_request_closed_at', { synchronize: false })
 @Index('ix_rs_request_refresh', { synchronize: false })

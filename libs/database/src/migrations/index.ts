@@ -9,6 +9,7 @@ import { StatusByStaff1796291442024 } from './1796291442024-StatusByStaff';
 import { AuditRetention1796299437486 } from './1796299437486-AuditRetention';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
 import { RefreshBudget1796299720000 } from './1796299720000-RefreshBudget';
+import { RequestSearch1796299730000 } from './1796299730000-RequestSearch';
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
 import { Notifications1796299486622 } from './1796299486622-Notifications';
@@ -35,4 +36,5 @@ export const MIGRATIONS: Function[] = [
   NetpunktOrderKey1796299651664,
   StatisticsGroups1796299710000,
   RefreshBudget1796299720000,
+  RequestSearch1796299730000,
 ];
