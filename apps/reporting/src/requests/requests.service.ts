@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { notFound, Page } from '@illbridge/common';
-import type { Direction } from '@illbridge/database/entities';
+import { RequestEntity, type Direction } from '@illbridge/database/entities';
 import { REQUEST_DETAIL_FIELDS, REQUEST_LIST_FIELDS, rowView, selectColumns } from '@illbridge/database/request-view';
 import { isUuid, likePattern, SqlWhere, upperBound } from '../common';
 import { OVERDUE_SQL } from '../desk/overdue';
@@ -41,19 +41,25 @@ export interface ListStatements {
   page: Statement;
 }
 
-/** The sort columns that are never NULL: sorted without NULLS LAST, so that a DESC order can walk an index built
- *  DESC (ix_rs_request_recent; DESC alone puts NULLs first, so `DESC NULLS LAST` could not use it). */
-const NOT_NULL_SORTS = new Set<string>(['updated_at', 'created_at', 'external_id', 'status', 'sync_state', 'status_since']);
-
 /** The sort columns request_search has (every one but title, author and external id, which only `doc` holds). */
 const SEARCH_SORTS = new Set<string>(['updated_at', 'created_at', 'status', 'external_system_status', 'partner_code', 'sync_state', 'due_date', 'status_since']);
 
+/** With `q` a list reads request_search, under rs_request's name (see filterOf). */
+const SEARCH_FROM = 'request_search rs_request';
+
 @Injectable()
 export class RequestsService {
+  /** rs_request's nullable columns (from the entity): only those sort with NULLS LAST, so that a DESC order on a
+   *  NOT NULL column can walk an index built DESC (ix_rs_request_recent; DESC alone puts NULLs first, so
+   *  `DESC NULLS LAST` could not use it). */
+  private readonly nullable: ReadonlySet<string>;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly compaction: FacetCompactionService,
-  ) {}
+  ) {
+    this.nullable = new Set(dataSource.getMetadata(RequestEntity).columns.filter((c) => c.isNullable).map((c) => c.databaseName));
+  }
 
   /** The WHERE of a request list's filters and the table it reads. With `q` that is request_search, the narrow
    *  copy of every request kept by triggers on rs_request (migration RequestSearch): it has rs_request's column names
@@ -61,7 +67,7 @@ export class RequestsService {
    *  read under the alias rs_request, so the same conditions (OVERDUE_SQL too) apply to either table.
    *  `direct`: some filter is not a key of request_facet_delta (search, work-queue filters), so the facets are
    *  counted over the matching rows. */
-  filterOf(direction: Direction, query: RequestListQuery & { status?: string }): { where: SqlWhere; direct: boolean; from: string } {
+  filterOf(direction: Direction, query: RequestListQuery & { status?: string }): { where: SqlWhere; direct: boolean; search: boolean } {
     const where = new SqlWhere().add('direction = ?', direction);
     if (query.status) where.add('status = ?', query.status);
     if (query.externalSystemStatus) where.add('external_system_status = ?', query.externalSystemStatus);
@@ -85,19 +91,19 @@ export class RequestsService {
     }
     if (query.dueFrom) where.add('due_date >= ?::date', query.dueFrom);
     if (query.dueTo) where.add('due_date <= ?::date', query.dueTo);
-    return { where, direct: Boolean(search) || where.conditions.length > before, from: search ? 'request_search rs_request' : 'rs_request' };
+    return { where, direct: Boolean(search) || where.conditions.length > before, search: Boolean(search) };
   }
 
   /** The statement of a page of a list in its order (`limit`, `offset`: parameter placeholders). Over request_search,
    *  the page's ids are picked there when it has the sort column (the rows then read by id), else the matching ids
    *  are handed to rs_request, which sorts them. */
-  private pageSql(filter: { where: SqlWhere; from: string }, query: RequestListQuery, limit: string, offset: string): string {
+  private pageSql(filter: { where: SqlWhere; search: boolean }, query: RequestListQuery, limit: string, offset: string): string {
     const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
-    const orderBy = `ORDER BY ${column} ${order}${NOT_NULL_SORTS.has(column) ? '' : ' NULLS LAST'}, id ${order}`;
+    const orderBy = `ORDER BY ${column} ${order}${this.nullable.has(column) ? ' NULLS LAST' : ''}, id ${order}`;
     const select = `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request`;
-    if (filter.from === 'rs_request') return `${select} ${filter.where.sql} ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
-    const ids = `SELECT rs_request.id FROM ${filter.from} ${filter.where.sql}`;
+    if (!filter.search) return `${select} ${filter.where.sql} ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
+    const ids = `SELECT rs_request.id FROM ${SEARCH_FROM} ${filter.where.sql}`;
     return SEARCH_SORTS.has(column)
       ? `${select} WHERE id IN (${ids} ${orderBy} LIMIT ${limit} OFFSET ${offset}) ${orderBy}`
       : `${select} WHERE id IN (${ids}) ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
@@ -128,7 +134,7 @@ export class RequestsService {
     return {
       direct,
       facets: direct
-        ? [`SELECT ${columns}, count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue FROM ${filter.from} ${where.sql} GROUP BY ${sets}`, where.params]
+        ? [`SELECT ${columns}, count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue FROM ${filter.search ? SEARCH_FROM : 'rs_request'} ${where.sql} GROUP BY ${sets}`, where.params]
         : [
             `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
                FROM request_facet_delta ${where.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
