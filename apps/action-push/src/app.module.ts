@@ -15,7 +15,7 @@ import { PushConnectors } from './push-connector';
 import { PushDrainer } from './push-drainer';
 import { configuredPushProcessor, PushRecovery } from './push.processor';
 import { PushMetrics } from './push-metrics';
-import { PushSettings } from './push-settings';
+import { PushSettings, pushPoolSize } from './push-settings';
 import { PushStore } from './push-store';
 import { BorrowingController } from './borrowing/borrowing.controller';
 import { BorrowingService } from './borrowing/borrowing.service';
@@ -43,7 +43,7 @@ export class ActionPushModule {
     return {
       module: ActionPushModule,
       imports: [
-        CoreModule.forRoot({ config, redisRole: 'producer' }),
+        CoreModule.forRoot({ config, redisRole: 'producer', poolSize: pushPoolSize(settings) }),
         BullModule.registerQueue({ name: QUEUE.PUSH, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.PUSH] }),
         BullModule.registerQueue({ name: QUEUE.REPORT_EVENTS, defaultJobOptions: DEFAULT_JOB_OPTIONS[QUEUE.REPORT_EVENTS] }),
         QueueProcessorsCheckModule.forQueues(settings.worker ? queuesConsumedBy('action-push') : []),

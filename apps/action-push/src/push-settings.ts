@@ -1,6 +1,7 @@
 import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { portSetting, setting, settingsOrThrow } from '@illbridge/common';
+import { DEFAULT_POOL_SIZE } from '@illbridge/database/data-source';
 
 /** Every setting action-push reads besides the common ones (validated at start-up with them: main.ts). */
 export const PUSH_SETTINGS = {
@@ -63,4 +64,13 @@ export class PushSettings {
     this.maxAttempts = s.PUSH_MAX_ATTEMPTS;
     Object.assign(this, overrides);
   }
+}
+
+/** action-push's Postgres pool when DATABASE_POOL_SIZE is unset: the usual 10, or three connections for every eight
+ *  concurrent drains if that is more (24 at PUSH_CONCURRENCY 64). A drain holds a connection only while a statement
+ *  of its own runs (not during the CATP call), but 64 drains and the HTTP API queued for 10 connections: measured at
+ *  PUSH_CONCURRENCY 64 (BENCHMARKS.md "Session 8"), 24 connections accept and push 6–8% more actions per second and
+ *  run 40% fewer drain jobs; 42 no more than 24. */
+export function pushPoolSize(settings: Pick<PushSettings, 'concurrency'>): number {
+  return Math.max(DEFAULT_POOL_SIZE, Math.ceil((settings.concurrency * 3) / 8));
 }

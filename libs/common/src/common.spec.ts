@@ -23,6 +23,12 @@ describe('configuration', () => {
     });
   });
 
+  it('takes DATABASE_POOL_SIZE as a whole number of connections, unset by default', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).databasePoolSize).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test', DATABASE_POOL_SIZE: '30' }).databasePoolSize).toBe(30);
+    for (const bad of ['0', '-1', 'ten', '2.5']) expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_POOL_SIZE: bad })).toThrow(/DATABASE_POOL_SIZE must be a whole number, from 1 to 1000/);
+  });
+
   it('takes a Redis Cluster hash-tagged QUEUE_PREFIX and refuses unbalanced or several braces', () => {
     expect(loadConfig({ NODE_ENV: 'test', QUEUE_PREFIX: '{illbridge}' }).queuePrefix).toBe('{illbridge}');
     expect(loadConfig({ NODE_ENV: 'test', QUEUE_PREFIX: 'site-a:{illbridge}' }).queuePrefix).toBe('site-a:{illbridge}');

@@ -6,6 +6,8 @@ export interface AppConfig {
   nodeEnv: string;
   databaseUrl: string;
   redisUrl: string;
+  /** DATABASE_POOL_SIZE: Postgres connections this process may hold at once (unset: the service's own default). */
+  databasePoolSize?: number;
   queuePrefix: string;
   secretsKey: string;
   bootstrapAdminKey?: string;
@@ -40,6 +42,7 @@ export class ConfigError extends Error {
 export const COMMON_SETTINGS = {
   NODE_ENV: setting.text('production'),
   DATABASE_URL: setting.url('postgres://postgres@127.0.0.1:5432/illbridge', ['postgres:', 'postgresql:']),
+  DATABASE_POOL_SIZE: setting.optionalInt({ min: 1, max: 1000 }),
   REDIS_URL: setting.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
   // One `{hash tag}` is allowed so that on a Redis Cluster every key of the product hashes to one slot (BullMQ's
   // scripts touch several keys of a queue at once), e.g. `{illbridge}`.
@@ -71,6 +74,7 @@ function configFrom(env: NodeJS.ProcessEnv): { config: AppConfig; problems: stri
     nodeEnv,
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
     queuePrefix: values.QUEUE_PREFIX,
     secretsKey,
     bootstrapAdminKey: values.BOOTSTRAP_ADMIN_KEY || undefined,

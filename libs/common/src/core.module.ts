@@ -18,6 +18,8 @@ export interface CoreOptions {
   redisRole: 'worker' | 'producer';
   /** Serve /health and /metrics (every service does; the simulator does not use this module). */
   http?: boolean;
+  /** The service's pool size when DATABASE_POOL_SIZE is unset (DEFAULT_POOL_SIZE if not given). */
+  poolSize?: number;
 }
 
 /** What every service shares: configuration, the database, the BullMQ connection, API-key auth,
@@ -25,11 +27,11 @@ export interface CoreOptions {
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot({ config, redisRole, http = true }: CoreOptions): DynamicModule {
+  static forRoot({ config, redisRole, http = true, poolSize }: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
       imports: [
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 5, retryDelay: 2000 }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, {}, config.databasePoolSize ?? poolSize), retryAttempts: 5, retryDelay: 2000 }),
         BullModule.forRoot({ connection: redisOptions(config.redisUrl, redisRole), prefix: config.queuePrefix }),
         TerminusModule.forRoot({ logger: false }),
       ],
