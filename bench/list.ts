@@ -269,9 +269,9 @@ export async function listBench(listRows: number, prefix: string): Promise<PartR
       const label = qs ? decodeURIComponent(qs) : 'no filter';
       // The statements the list sent (RequestsService.statements), timed and explained alone.
       const sent = app.get(RequestsService).statements('BORROWING', call.query, { limit: 50, offset: 0 });
-      const statements = { facets: sent.facets, ...(sent.overdue && { overdue: sent.overdue }), page: sent.page, live: liveCountOf(call.query) };
+      const statements = { facets: sent.facets, ...(sent.overdue && { overdue: sent.overdue }), ...(sent.page && { page: sent.page }), live: liveCountOf(call.query) };
       const facetMs = await timeStatement(pg, ...statements.facets);
-      const pageMs = await timeStatement(pg, ...statements.page);
+      const pageMs = sent.page && (await timeStatement(pg, ...sent.page));
       // The answer must be what a count over rs_request answers (nothing changes rs_request meanwhile).
       const liveMs = call.query.q ? undefined : await timeStatement(pg, ...statements.live, 3);
       const live = facetsOf((await pg.query(...statements.live)).rows);
@@ -282,7 +282,7 @@ export async function listBench(listRows: number, prefix: string): Promise<PartR
         what: `borrowing list with facets, ${label} (${total} matching of ${listRows}; ${CALLS} calls)`,
         result:
           `p50 ${Math.round(p50)} ms, p95 ${Math.round(p95)} ms (SQL alone, p50: facets ${Math.round(facetMs)} ms ${call.query.q ? 'counted over request_search' : 'from request_facet_delta'}` +
-          `${liveMs === undefined ? '' : ` (counted over rs_request: ${Math.round(liveMs)} ms)`}, page ${Math.round(pageMs)} ms; facets equal the live count)`,
+          `${liveMs === undefined ? '' : ` (counted over rs_request: ${Math.round(liveMs)} ms)`}, ${pageMs === undefined ? 'page in the same statement' : `page ${Math.round(pageMs)} ms`}; facets equal the live count)`,
         target: `p95 < 100 ms: ${p95 < 100 ? 'met' : 'missed'}`,
       });
       if (p95 >= 100) {

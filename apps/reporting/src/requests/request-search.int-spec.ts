@@ -3,6 +3,9 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { AppConfig } from '@illbridge/common';
 import { createTestDatabase, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@illbridge/database/data-source';
+import { RequestSearchLowerDoc1796299740000 } from '@illbridge/database/migrations/1796299740000-RequestSearchLowerDoc';
 import { createReportingApp } from '../main';
 import { OVERDUE_SQL } from '../desk/overdue';
 
@@ -20,7 +23,7 @@ describe('request search over request_search (Postgres)', () => {
   const SEARCHED = ['title', 'author', 'external_id', 'requester_name', 'requester_id', 'request_number'];
   const COPIED = ['id', 'profile_id', 'direction', 'status', 'external_system_status', 'partner_code', 'sync_state', 'closed', 'due_date', 'status_since', 'created_at', 'updated_at'];
   const STATUSES = ['SHIPPED_PHYSICALLY', 'REQUEST_COMPLETED', 'RENEW_REQUESTED', 'CONDITIONAL'];
-  const TITLES = ['Svensk historia', 'The history of science', '日本の歴史', 'Kemi 100%_ren', 'Modern konst'];
+  const TITLES = ['Svensk historia', 'The history of science', '日本の歴史', 'Kemi 100%_ren', 'Modern konst i Östersund'];
   const AUTHORS = ['Lindgren, Astrid', 'Historik, Eva', null, 'Abc'];
 
   /** `n` rows with every searched field varied (some NULL), in one multi-row INSERT. */
@@ -43,7 +46,7 @@ describe('request search over request_search (Postgres)', () => {
   async function expectCopyExact() {
     const copied = COPIED.join(', ');
     const { rows } = await pg.query(`
-      WITH live AS (SELECT ${copied}, concat_ws(E'\\x1f', ${SEARCHED.join(', ')}) AS doc FROM rs_request),
+      WITH live AS (SELECT ${copied}, lower(concat_ws(E'\\x1f', ${SEARCHED.join(', ')})) AS doc FROM rs_request),
            kept AS (SELECT ${copied}, doc FROM request_search)
       SELECT (SELECT count(*) FROM ((TABLE live EXCEPT ALL TABLE kept) UNION ALL (TABLE kept EXCEPT ALL TABLE live)) d)::int AS differences,
              (SELECT count(*) FROM rs_request)::int AS n`);
@@ -115,6 +118,8 @@ describe('request search over request_search (Postgres)', () => {
     { q: '100%_' },
     { q: '%' },
     { q: '歴史' },
+    { q: 'ÖSTERSUND' },
+    { q: 'lindgren, ASTRID' },
     { q: 'histor', overdue: 'true' },
     { q: 'nothing like this' },
   ];
@@ -187,6 +192,23 @@ describe('request search over request_search (Postgres)', () => {
     expect(byPatron.total).toBe(stillNamed);
   });
 
+  it("a search's page holds each request as the list without q answers it (every field, the overdue flag), in order", async () => {
+    const list = async (query: Query) =>
+      (await request(app.getHttpServer()).get('/api/borrowing-requests').query(query).set(admin).expect(200)).body as { total: number; items: { id: string }[] };
+    const all = new Map((await list({ limit: '500' })).items.map((item) => [item.id, item]));
+    for (const query of [{ q: 'histor' }, { q: 'histor', sort: 'status', order: 'asc', offset: '5' }, { q: 'histor', sort: 'dueDate', order: 'asc' }] as Query[]) {
+      const found = await list(query);
+      expect(found.items.length).toBeGreaterThan(3);
+      expect(found.items).toEqual(found.items.map((item) => all.get(item.id)));
+      expect(found.items.map((item) => item.id)).toEqual((await live('BORROWING', query)).ids);
+    }
+    // Past the last hit: no rows, and the facets still count every hit.
+    const past = await list({ q: 'histor', offset: '10000' });
+    expect(past.items).toEqual([]);
+    expect(past.total).toBe((await list({ q: 'histor' })).total);
+    expect(past.total).toBeGreaterThan(0);
+  });
+
   it('never matches across two fields, and a control character in q matches nothing more', async () => {
     await pg.query(
       `INSERT INTO rs_request (profile_id, system, direction, external_id, status, owner_library_code, title, author)
@@ -198,6 +220,25 @@ describe('request search over request_search (Postgres)', () => {
     expect(await total('xwqr')).toBe(0); // the end of the title and the start of the author
     expect(await total('xw\u001fqr')).toBe(0); // the separator itself is dropped from q
     expect(await total('xw qr')).toBe(0);
+  });
+
+  it('RequestSearchLowerDoc rebuilds a copy written before it (mixed-case text) lower-cased, and searches find it again', async () => {
+    // The copy as the RequestSearch migration wrote it: the text as typed.
+    await pg.query(`UPDATE request_search s SET doc = concat_ws(E'\\x1f', r.title, r.author, r.external_id, r.requester_name, r.requester_id, r.request_number) FROM rs_request r WHERE r.id = s.id`);
+    expect((await pg.query(`SELECT count(*)::int AS n FROM request_search WHERE doc <> lower(doc)`)).rows[0].n).toBeGreaterThan(0);
+    const source = new DataSource(dataSourceOptions(db.url));
+    await source.initialize();
+    const runner = source.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await new RequestSearchLowerDoc1796299740000().up(runner);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+      await source.destroy();
+    }
+    await expectCopyExact();
+    await expectSearchesAnswerLive();
   });
 
   it('TRUNCATE of rs_request empties the copy', async () => {

@@ -31,14 +31,22 @@ const FACETS: [keyof RequestFacets, string][] = [
   ['syncState', 'sync_state'],
 ];
 
+const FACET_COLUMNS = FACETS.map(([, c]) => c);
+/** The GROUPING SETS of the facet counts, and the GROUPING() flags that tell each row's set. */
+const FACET_SETS = `GROUPING SETS (${FACET_COLUMNS.map((c) => `(${c})`).join(', ')})`;
+const FACET_GROUPING = FACET_COLUMNS.map((c) => `GROUPING(${c}) AS g_${c}`).join(', ');
+
 /** A statement and its parameters. */
 export type Statement = [sql: string, params: unknown[]];
 export interface ListStatements {
   /** Some filter is not a key of request_facet_delta: facets and overdue are counted over the matching rows. */
   direct: boolean;
+  /** Facet rows (GROUPING SETS; `overdue_count` per row). For a search sorted by a column request_search has, also
+   *  the page's rows (`page_pos` not null, the facet columns of the GROUPING SETS then null). */
   facets: Statement;
   overdue?: Statement;
-  page: Statement;
+  /** The page's rows; absent when the facets statement answers them (a search reads its hits once). */
+  page?: Statement;
 }
 
 /** The sort columns request_search has (every one but title, author and external id, which only `doc` holds). */
@@ -75,9 +83,10 @@ export class RequestsService {
     if (query.profileId) where.add('profile_id = ?', query.profileId);
     if (query.syncState) where.add('sync_state = ?', query.syncState);
     // `doc` joins the searched fields with U+001F: control characters are dropped from `q`, so a match never
-    // spans two fields (the answer is what a match of each field alone gives).
+    // spans two fields (the answer is what a match of each field alone gives). `doc` is lower-cased when written
+    // (migration RequestSearchLowerDoc): LIKE of lower(q) answers what ILIKE of each field does.
     const search = query.q?.replace(/[\u0000-\u001f\u007f]/g, '');
-    if (search) where.add(`doc ILIKE ? ESCAPE '\\'`, likePattern(search));
+    if (search) where.add(`doc LIKE lower(?) ESCAPE '\\'`, likePattern(search));
     // The work-queue filters: not keys of request_facet_delta, so with any of them the facets are counted directly.
     const before = where.conditions.length;
     if (query.overdue) where.add(query.overdue === 'true' ? OVERDUE_SQL : `NOT ${OVERDUE_SQL}`);
@@ -97,10 +106,14 @@ export class RequestsService {
   /** The statement of a page of a list in its order (`limit`, `offset`: parameter placeholders). Over request_search,
    *  the page's ids are picked there when it has the sort column (the rows then read by id), else the matching ids
    *  are handed to rs_request, which sorts them. */
-  private pageSql(filter: { where: SqlWhere; search: boolean }, query: RequestListQuery, limit: string, offset: string): string {
+  private orderOf(query: RequestListQuery): { column: string; orderBy: string } {
     const column = REQUEST_SORTS[query.sort ?? 'updatedAt'];
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
-    const orderBy = `ORDER BY ${column} ${order}${this.nullable.has(column) ? ' NULLS LAST' : ''}, id ${order}`;
+    return { column, orderBy: `ORDER BY ${column} ${order}${this.nullable.has(column) ? ' NULLS LAST' : ''}, id ${order}` };
+  }
+
+  private pageSql(filter: { where: SqlWhere; search: boolean }, query: RequestListQuery, limit: string, offset: string): string {
+    const { column, orderBy } = this.orderOf(query);
     const select = `SELECT ${selectColumns(REQUEST_LIST_FIELDS)}, ${OVERDUE_SQL} AS overdue FROM rs_request`;
     if (!filter.search) return `${select} ${filter.where.sql} ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
     const ids = `SELECT rs_request.id FROM ${SEARCH_FROM} ${filter.where.sql}`;
@@ -128,21 +141,42 @@ export class RequestsService {
   statements(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): ListStatements {
     const filter = this.filterOf(direction, query);
     const { where, direct } = filter;
-    const sets = `GROUPING SETS (${FACETS.map(([, c]) => `(${c})`).join(', ')})`;
-    const columns = `${FACETS.map(([, c]) => c).join(', ')}, ${FACETS.map(([, c]) => `GROUPING(${c}) AS g_${c}`).join(', ')}`;
+    const columns = `${FACET_COLUMNS.join(', ')}, ${FACET_GROUPING}`;
     const params = [...where.params, page.limit, page.offset];
+    const [limit, offset] = [`$${params.length - 1}`, `$${params.length}`];
+    if (filter.search && SEARCH_SORTS.has(this.orderOf(query).column)) return { direct, facets: [this.searchSql(filter.where, query, limit, offset), params] };
     return {
       direct,
       facets: direct
-        ? [`SELECT ${columns}, count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue FROM ${filter.search ? SEARCH_FROM : 'rs_request'} ${where.sql} GROUP BY ${sets}`, where.params]
+        ? [`SELECT ${columns}, count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue_count FROM ${filter.search ? SEARCH_FROM : 'rs_request'} ${where.sql} GROUP BY ${FACET_SETS}`, where.params]
         : [
             `SELECT ${columns}, sum(n)::int AS count, count(*) FILTER (WHERE NOT compacted)::int AS pending
-               FROM request_facet_delta ${where.sql} GROUP BY ${sets} HAVING sum(n) <> 0`,
+               FROM request_facet_delta ${where.sql} GROUP BY ${FACET_SETS} HAVING sum(n) <> 0`,
             where.params,
           ],
       overdue: direct ? undefined : [`SELECT count(*)::int AS n FROM rs_request WHERE ${[...where.conditions, OVERDUE_SQL].join(' AND ')}`, where.params],
-      page: [this.pageSql(filter, query, `$${params.length - 1}`, `$${params.length}`), params],
+      page: [this.pageSql(filter, query, limit, offset), params],
     };
+  }
+
+  /** A search's facets and page in one statement, so that its hits in request_search are read once (the bitmap heap
+   *  scan of a common term is nearly all of a search's cost: BENCHMARKS.md "Request search"): the hits' facet,
+   *  overdue and sort columns are materialized, counted by GROUPING SETS, and the page's ids picked from them; the
+   *  page's rows (from rs_request, by id) follow the facet rows, numbered by `page_pos` in the list's order. */
+  private searchSql(where: SqlWhere, query: RequestListQuery, limit: string, offset: string): string {
+    const { column, orderBy } = this.orderOf(query);
+    // What the counts and the order read; OVERDUE_SQL reads rs_request.{status, closed, due_date, profile_id}.
+    const hitColumns = [...new Set(['id', column, ...FACET_COLUMNS, 'due_date', 'closed', 'profile_id'])];
+    const listColumns = REQUEST_LIST_FIELDS.map(([, c]) => c);
+    const nulls = FACET_COLUMNS.map(() => 'NULL').join(', ');
+    return `WITH hits AS MATERIALIZED (SELECT ${hitColumns.map((c) => `rs_request.${c}`).join(', ')} FROM ${SEARCH_FROM} ${where.sql}),
+      page AS (SELECT id FROM hits ${orderBy} LIMIT ${limit} OFFSET ${offset})
+      SELECT ${listColumns.map((c) => (FACET_COLUMNS.includes(c) ? c : `NULL AS ${c}`)).join(', ')}, ${FACET_GROUPING},
+             count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue_count, NULL AS overdue, NULL AS page_pos
+        FROM hits rs_request GROUP BY ${FACET_SETS}
+      UNION ALL
+      SELECT ${listColumns.join(', ')}, ${nulls}, NULL, NULL, ${OVERDUE_SQL}, (row_number() OVER (${orderBy}))::int
+        FROM rs_request WHERE id IN (SELECT id FROM page)`;
   }
 
   /** A page of requests (newest change first unless `sort`/`order` say otherwise) and facets counted over the whole filtered set.
@@ -150,12 +184,14 @@ export class RequestsService {
   async list(direction: Direction, query: RequestListQuery & { status?: string }, page: { limit: number; offset: number }): Promise<Page<Record<string, unknown>> & { facets: RequestFacets }> {
     const statements = this.statements(direction, query, page);
     // Independent statements, sent at once (each on its own pooled connection).
-    const [facetRows, counted, rows]: [any[], { n: number }[] | undefined, any[]] = await Promise.all([
+    const [answered, counted, paged]: [any[], { n: number }[] | undefined, any[] | undefined] = await Promise.all([
       this.dataSource.query(...statements.facets),
       statements.overdue && this.dataSource.query(...statements.overdue),
-      this.dataSource.query(...statements.page),
+      statements.page && this.dataSource.query(...statements.page),
     ]);
-    const overdue = counted ? counted[0].n : facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.overdue : 0), 0);
+    const facetRows = paged ? answered : answered.filter((r) => r.page_pos === null);
+    const rows = paged ?? answered.filter((r) => r.page_pos !== null).sort((a, b) => a.page_pos - b.page_pos);
+    const overdue = counted ? counted[0].n : facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.overdue_count : 0), 0);
     if (!statements.direct) this.compaction.notePending(facetRows.reduce((sum, r) => sum + (r.g_status === 0 ? r.pending : 0), 0));
     const facets = {} as RequestFacets;
     for (const [name, column] of FACETS) {

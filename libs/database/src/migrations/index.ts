@@ -10,6 +10,7 @@ import { AuditRetention1796299437486 } from './1796299437486-AuditRetention';
 import { NetpunktOrderKey1796299651664 } from './1796299651664-NetpunktOrderKey';
 import { RefreshBudget1796299720000 } from './1796299720000-RefreshBudget';
 import { RequestSearch1796299730000 } from './1796299730000-RequestSearch';
+import { RequestSearchLowerDoc1796299740000 } from './1796299740000-RequestSearchLowerDoc';
 import { PushGiveUp1796299470828 } from './1796299470828-PushGiveUp';
 import { BorrowingRequests1796299481466 } from './1796299481466-BorrowingRequests';
 import { Notifications1796299486622 } from './1796299486622-Notifications';
@@ -37,4 +38,5 @@ export const MIGRATIONS: Function[] = [
   StatisticsGroups1796299710000,
   RefreshBudget1796299720000,
   RequestSearch1796299730000,
+  RequestSearchLowerDoc1796299740000,
 ];
