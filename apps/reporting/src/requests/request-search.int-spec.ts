@@ -3,8 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { AppConfig } from '@illbridge/common';
 import { createTestDatabase, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@illbridge/database/data-source';
+import { runMigrations } from '@illbridge/database/migrate';
 import { RequestSearchLowerDoc1796299740000 } from '@illbridge/database/migrations/1796299740000-RequestSearchLowerDoc';
 import { createReportingApp } from '../main';
 import { OVERDUE_SQL } from '../desk/overdue';
@@ -226,17 +225,10 @@ describe('request search over request_search (Postgres)', () => {
     // The copy as the RequestSearch migration wrote it: the text as typed.
     await pg.query(`UPDATE request_search s SET doc = concat_ws(E'\\x1f', r.title, r.author, r.external_id, r.requester_name, r.requester_id, r.request_number) FROM rs_request r WHERE r.id = s.id`);
     expect((await pg.query(`SELECT count(*)::int AS n FROM request_search WHERE doc <> lower(doc)`)).rows[0].n).toBeGreaterThan(0);
-    const source = new DataSource(dataSourceOptions(db.url));
-    await source.initialize();
-    const runner = source.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await new RequestSearchLowerDoc1796299740000().up(runner);
-      await runner.commitTransaction();
-    } finally {
-      await runner.release();
-      await source.destroy();
-    }
+    // Run it again the way an upgrade does: as not yet applied, through runMigrations.
+    const { name } = new RequestSearchLowerDoc1796299740000();
+    await pg.query(`DELETE FROM migrations WHERE name = $1`, [name]);
+    expect(await runMigrations(db.url)).toEqual([name]);
     await expectCopyExact();
     await expectSearchesAnswerLive();
   });

@@ -168,14 +168,14 @@ export class RequestsService {
     // What the counts and the order read; OVERDUE_SQL reads rs_request.{status, closed, due_date, profile_id}.
     const hitColumns = [...new Set(['id', column, ...FACET_COLUMNS, 'due_date', 'closed', 'profile_id'])];
     const listColumns = REQUEST_LIST_FIELDS.map(([, c]) => c);
-    const nulls = FACET_COLUMNS.map(() => 'NULL').join(', ');
     return `WITH hits AS MATERIALIZED (SELECT ${hitColumns.map((c) => `rs_request.${c}`).join(', ')} FROM ${SEARCH_FROM} ${where.sql}),
       page AS (SELECT id FROM hits ${orderBy} LIMIT ${limit} OFFSET ${offset})
       SELECT ${listColumns.map((c) => (FACET_COLUMNS.includes(c) ? c : `NULL AS ${c}`)).join(', ')}, ${FACET_GROUPING},
              count(*)::int AS count, count(*) FILTER (WHERE ${OVERDUE_SQL})::int AS overdue_count, NULL AS overdue, NULL AS page_pos
         FROM hits rs_request GROUP BY ${FACET_SETS}
       UNION ALL
-      SELECT ${listColumns.join(', ')}, ${nulls}, NULL, NULL, ${OVERDUE_SQL}, (row_number() OVER (${orderBy}))::int
+      SELECT ${listColumns.join(', ')}, ${FACET_COLUMNS.map((c) => `NULL AS g_${c}`).join(', ')},
+             NULL AS count, NULL AS overdue_count, ${OVERDUE_SQL} AS overdue, (row_number() OVER (${orderBy}))::int AS page_pos
         FROM rs_request WHERE id IN (SELECT id FROM page)`;
   }
 
