@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { AppConfig, SecretBox } from '@illbridge/common';
 import { CatpClient, nacsisDatabaseOf } from '@illbridge/connectors/nacsis';
@@ -7,6 +8,8 @@ import { mapNacsisStatus } from '@illbridge/workflow';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
+import { PushStore } from '../apps/action-push/src/push-store';
+import { QUEUE } from '@illbridge/queues';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
 import { urlOf } from './support/stack';
 
@@ -420,6 +423,28 @@ describe('action-push (end to end)', () => {
       expect(request).toMatchObject({ sync_state: 'IN_SYNC', external_system_status: '処理中', status: 'BEING_PROCESSED' });
       expect(await spcCalls(fresh.recordId)).toEqual([]);
       expect(await history(fresh.recordId)).toEqual(['ORDER:P', 'RECEIVE:US']);
+    });
+
+    it("an action's sent report event is on the report-events queue before its SENT is committed: a worker killed in between loses nothing", async () => {
+      const fresh = await seed('LENDING', '未処理');
+      const events = new Queue(QUEUE.REPORT_EVENTS, { connection: { host: '127.0.0.1', port: 6379 }, prefix: config.queuePrefix });
+      const store = app!.get(PushStore);
+      const markSent = store.markSent.bind(store);
+      const queuedAtCommit: unknown[] = [];
+      const spy = jest.spyOn(store, 'markSent').mockImplementation(async (input) => {
+        const job = await events.getJob(`push_${input.action.id}_sent`);
+        queuedAtCommit.push(job ? job.data : null);
+        return markSent(input);
+      });
+      try {
+        expect((await take(fresh.requestId, { action: 'ACCEPT' })).status).toBe(202);
+        const { actions } = await settled(fresh.requestId);
+        expect(actions.map((a) => a.state)).toEqual(['SENT']);
+        expect(queuedAtCommit).toEqual([{ type: 'push', id: `push:${actions[0].id}:sent`, requestId: fresh.requestId, actionId: actions[0].id, result: 'sent' }]);
+      } finally {
+        spy.mockRestore();
+        await events.close();
+      }
     });
 
     it('Libris requests follow the local workflow: the status changes, nothing is pushed', async () => {

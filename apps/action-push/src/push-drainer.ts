@@ -274,7 +274,7 @@ export class PushDrainer {
    *  its event (`PushStore.markSent`: one statement in the common case); the drain's lease is released with the last. */
   private async recordSent(request: DrainedRequest, action: QueuedAction, drain: Drain, sent: Omit<SentInput, 'requestId' | 'action' | 'leaseOwner' | 'leaseMs'>): Promise<Sent> {
     this.attempts.inc({ result: 'sent' });
-    void this.reports.publish({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
+    await this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:sent`, requestId: request.id, actionId: action.id, result: 'sent' });
     const renewing = performance.now();
     const { remaining, finished, leaseRenewed, markedNext } = await this.store.markSent({ requestId: request.id, action, leaseOwner: drain.owner, leaseMs: this.settings.leaseMs, ...sent });
     if (finished) drain.released = true;
@@ -296,7 +296,7 @@ export class PushDrainer {
       return true;
     }
     this.attempts.inc({ result: 'transient' });
-    void this.reports.publish({ type: 'push', id: `push:${action.id}:transient:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'transient' });
+    await this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:transient:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'transient' });
     await this.store.markTransient(request.id, action, message, `Retrying ${action.action} (#${action.seq}): ${message}`);
     return false;
   }
@@ -305,7 +305,7 @@ export class PushDrainer {
    *  request's queue (PUSH_FAILED), as after a refusal, until an operator retries or discards it. */
   private async gaveUp(request: DrainedRequest, action: QueuedAction, message: string, why: string, via = nacsisVia(action)): Promise<void> {
     this.attempts.inc({ result: 'gave_up' });
-    void this.reports.publish({ type: 'push', id: `push:${action.id}:gave_up:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'gave_up' });
+    await this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:gave_up:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'gave_up' });
     const syncError = `${action.action} (#${action.seq}, ${via}) ${why}: ${message}`;
     await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command, gaveUp: true });
     this.logger.warn(`Request ${request.id}: ${syncError}`);
@@ -315,7 +315,7 @@ export class PushDrainer {
   /** NACSIS refused for good: the action is FAILED and holds the request's queue. */
   private async refused(request: DrainedRequest, action: QueuedAction, message: string, via = nacsisVia(action)): Promise<void> {
     this.attempts.inc({ result: 'refused' });
-    void this.reports.publish({ type: 'push', id: `push:${action.id}:refused:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'refused' });
+    await this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:refused:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'refused' });
     const syncError = `${action.action} (#${action.seq}, ${via}) refused: ${message}`;
     await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command });
     this.logger.warn(`Request ${request.id}: ${syncError}`);

@@ -48,4 +48,22 @@ describe('ReportEventsPublisher (Redis)', () => {
     expect(ids).toContain('push_a7_sent');
     expect(ids).not.toContain('push_a5_sent');
   });
+
+  it('publishBeforeCommit resolves once its event is a job in Redis', async () => {
+    const publisher = new ReportEventsPublisher(queue as never);
+    await publisher.publishBeforeCommit(push(8));
+    expect((await queue.getJob('push_a8_sent'))?.data).toEqual(push(8));
+  });
+
+  it('publishBeforeCommit goes on after its wait when Redis does not answer, and says so', async () => {
+    const publisher = new ReportEventsPublisher(queue as never);
+    const addBulk = jest.spyOn(queue, 'addBulk').mockImplementationOnce(() => new Promise(() => undefined));
+    const warn = jest.spyOn((publisher as unknown as { logger: { warn: (m: string) => void } }).logger, 'warn').mockImplementation(() => undefined);
+    const started = Date.now();
+    await publisher.publishBeforeCommit(push(9), 100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(warn).toHaveBeenCalledWith('Report event push:a9:sent not on the queue after 100 ms: going on without waiting for it');
+    addBulk.mockRestore();
+    expect(await queue.getJob('push_a9_sent')).toBeUndefined();
+  });
 });

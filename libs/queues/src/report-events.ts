@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as delay } from 'timers/promises';
 import { enqueueAll, QueueOf } from './enqueue';
 import { QUEUE } from './names';
 import type { ReportEvent } from './payloads';
@@ -10,7 +11,15 @@ export type { PushResult, ReportEvent } from './payloads';
  *  a queue store that is down loses the event (the run's final counters are computed by the worker
  *  from its record events anyway), and the failure is logged. The events published in one turn of the event loop
  *  (the pushes of concurrent drains, say) go to Redis together, in one `addBulk`; `publish` resolves once its event
- *  was added, or given up. */
+ *  was added, or given up.
+ *
+ *  An event that reports a change about to be committed is published with `publishBeforeCommit` and waited for: a
+ *  process killed after its commit and before its event reached Redis would lose the event for good (nobody redoes a
+ *  committed change), while one killed between the event and the commit leaves work the surviving process redoes and
+ *  reports again under the same event id — applied once by reporting. */
+/** How long a worker waits for an event published before its commit. */
+export const PUBLISH_BEFORE_COMMIT_MS = 2000;
+
 @Injectable()
 export class ReportEventsPublisher {
   private readonly logger = new Logger(ReportEventsPublisher.name);
@@ -23,6 +32,19 @@ export class ReportEventsPublisher {
       this.pending.push({ event, added });
       if (this.pending.length === 1) setImmediate(() => void this.flush());
     });
+  }
+
+  /** `publish`, waited for up to `withinMs` (a Redis that does not answer in time costs the event, never the worker's
+   *  progress): call it, and await it, before committing what the event reports. */
+  async publishBeforeCommit(event: ReportEvent, withinMs = PUBLISH_BEFORE_COMMIT_MS): Promise<void> {
+    const timeout = new AbortController();
+    const added = this.publish(event).then(() => true);
+    const late = delay(withinMs, false, { signal: timeout.signal }).catch(() => false);
+    try {
+      if (!(await Promise.race([added, late]))) this.logger.warn(`Report event ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
+    } finally {
+      timeout.abort();
+    }
   }
 
   private async flush(): Promise<void> {
