@@ -71,12 +71,20 @@ describe('notification sources (end to end)', () => {
     const [action] = await world.actionsOf(borrowing.requestId);
     expect(action.state).toBe('FAILED');
     expect(event).toMatchObject({
-      id: `push-failed:${action.id}`,
+      id: `push-failed:${action.id}:1`,
       profile: { id: world.profileId, code: 'NACSIS_E2E', system: 'NACSIS' },
       data: { requestId: borrowing.requestId, actionId: action.id, action: 'ACCEPT', seq: 1 },
     });
     expect(event.summary).toContain('refused by NACSIS-ILL');
     expect((await world.requestRow(borrowing.requestId)).sync_state).toBe('PUSH_FAILED');
+
+    // An operator retries it; NACSIS refuses it again: told again, as a failure of its own.
+    expect((await pushApi('POST', `/api/outbound-actions/${action.id}/retry`)).status).toBe(200);
+    const again = await eventually(async () => told('PUSH_FAILED').length > 1 && told('PUSH_FAILED'), 20_000, 'a second PUSH_FAILED');
+    const [retried] = await world.actionsOf(borrowing.requestId);
+    expect([retried.state, retried.attempts]).toEqual(['FAILED', 2]);
+    expect(again.map((e: any) => e.id)).toEqual([`push-failed:${action.id}:1`, `push-failed:${action.id}:2`]);
+    expect(again[1].data).toMatchObject({ actionId: action.id, action: 'ACCEPT', seq: 1 });
   });
 
   it('Netpunkt receipts refused for an unmapped pickup or an unknown requester are told; a wrong password is not', async () => {

@@ -304,22 +304,25 @@ export class PushDrainer {
   /** Failing for too long, or with credentials NACSIS refuses: the action is FAILED with the last reason and holds the
    *  request's queue (PUSH_FAILED), as after a refusal, until an operator retries or discards it. */
   private async gaveUp(request: DrainedRequest, action: QueuedAction, message: string, why: string, via = nacsisVia(action)): Promise<void> {
-    this.attempts.inc({ result: 'gave_up' });
-    await this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:gave_up:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'gave_up' });
-    const syncError = `${action.action} (#${action.seq}, ${via}) ${why}: ${message}`;
-    await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command, gaveUp: true });
-    this.logger.warn(`Request ${request.id}: ${syncError}`);
-    await this.notifier.notify(pushFailedEvent({ requestId: request.id, profileId: request.profile_id, actionId: action.id, action: action.action, seq: action.seq, message: `${why}: ${message}` }));
+    await this.failed(request, action, 'gave_up', message, `${why}: ${message}`, `${action.action} (#${action.seq}, ${via}) ${why}: ${message}`);
   }
 
   /** NACSIS refused for good: the action is FAILED and holds the request's queue. */
   private async refused(request: DrainedRequest, action: QueuedAction, message: string, via = nacsisVia(action)): Promise<void> {
-    this.attempts.inc({ result: 'refused' });
-    await this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:refused:${action.attempts + 1}`, requestId: request.id, actionId: action.id, result: 'refused' });
-    const syncError = `${action.action} (#${action.seq}, ${via}) refused: ${message}`;
-    await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command });
+    await this.failed(request, action, 'refused', message, message, `${action.action} (#${action.seq}, ${via}) refused: ${message}`);
+  }
+
+  /** An action FAILED (refused, or given up): counted, reported and told (PUSH_FAILED, once per failed attempt: a
+   *  retried action that fails again is told again) before the failure is committed, then written. */
+  private async failed(request: DrainedRequest, action: QueuedAction, result: 'refused' | 'gave_up', message: string, told: string, syncError: string): Promise<void> {
+    this.attempts.inc({ result });
+    const attempt = action.attempts + 1;
+    await Promise.all([
+      this.reports.publishBeforeCommit({ type: 'push', id: `push:${action.id}:${result}:${attempt}`, requestId: request.id, actionId: action.id, result }),
+      this.notifier.notifyBeforeCommit(pushFailedEvent({ requestId: request.id, profileId: request.profile_id, actionId: action.id, attempt, action: action.action, seq: action.seq, message: told })),
+    ]);
+    await this.store.markRefused(request.id, action, message, syncError, { outboundActionId: action.id, seq: action.seq, command: action.nacsis_command, ...(result === 'gave_up' ? { gaveUp: true } : {}) });
     this.logger.warn(`Request ${request.id}: ${syncError}`);
-    await this.notifier.notify(pushFailedEvent({ requestId: request.id, profileId: request.profile_id, actionId: action.id, action: action.action, seq: action.seq, message }));
   }
 
   /** Nothing left to push: IN_SYNC and the lease released (`PushStore.finish`); false: go on draining. */

@@ -38,9 +38,11 @@ export function runEndedEvent(
   });
 }
 
-/** NACSIS-ILL refused a staff action for good: the action is FAILED and holds its request's queue. */
-export function pushFailedEvent(push: { requestId: string; profileId: string | null; actionId: string; action: string; seq: number; message: string }): NotificationEvent {
-  return event(`push-failed:${push.actionId}`, 'PUSH_FAILED', push.profileId, `${push.action} (#${push.seq}) on request ${push.requestId} refused by NACSIS-ILL: ${push.message}`, {
+/** NACSIS-ILL refused a staff action for good: the action is FAILED and holds its request's queue. One event per
+ *  failed attempt (`attempt`: the action's attempt that failed), so an action an operator retried that fails again is
+ *  told again, while the same failure redone after a crash is the same event. */
+export function pushFailedEvent(push: { requestId: string; profileId: string | null; actionId: string; attempt: number; action: string; seq: number; message: string }): NotificationEvent {
+  return event(`push-failed:${push.actionId}:${push.attempt}`, 'PUSH_FAILED', push.profileId, `${push.action} (#${push.seq}) on request ${push.requestId} refused by NACSIS-ILL: ${push.message}`, {
     requestId: push.requestId,
     actionId: push.actionId,
     action: push.action,

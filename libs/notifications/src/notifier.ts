@@ -1,6 +1,6 @@
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, Module } from '@nestjs/common';
-import { DEFAULT_JOB_OPTIONS, enqueue, QUEUE, QueueOf } from '@illbridge/queues';
+import { addedWithin, BEFORE_COMMIT_WAIT_MS, DEFAULT_JOB_OPTIONS, enqueue, QUEUE, QueueOf } from '@illbridge/queues';
 import type { NotificationEvent } from '@illbridge/queues/payloads';
 
 /** A BullMQ job id from an event id (job ids may not hold ':'). */
@@ -23,6 +23,12 @@ export class Notifier {
     } catch (error) {
       this.logger.warn(`Notification ${event.id} not raised: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** `notify`, waited for up to `withinMs` (`addedWithin`): call it, and await it, before committing what the event
+   *  tells of, so that a process killed after its commit has told it already. */
+  async notifyBeforeCommit(event: NotificationEvent | null, withinMs = BEFORE_COMMIT_WAIT_MS): Promise<void> {
+    if (event && !(await addedWithin(this.notify(event), withinMs))) this.logger.warn(`Notification ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
   }
 
   /** Enqueues the event (for `subscriberId` only: a test-send); throws when the queue store is down. */

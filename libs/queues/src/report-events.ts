@@ -1,7 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { setTimeout as delay } from 'timers/promises';
-import { enqueueAll, QueueOf } from './enqueue';
+import { addedWithin, BEFORE_COMMIT_WAIT_MS, enqueueAll, QueueOf } from './enqueue';
 import { QUEUE } from './names';
 import type { ReportEvent } from './payloads';
 
@@ -17,9 +16,6 @@ export type { PushResult, ReportEvent } from './payloads';
  *  process killed after its commit and before its event reached Redis would lose the event for good (nobody redoes a
  *  committed change), while one killed between the event and the commit leaves work the surviving process redoes and
  *  reports again under the same event id — applied once by reporting. */
-/** How long a worker waits for an event published before its commit. */
-export const PUBLISH_BEFORE_COMMIT_MS = 2000;
-
 @Injectable()
 export class ReportEventsPublisher {
   private readonly logger = new Logger(ReportEventsPublisher.name);
@@ -36,15 +32,8 @@ export class ReportEventsPublisher {
 
   /** `publish`, waited for up to `withinMs` (a Redis that does not answer in time costs the event, never the worker's
    *  progress): call it, and await it, before committing what the event reports. */
-  async publishBeforeCommit(event: ReportEvent, withinMs = PUBLISH_BEFORE_COMMIT_MS): Promise<void> {
-    const timeout = new AbortController();
-    const added = this.publish(event).then(() => true);
-    const late = delay(withinMs, false, { signal: timeout.signal }).catch(() => false);
-    try {
-      if (!(await Promise.race([added, late]))) this.logger.warn(`Report event ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
-    } finally {
-      timeout.abort();
-    }
+  async publishBeforeCommit(event: ReportEvent, withinMs = BEFORE_COMMIT_WAIT_MS): Promise<void> {
+    if (!(await addedWithin(this.publish(event), withinMs))) this.logger.warn(`Report event ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
   }
 
   private async flush(): Promise<void> {

@@ -150,9 +150,12 @@ export class JobRunsService {
   ): Promise<JobRunEntity> {
     const counters = await this.counters(run.id);
     const finalState: JobState = state === 'COMPLETED_SUCCESSFULLY' && counters.borrowingFailed + counters.lendingFailed > 0 ? 'COMPLETED_WITH_ERRORS' : state;
-    // Reported before the run's end is committed: a worker killed in between leaves the run to be taken over and
-    // ended again, reported under the same id (applied once); after the commit nobody would report it.
-    await this.reports.publishBeforeCommit({ type: 'run-ended', id: `run-ended:${run.id}`, runId: run.id, state: finalState });
+    // Reported and told before the run's end is committed: a worker killed in between leaves the run to be taken over
+    // and ended again, reported and told under the same ids (applied and delivered once); after the commit nobody would.
+    await Promise.all([
+      this.reports.publishBeforeCommit({ type: 'run-ended', id: `run-ended:${run.id}`, runId: run.id, state: finalState }),
+      this.notifier.notifyBeforeCommit(runEndedEvent(run, finalState, counters, error)),
+    ]);
     await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(JobRunEntity).update(
         { id: run.id },
@@ -176,7 +179,6 @@ export class JobRunsService {
         ]);
       }
     });
-    await this.notifier.notify(runEndedEvent(run, finalState, counters, error));
     this.logger.log(`Run ${run.id} (${run.jobName}) ended ${finalState}: ${counters.totalRecordsProcessed} records, ${counters.created} created, ${counters.updated} updated, ${counters.unchanged} unchanged, ${counters.borrowingFailed + counters.lendingFailed} failed${error ? ` — ${error.code}: ${error.message}` : ''}`);
     return (await this.repo.findOne({ where: { id: run.id } }))!;
   }
