@@ -4,12 +4,12 @@ import { Client } from 'pg';
 import { AppConfig, SecretBox } from '@illbridge/common';
 import { CatpClient, nacsisDatabaseOf } from '@illbridge/connectors/nacsis';
 import type { CatpHandle } from '@illbridge/connectors/nacsis';
+import { QUEUE } from '@illbridge/queues';
 import { mapNacsisStatus } from '@illbridge/workflow';
 import { createTestDatabase, eventually, jsonClient, TEST_ADMIN_KEY, TestDatabase, testConfig, wipeQueuePrefix } from '@illbridge/testing';
 import { createActionPushApp } from '../apps/action-push/src/main';
 import { PushSettings } from '../apps/action-push/src/push-settings';
 import { PushStore } from '../apps/action-push/src/push-store';
-import { QUEUE } from '@illbridge/queues';
 import { RunningSimulator, startSimulator } from '../apps/ill-simulator/src/simulator';
 import { urlOf } from './support/stack';
 

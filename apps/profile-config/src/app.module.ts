@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AppConfig, CoreModule, MetricsService } from '@illbridge/common';
 import { IntegrationProfileEntity } from '@illbridge/database/entities';
-import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, SchedulesService } from '@illbridge/queues';
+import { DEFAULT_JOB_OPTIONS, ImportJobs, QUEUE, QueueProcessorsCheckModule, SchedulesService, settledWithin } from '@illbridge/queues';
 import { getQueueToken } from '@nestjs/bullmq';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { Iso18626EndpointController, Iso18626MessagesController } from './iso18626/iso18626.controller';
@@ -45,7 +45,7 @@ class ScheduleReconciler implements OnApplicationBootstrap {
       .find()
       .then((profiles) => this.schedules.reconcile(profiles))
       .catch((error: any) => this.logger.error(`Could not reconcile schedules at start-up (they are rebuilt at the next start): ${error.message}`));
-    const waited = await Promise.race([reconciled.then(() => true), new Promise<false>((done) => setTimeout(() => done(false), RECONCILE_WAIT_MS).unref())]);
+    const waited = await settledWithin(reconciled, RECONCILE_WAIT_MS);
     if (!waited) this.logger.warn(`Schedules not reconciled within ${RECONCILE_WAIT_MS} ms (is Redis down?); starting, and reconciling when Redis answers`);
   }
 }

@@ -1,14 +1,14 @@
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, Module } from '@nestjs/common';
-import { addedWithin, BEFORE_COMMIT_WAIT_MS, DEFAULT_JOB_OPTIONS, enqueue, QUEUE, QueueOf } from '@illbridge/queues';
+import { BEFORE_COMMIT_WAIT_MS, DEFAULT_JOB_OPTIONS, enqueue, QUEUE, QueueOf, settledWithin } from '@illbridge/queues';
 import type { NotificationEvent } from '@illbridge/queues/payloads';
 
 /** A BullMQ job id from an event id (job ids may not hold ':'). */
 export const eventJobId = (eventId: string) => `event_${eventId.replaceAll(':', '_')}`;
 
 /** The one way services raise notification events: enqueued on the `notifications` queue, fanned out to the
- *  subscribers by the reporting service's worker. Like report events, never makes the caller wait on or fail
- *  because of notifications: a queue store that is down loses the event, and that is logged. `null` (an event
+ *  subscribers by the reporting service's worker. Like report events, never makes the caller fail because of
+ *  notifications, nor wait on them longer than `notifyBeforeCommit`'s bound: a queue store that is down loses the event, and that is logged. `null` (an event
  *  builder's "nothing to tell") is ignored. */
 @Injectable()
 export class Notifier {
@@ -25,10 +25,10 @@ export class Notifier {
     }
   }
 
-  /** `notify`, waited for up to `withinMs` (`addedWithin`): call it, and await it, before committing what the event
+  /** `notify`, waited for up to `withinMs` (`settledWithin`): call it, and await it, before committing what the event
    *  tells of, so that a process killed after its commit has told it already. */
   async notifyBeforeCommit(event: NotificationEvent | null, withinMs = BEFORE_COMMIT_WAIT_MS): Promise<void> {
-    if (event && !(await addedWithin(this.notify(event), withinMs))) this.logger.warn(`Notification ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
+    if (event && !(await settledWithin(this.notify(event), withinMs))) this.logger.warn(`Notification ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
   }
 
   /** Enqueues the event (for `subscriberId` only: a test-send); throws when the queue store is down. */

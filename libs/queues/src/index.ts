@@ -1,6 +1,7 @@
 export * from './names';
 export * from './payloads';
 export * from './enqueue';
+export * from './within';
 export * from './import-jobs';
 export * from './redis';
 export * from './schedule';

@@ -1,12 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { addedWithin, BEFORE_COMMIT_WAIT_MS, enqueueAll, QueueOf } from './enqueue';
+import { enqueueAll, QueueOf } from './enqueue';
 import { QUEUE } from './names';
 import type { ReportEvent } from './payloads';
+import { BEFORE_COMMIT_WAIT_MS, settledWithin } from './within';
 
 export type { PushResult, ReportEvent } from './payloads';
 
-/** Publishes report events without ever making a worker wait on, or fail because of, reporting:
+/** Publishes report events without ever making a worker fail because of reporting, nor wait on it longer than
+ *  `publishBeforeCommit`'s bound:
  *  a queue store that is down loses the event (the run's final counters are computed by the worker
  *  from its record events anyway), and the failure is logged. The events published in one turn of the event loop
  *  (the pushes of concurrent drains, say) go to Redis together, in one `addBulk`; `publish` resolves once its event
@@ -33,7 +35,7 @@ export class ReportEventsPublisher {
   /** `publish`, waited for up to `withinMs` (a Redis that does not answer in time costs the event, never the worker's
    *  progress): call it, and await it, before committing what the event reports. */
   async publishBeforeCommit(event: ReportEvent, withinMs = BEFORE_COMMIT_WAIT_MS): Promise<void> {
-    if (!(await addedWithin(this.publish(event), withinMs))) this.logger.warn(`Report event ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
+    if (!(await settledWithin(this.publish(event), withinMs))) this.logger.warn(`Report event ${event.id} not on the queue after ${withinMs} ms: going on without waiting for it`);
   }
 
   private async flush(): Promise<void> {
