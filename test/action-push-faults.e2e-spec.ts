@@ -224,7 +224,13 @@ describe('action-push under faults (end to end)', () => {
         { port: await freePort(), logDir },
       );
     // Every CATP call takes 200 ms, so that the drain is slow and the kill lands in the middle of a call.
-    expect((await world.simApi('POST', '/_sim/faults/nacsis', { latencyMs: 200 })).status).toBe(200);
+    const latencyMs = 200;
+    expect((await world.simApi('POST', '/_sim/faults/nacsis', { latencyMs })).status).toBe(200);
+    const recordIds = new Set(cases.map((c) => c.seeded.recordId));
+    // A command of ours that the simulator (in this process) has received and will carry out when its latency is over:
+    // received less than half the latency ago, so that it is still waiting when the worker is killed a moment later.
+    const commandInSimulator = (calls: SimCall[]) =>
+      calls.some((c) => c.method === 'SERVERPROCEDURECALL' && c.httpStatus === null && recordIds.has(c.id ?? '') && Date.now() - Date.parse(c.at) < latencyMs / 2);
     try {
       worker = await spawnWorker();
       await waitForHealth(worker);
@@ -232,10 +238,10 @@ describe('action-push under faults (end to end)', () => {
       await eventually(
         async () => {
           const counts = await states(cases);
-          return (counts.SENT ?? 0) >= 15 && (counts.SENDING ?? 0) > 0 ? counts : null;
+          return (counts.SENT ?? 0) >= 15 && (counts.SENDING ?? 0) > 0 && commandInSimulator(await world.calls()) ? counts : null;
         },
         30_000,
-        'a third of the actions SENT and one being sent',
+        'a third of the actions SENT and a command in the simulator',
       );
       worker.process.kill('SIGKILL');
       await worker.stop();
@@ -255,7 +261,7 @@ describe('action-push under faults (end to end)', () => {
       await worker?.stop('SIGKILL');
       worker = undefined;
     }
-    // The calls in flight at the kill reached NACSIS: the new worker found them on the record instead of sending them again.
+    // The command in the simulator at the kill was carried out: the new worker found it on the record instead of sending it again.
     const recovered = await world.pg.query(
       `SELECT count(*)::int AS n FROM request_event WHERE type = 'ACTION_PUSHED' AND (data->>'recovered')::boolean AND request_id = ANY($1)`,
       [cases.map((c) => c.seeded.requestId)],

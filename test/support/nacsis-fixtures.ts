@@ -27,6 +27,8 @@ export interface Seeded {
 }
 
 export interface SimCall {
+  /** When the simulator received it (ISO text). */
+  at: string;
   method: string | null;
   id: string | null;
   illCommand: string | null;
