@@ -3,6 +3,8 @@ import { mapLibrisRecord } from '@illbridge/connectors/libris';
 import type { MappingResult } from '@illbridge/connectors/types';
 import { createDataSource } from '@illbridge/database/data-source';
 import { createTestDatabase, TestDatabase } from '@illbridge/testing';
+import { ImportSettings } from '../import-settings';
+import { RetentionService } from '../retention';
 import { contentHash, HashedContent, legacyContentHash } from './content-hash';
 import { RequestWriter } from './request-writer';
 import type { LibraryResolver, PartnerResolver } from './resolvers';
@@ -162,6 +164,25 @@ describe('RequestWriter and stored hashes of an earlier version (Postgres)', () 
     for (const row of stored) expect(row.content_hash).toMatch(/^v2:/);
     expect(stored.find((r) => r.external_id === id(2)).status).toBe('SHIPPED_PHYSICALLY');
     expect(stored.find((r) => r.external_id === id(5)).title).toBe('Changed');
+  });
+
+  it('a closed request whose personal data retention purged does not get them back from a later import; one the record shows open again does', async () => {
+    const personal = async (n: number) =>
+      (await ds.query(`SELECT requester_name, requester_id, raw IS NOT NULL AS has_raw, title, closed, personal_data_purged_at IS NOT NULL AS purged FROM rs_request WHERE external_id = $1`, [id(n)]))[0];
+    const patron = { user: 'Anna Andersson', user_id: '4711' };
+    await new RequestWriter(ds).write(await newRun(), batch([{ ...record(3, 'Makulerad'), ...patron }, { ...record(4, 'Makulerad'), ...patron }]));
+    expect(await personal(3)).toEqual({ requester_name: 'Anna Andersson', requester_id: '4711', has_raw: true, title: 'Titel 3 — åäö', closed: true, purged: false });
+    // Retention as it runs each day (RETENTION_DAYS 0, a minute from now: both closed requests are due).
+    const retention = new RetentionService(ds, new ImportSettings({ retentionDays: 0 }), undefined as never);
+    expect((await retention.purge(0, new Date(Date.now() + 60_000)))?.requestsPurged).toBe(2);
+
+    // The record changed (a rewound harvest, a late correction): the request is updated, its patron stays purged.
+    const later = await new RequestWriter(ds).write(await newRun(), batch([{ ...record(3, 'Makulerad'), ...patron, title: 'Rättad titel' }]));
+    expect(later.delta).toMatchObject({ updated: 1 });
+    expect(await personal(3)).toEqual({ requester_name: null, requester_id: null, has_raw: false, title: 'Rättad titel', closed: true, purged: true });
+    // Open again in Libris: in use again, its data come back, and retention will count it anew when it closes.
+    await new RequestWriter(ds).write(await newRun(), batch([{ ...record(4, 'Uteliggande'), ...patron }]));
+    expect(await personal(4)).toEqual({ requester_name: 'Anna Andersson', requester_id: '4711', has_raw: true, title: 'Titel 4 — åäö', closed: false, purged: false });
   });
 
   it('the version 2 hash of the stored content is what the writer stored', async () => {

@@ -418,7 +418,7 @@ const UPSERT_COLUMNS = ['system', 'status', 'closed', 'partner_code', 'partners'
 
 /** While staff actions are being pushed (PUSH_PENDING) the raw record stays the one the push worker last saw: it
  *  compares NACSIS's record with it to tell whether an interrupted push got through (and writes it after each push). */
-const RAW_ON_CONFLICT = `"raw" = CASE WHEN rs_request.sync_state = 'PUSH_PENDING' THEN rs_request.raw ELSE EXCLUDED."raw" END`;
+const RAW_ON_CONFLICT = `CASE WHEN rs_request.sync_state = 'PUSH_PENDING' THEN rs_request.raw ELSE EXCLUDED."raw" END`;
 
 /** Columns an update keeps when the record has no value for them: a NACSIS borrowing record carries no patron id,
  *  so the patron of a request created in ILL Bridge (POST /api/borrowing-requests) survives its sync. */
@@ -426,9 +426,16 @@ const KEPT_WHEN_ABSENT = new Set(['requester_id']);
 
 /** How an import's upsert sets a column of an existing request. */
 function upsertSet(c: string): string {
-  if (c === 'raw') return RAW_ON_CONFLICT;
-  return `"${c}" = ${KEPT_WHEN_ABSENT.has(c) ? `COALESCE(EXCLUDED."${c}", rs_request."${c}")` : `EXCLUDED."${c}"`}`;
+  const value = c === 'raw' ? RAW_ON_CONFLICT : KEPT_WHEN_ABSENT.has(c) ? `COALESCE(EXCLUDED."${c}", rs_request."${c}")` : `EXCLUDED."${c}"`;
+  return `"${c}" = ${PERSONAL_COLUMNS.has(c) ? `CASE WHEN ${STAYS_PURGED} THEN NULL ELSE ${value} END` : value}`;
 }
+
+/** The columns retention purges (`RetentionService`): a request whose personal data was purged and that the record
+ *  still shows closed does not get them back from a later import of it (a changed record, a rewound harvest). One
+ *  the record shows open again is in use again: its data come back and retention counts it anew once it closes. */
+const PERSONAL_COLUMNS = new Set(['requester_name', 'requester_id', 'raw']);
+const STAYS_PURGED = `(rs_request."personal_data_purged_at" IS NOT NULL AND EXCLUDED."closed")`;
+const PURGED_ON_CONFLICT = `"personal_data_purged_at" = CASE WHEN EXCLUDED."closed" THEN rs_request."personal_data_purged_at" END`;
 
 /** A record event written again (a resumed run, a record twice in a run) keeps CREATED or UPDATED over UNCHANGED. */
 const RECORD_EVENT_CONFLICT = `ON CONFLICT (job_run_id, direction, external_id) DO UPDATE SET
@@ -506,7 +513,7 @@ up AS (
          ${DATA_COLUMNS.map(([col]) => `c."${col}"`).join(', ')}, c.raw, c.content_hash, $4, c.due_date, now()
     FROM changed c
   -- A record without a due date keeps the one known (e.g. set by our SHIP before NACSIS shows it).
-  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map(upsertSet).join(', ')},
+  ON CONFLICT (profile_id, direction, external_id) DO UPDATE SET ${UPSERT_COLUMNS.map(upsertSet).join(', ')}, ${PURGED_ON_CONFLICT},
      "due_date" = COALESCE(EXCLUDED."due_date", rs_request."due_date"), "updated_at" = now(), "refreshed_at" = now()
   RETURNING id, direction, external_id
 ),
