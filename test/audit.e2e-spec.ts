@@ -79,7 +79,12 @@ describe('audit (end to end)', () => {
     );
     const requestId = rows[0].id;
     const operator = jsonClient(pushUrl, key.body.key);
-    expect((await operator('POST', `/api/requests/${requestId}/actions`, { action: 'SEND', note: 'sent by post' })).status).toBe(202);
+    const send = () => operator('POST', `/api/requests/${requestId}/actions`, { action: 'SEND', note: 'sent by post' }, { 'Idempotency-Key': 'audit-send-1' });
+    const first = await send();
+    expect(first.status).toBe(202);
+    // The same click sent again (a lost answer): the first answer, nothing taken, and nothing more in the audit below.
+    const repeat = await send();
+    expect([repeat.status, repeat.body.action.id]).toEqual([202, first.body.action.id]);
 
     const detail = await jsonClient(reportingUrl, key.body.key)('GET', `/api/requests/${requestId}`);
     expect(detail.status).toBe(200);

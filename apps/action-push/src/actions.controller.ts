@@ -53,8 +53,9 @@ export class ActionsController {
   @RequireRole('operator')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key answers the first answer and takes no second action' })
   async take(@Param('id') id: string, @Body() body: TakeActionDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
-    const answer = await this.actions.take(id, body, idempotencyKey, actor);
-    await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: body.action, note: body.note ?? null, fields: body.fields ?? null, outboundActionId: answer.action.id, status: answer.request.status } });
+    const { answer, repeat } = await this.actions.take(id, body, idempotencyKey, actor);
+    // A repeat took nothing: the first call's row is the audit of it.
+    if (!repeat) await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: body.action, note: body.note ?? null, fields: body.fields ?? null, outboundActionId: answer.action.id, status: answer.request.status } });
     return answer;
   }
 

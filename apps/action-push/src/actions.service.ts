@@ -44,6 +44,14 @@ export interface BulkAnswer {
 interface Taken {
   answer: ActionAnswer;
   ring: boolean;
+  /** An Idempotency-Key's repeat: the first answer, nothing taken. */
+  repeat?: true;
+}
+
+/** A single action's answer, and whether it was an Idempotency-Key's repeat (nothing taken: nothing to audit). */
+export interface TakeOutcome {
+  answer: ActionAnswer;
+  repeat: boolean;
 }
 
 interface Judged {
@@ -103,7 +111,7 @@ export class ActionsService {
    *  applies only if the request row is still that version (`PushStore.onRequest`; else again under the row lock).
    *  The doorbell rings after the write, unless a drain holds the request's lease: that drain finishes under the
    *  row lock, after our write, so it sees our action and pushes it (nacsis: `PushDrainer`). */
-  async take(id: string, body: TakeActionDto, idempotencyKey?: string, actor: AuditActor = null): Promise<ActionAnswer> {
+  async take(id: string, body: TakeActionDto, idempotencyKey?: string, actor: AuditActor = null): Promise<TakeOutcome> {
     checkIdempotencyKey(idempotencyKey);
     if (!isUuid(id)) throw notFound(`Request ${id}`);
     const outcome = await this.store.onRequest(id, async (db): Promise<Taken | Stale> => {
@@ -118,7 +126,7 @@ export class ActionsService {
         this.logger.warn(`Action ${outcome.answer.action.id} of request ${id} is saved, but the push queue could not be told (${error.message}); the worker's sweep will pick it up`),
       );
     }
-    return outcome.answer;
+    return { answer: outcome.answer, repeat: outcome.repeat === true };
   }
 
   /** `POST /api/actions/bulk`: the same action taken on each request, each judged on its own as the single action
@@ -168,7 +176,7 @@ export class ActionsService {
       if (results[index]) continue;
       const requestId = requestIds[index];
       try {
-        results[index] = accepted(requestId, await this.take(requestId, single, idempotencyKey, actor));
+        results[index] = accepted(requestId, (await this.take(requestId, single, idempotencyKey, actor)).answer);
       } catch (error) {
         results[index] = refusalOf(requestId, error);
       }
@@ -182,7 +190,7 @@ export class ActionsService {
   private async takeNacsis(db: Db, input: TakeInput, body: TakeActionDto, idempotencyKey: string | undefined, actor: AuditActor): Promise<Taken | Stale> {
     const first = idempotencyKey ? await this.store.actionByIdempotencyKey(db, input.request.id, idempotencyKey) : null;
     const judged = this.judgeNacsis(input, body, idempotencyKey, actor, first);
-    if ('repeat' in judged) return { answer: judged.repeat, ring: false };
+    if ('repeat' in judged) return { answer: judged.repeat, ring: false, repeat: true };
     const written = await this.store.recordNacsisAction(db, input.rowVersion, judged.record);
     if (written === STALE) return STALE;
     return { answer: { action: outboundView(written.action), request: requestView(written.request) }, ring: !written.drainHoldsLease };
@@ -272,7 +280,7 @@ export class ActionsService {
       if (first) {
         const data = first.data;
         if (data.action !== body.action) throw conflict(`Idempotency-Key "${idempotencyKey}" was used for ${data.action}, not ${body.action}`);
-        return { answer: { action: localView(String(first.id), first.created_at, data), request: requestView(request) }, ring: false };
+        return { answer: { action: localView(String(first.id), first.created_at, data), request: requestView(request) }, ring: false, repeat: true };
       }
     }
     const direction: Direction = request.direction;

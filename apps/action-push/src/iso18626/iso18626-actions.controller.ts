@@ -19,8 +19,9 @@ export class Iso18626ActionsController {
     summary: 'Ask the lender for the status of an ISO 18626 request (operator): a StatusRequest queued in the request\'s push queue; the answer comes as a StatusRequestResponse to POST /iso18626',
   })
   async statusRequest(@Param('id') id: string, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
-    const answer = await this.actions.statusRequest(id, idempotencyKey);
-    await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: 'STATUS_REQUEST' } });
+    const { answer, repeat } = await this.actions.statusRequest(id, idempotencyKey);
+    // A repeat took nothing: the first call's row is the audit of it.
+    if (!repeat) await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: 'STATUS_REQUEST' } });
     return answer;
   }
 }

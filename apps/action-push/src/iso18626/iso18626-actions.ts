@@ -16,6 +16,8 @@ import type { AuditActor } from '@illbridge/common';
 export interface Iso18626Taken {
   answer: { action: ReturnType<typeof outboundView>; request: Record<string, unknown> };
   ring: boolean;
+  /** An Idempotency-Key's repeat: the first answer, nothing taken. */
+  repeat?: true;
 }
 
 /** Staff actions on requests of an ISO 18626 channel (a Netpunkt profile with one, or an ISO18626 profile): judged by
@@ -46,7 +48,7 @@ export class Iso18626Actions {
       const first = await this.store.actionByIdempotencyKey(db, request.id, idempotencyKey);
       if (first) {
         if (first.action !== body.action) throw conflict(`Idempotency-Key "${idempotencyKey}" was used for ${first.action}, not ${body.action}`);
-        return { answer: { action: outboundView(first), request: requestView(request) }, ring: false };
+        return { answer: { action: outboundView(first), request: requestView(request) }, ring: false, repeat: true };
       }
     }
     if (body.fields !== undefined && Object.keys(body.fields).length > 0) throw validationFailed([`fields are not taken by ${body.action} on a ${request.system} request`]);
@@ -103,6 +105,6 @@ export class Iso18626Actions {
       return taken;
     });
     if (outcome.ring) await this.doorbell.ring(id).catch((error) => this.logger.warn(`StatusRequest of request ${id} saved; the push queue could not be told (${error.message}); the sweep picks it up`));
-    return outcome.answer;
+    return { answer: outcome.answer, repeat: outcome.repeat === true };
   }
 }
