@@ -247,5 +247,11 @@ describe('borrowing requests created here and ordered in NACSIS-ILL (end to end)
     expect(await simRecordsWithOno(first.body.requestNumber)).toHaveLength(1);
     expect(await row(first.body.id)).toMatchObject({ profile_id: profileId, status: 'REQUEST_SENT_TO_PARTNER', partner_code: TOKYO.participantId });
     expect(await outbound(first.body.id)).toHaveLength(1);
+    // The audit: one CREATE and one ORDER; the repeats took nothing and are not audited again.
+    const audited = await pg.query(`SELECT action, after->>'action' AS what FROM audit_event WHERE entity_type = 'request' AND entity_id = $1 ORDER BY id`, [first.body.id]);
+    expect(audited.rows).toEqual([
+      { action: 'CREATE', what: null },
+      { action: 'ACTION', what: 'ORDER' },
+    ]);
   });
 });

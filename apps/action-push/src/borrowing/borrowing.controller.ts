@@ -56,9 +56,11 @@ export class BorrowingController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key (and body) answers the request the first call created; another body with the key is 409' })
   @ApiResponse({ status: 201, description: 'The request (requestNumber, status CREATED_BORROWING_REQUEST, orderDraft with the candidate lenders and NACSIS order fields)' })
   async create(@Body() body: CreateBorrowingRequestDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
-    const created = (await this.borrowing.create(body, idempotencyKey)) as { id?: string; requestNumber?: unknown };
-    await this.audit.record(actor, 'CREATE', 'request', created.id ?? null, { after: { requestNumber: created.requestNumber ?? null, profileId: body.profileId ?? null, title: body.title } });
-    return created;
+    const { answer, repeat } = await this.borrowing.create(body, idempotencyKey);
+    const created = answer as { id?: string; requestNumber?: unknown };
+    // A repeat created nothing: the first call's row is the audit of it.
+    if (!repeat) await this.audit.record(actor, 'CREATE', 'request', created.id ?? null, { after: { requestNumber: created.requestNumber ?? null, profileId: body.profileId ?? null, title: body.title } });
+    return answer;
   }
 
   @Post('borrowing-requests/:id/order')
@@ -69,8 +71,9 @@ export class BorrowingController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key answers the first answer and queues no second ORDER' })
   @ApiResponse({ status: 202, description: '{ action, request }: the outbound action ORDER (PENDING) and the request (PUSH_PENDING); when NACSIS answers, externalId is the NACSIS ID and status REQUEST_SENT_TO_PARTNER' })
   async order(@Param('id') id: string, @Body() body: OrderBorrowingRequestDto, @Actor() actor: AuditActor, @Headers('idempotency-key') idempotencyKey?: string) {
-    const answer = await this.borrowing.order(id, body, idempotencyKey);
-    await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: 'ORDER', outboundActionId: answer.action.id, status: answer.request.status } });
+    const { answer, repeat } = await this.borrowing.order(id, body, idempotencyKey);
+    // A repeat queued no second ORDER: the first call's row is the audit of it.
+    if (!repeat) await this.audit.record(actor, 'ACTION', 'request', id, { after: { action: 'ORDER', outboundActionId: answer.action.id, status: answer.request.status } });
     return answer;
   }
 

@@ -94,10 +94,10 @@ export class BorrowingService {
         const first = await this.store.createdWithKey(em, idempotencyKey);
         if (first) {
           if (first.bodyHash !== bodyHash) throw conflict(`Idempotency-Key "${idempotencyKey}" was used to create request ${first.request.request_number} with another body`);
-          return first.request;
+          return { request: first.request, repeat: true };
         }
       }
-      return this.store.create(
+      const created = await this.store.create(
         em,
         {
           profile_id: profile?.id ?? null,
@@ -125,12 +125,13 @@ export class BorrowingService {
         },
         { createdBy: 'api', ...(idempotencyKey ? { idempotencyKey, bodyHash } : {}) },
       );
+      return { request: created, repeat: false };
     });
-    return borrowingView(row);
+    return { answer: borrowingView(row.request), repeat: row.repeat };
   }
 
   /** `POST /api/borrowing-requests/:id/order`: NACSIS ORDER without ID queued in the request's ordered log. */
-  async order(id: string, body: OrderBorrowingRequestDto, idempotencyKey?: string): Promise<ActionAnswer> {
+  async order(id: string, body: OrderBorrowingRequestDto, idempotencyKey?: string): Promise<{ answer: ActionAnswer; repeat: boolean }> {
     checkIdempotencyKey(idempotencyKey);
     if (!isUuid(id)) throw notFound(`Request ${id}`);
     const profileId = body.profileId;
@@ -142,7 +143,7 @@ export class BorrowingService {
         const first = await this.push.actionByIdempotencyKey(em, id, idempotencyKey);
         if (first) {
           if (first.action !== ORDER_ACTION) throw conflict(`Idempotency-Key "${idempotencyKey}" was used for ${first.action}, not ${ORDER_ACTION}`);
-          return { answer: { action: outboundView(first), request: borrowingView(request) }, ring: false };
+          return { answer: { action: outboundView(first), request: borrowingView(request) }, ring: false, repeat: true };
         }
       }
       const refuse = (message: string) => new ApiError(HttpStatus.CONFLICT, 'NACSIS_ACTION_NOT_ALLOWED', message, { allowed: [] });
@@ -194,12 +195,12 @@ export class BorrowingService {
       });
       if (written === STALE) throw new Error(`Request ${id} changed while its row was locked`);
       const after = (await this.push.request(em, id))!;
-      return { answer: { action: outboundView(written.action), request: borrowingView(after) }, ring: !written.drainHoldsLease };
+      return { answer: { action: outboundView(written.action), request: borrowingView(after) }, ring: !written.drainHoldsLease, repeat: false };
     });
     if (outcome.ring) {
       await this.doorbell.ring(id).catch((error) => this.logger.warn(`ORDER of request ${id} is saved, but the push queue could not be told (${error.message}); the worker's sweep will pick it up`));
     }
-    return outcome.answer;
+    return { answer: outcome.answer, repeat: outcome.repeat };
   }
 
   /** `GET /api/nacsis/holdings`: the libraries holding a title in NACSIS-CAT, our own left out. */
