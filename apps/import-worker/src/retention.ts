@@ -10,6 +10,10 @@ import { ImportSettings } from './import-settings';
 /** The retention job's scheduler on the maintenance queue: daily at 03:30 UTC. */
 export const RETENTION_SCHEDULER_ID = 'retention-daily';
 export const RETENTION_PATTERN = '30 3 * * *';
+/** The personal data of a request that retention purges (set NULL), and that a later import of a request still
+ *  closed does not bring back (`RequestWriter`). */
+export const PERSONAL_DATA_COLUMNS = ['requester_name', 'requester_id', 'raw'] as const;
+
 /** Requests purged per statement, so that no single transaction holds many rows. */
 const PURGE_BATCH = 1000;
 
@@ -53,7 +57,7 @@ export class RetentionService implements OnApplicationBootstrap {
           `WITH due AS (
              SELECT id FROM rs_request WHERE closed AND closed_at < $1 AND personal_data_purged_at IS NULL ORDER BY closed_at LIMIT $2 FOR UPDATE SKIP LOCKED
            ), purged AS (
-             UPDATE rs_request r SET requester_name = NULL, requester_id = NULL, raw = NULL, personal_data_purged_at = now()
+             UPDATE rs_request r SET ${PERSONAL_DATA_COLUMNS.map((c) => `${c} = NULL`).join(', ')}, personal_data_purged_at = now()
                FROM due WHERE r.id = due.id
              RETURNING r.profile_id, r.system, r.external_id
            ), receipts AS (

@@ -7,7 +7,7 @@ import { ExternalSystemError } from '@illbridge/connectors/types';
 import { CatpSessions } from '../catp-sessions';
 import { Doorbell } from '../doorbell';
 import { checkIdempotencyKey } from '../actions.service';
-import type { ActionAnswer } from '../actions.service';
+import type { TakeOutcome } from '../actions.service';
 import { PushStore, RequestRow, STALE } from '../push-store';
 import { outboundView, requestView } from '../views';
 import { BorrowingStore, NacsisProfileRow } from './borrowing-store';
@@ -88,7 +88,7 @@ export class BorrowingService {
 
     const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const draft: OrderDraft = { lenders, ...(body.bibId ? { bibId: body.bibId } : {}), ...nacsisFieldsOf(body.nacsis) };
-    const row = await this.push.transaction(async (em) => {
+    const { request, repeat } = await this.push.transaction(async (em) => {
       if (idempotencyKey) {
         await this.store.lockKey(em, idempotencyKey);
         const first = await this.store.createdWithKey(em, idempotencyKey);
@@ -127,11 +127,11 @@ export class BorrowingService {
       );
       return { request: created, repeat: false };
     });
-    return { answer: borrowingView(row.request), repeat: row.repeat };
+    return { answer: borrowingView(request), repeat };
   }
 
   /** `POST /api/borrowing-requests/:id/order`: NACSIS ORDER without ID queued in the request's ordered log. */
-  async order(id: string, body: OrderBorrowingRequestDto, idempotencyKey?: string): Promise<{ answer: ActionAnswer; repeat: boolean }> {
+  async order(id: string, body: OrderBorrowingRequestDto, idempotencyKey?: string): Promise<TakeOutcome> {
     checkIdempotencyKey(idempotencyKey);
     if (!isUuid(id)) throw notFound(`Request ${id}`);
     const profileId = body.profileId;

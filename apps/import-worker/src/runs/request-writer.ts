@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { IncomingRequest, MappingResult } from '@illbridge/connectors/types';
 import { Direction, FINAL_STATUSES, JobCounters, RecordOutcome } from '@illbridge/database/entities';
 import { addOutcome, ZERO_COUNTERS } from '@illbridge/database/job-counters';
+import { PERSONAL_DATA_COLUMNS } from '../retention';
 import { contentHash, DATA_COLUMNS, HASH_PREFIX, hashVersionOf, isCurrentHash, OLDER_HASHES, storedRow } from './content-hash';
 import type { BatchResult, BatchSink, RunContext } from './run-context';
 
@@ -430,10 +431,10 @@ function upsertSet(c: string): string {
   return `"${c}" = ${PERSONAL_COLUMNS.has(c) ? `CASE WHEN ${STAYS_PURGED} THEN NULL ELSE ${value} END` : value}`;
 }
 
-/** The columns retention purges (`RetentionService`): a request whose personal data was purged and that the record
- *  still shows closed does not get them back from a later import of it (a changed record, a rewound harvest). One
- *  the record shows open again is in use again: its data come back and retention counts it anew once it closes. */
-const PERSONAL_COLUMNS = new Set(['requester_name', 'requester_id', 'raw']);
+/** A request whose personal data retention purged and that the record still shows closed does not get them back from
+ *  a later import of it (a changed record, a rewound harvest). One the record shows open again is in use again: its
+ *  data come back and retention counts it anew once it closes. */
+const PERSONAL_COLUMNS = new Set<string>(PERSONAL_DATA_COLUMNS);
 const STAYS_PURGED = `(rs_request."personal_data_purged_at" IS NOT NULL AND EXCLUDED."closed")`;
 const PURGED_ON_CONFLICT = `"personal_data_purged_at" = CASE WHEN EXCLUDED."closed" THEN rs_request."personal_data_purged_at" END`;
 
